@@ -1,0 +1,49 @@
+"""Staff JSON API under /api/v1 (DESIGN.md §4): bearer tokens, catalog, items and their workflow."""
+from __future__ import annotations
+
+from flask import Blueprint, g, request, session
+
+from server import db
+from server.auth import load_user, units_of
+from server.models import Unit
+from server.validation import ServiceError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PUBLIC_ENDPOINTS = {"api.create_token", "api.openapi"}
+
+
+@bp.before_request
+def _require_token():
+    """Every staff endpoint needs a valid bearer token (the HTML UI has its own session)."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    user = load_user(db.session(), request, {}) if header.startswith("Bearer ") else None
+    if user is None:
+        raise ServiceError(401, "unauthorized")
+    g.user = user
+    return None
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ServiceError(400, "bad_json")
+    return data
+
+
+def caller_unit(code: str | None = None) -> Unit:
+    """The unit named by ?unit= (or `code`), else the caller's first unit; 403 if not theirs."""
+    code = code or request.args.get("unit")
+    units = units_of(db.session(), g.user)
+    if not units:
+        raise ServiceError(403, "forbidden")
+    if code is None:
+        return units[0]
+    for unit in units:
+        if unit.code == code:
+            return unit
+    raise ServiceError(403, "forbidden")
+
+
+from server.api import catalog, items, openapi, tokens  # noqa: E402,F401  (routes register on bp)

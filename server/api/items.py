@@ -1,0 +1,157 @@
+"""Items in the staff API: create, read, edit drafts, upload tables and images, workflow actions."""
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+from sqlalchemy import select
+
+from content.lifecycle import allowed_actions
+from server import db, items as svc
+from server.api import bp, caller_unit, json_body
+from server.auth import units_of
+from server.models import Attachment, Item
+from server.uploads import parse_csv, store_image
+from server.validation import ServiceError
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def item_json(item: Item, user) -> dict:
+    """The item as staff see it: newest revision, what is live, history, and what they may do."""
+    rev = item.revisions[-1]
+    live = svc.live_revision(item)
+    working = svc.working_revision(item)
+    actor = svc.actor_for(user, item.unit)
+    actions = [a.value for a in allowed_actions(svc.flow_of(working), actor)] if working else []
+    if live is not None and "withdraw" in [a.value for a in allowed_actions(svc.flow_of(live), actor)]:
+        actions.append("withdraw")
+    return {
+        "id": item.id, "unit": item.unit.code, "category": item.category.key, "kind": item.kind,
+        "related_item": item.related_item_id, "status": rev.status, "revision": rev.number,
+        "version": rev.edit_version, "title": rev.title, "body": rev.body, "table": rev.table,
+        "audiences": rev.audiences, "window": {"start": _iso(rev.window_start), "end": _iso(rev.window_end)},
+        "sensitive": rev.sensitive, "reason": rev.reason,
+        "published_revision": live.number if live else None,
+        "media": [{"sha256": a.sha256, "type": a.mime, "w": a.width, "h": a.height, "bytes": a.size}
+                  for a in rev.attachments],
+        "allowed_actions": actions,
+        "history": [{"revision": r.number, "action": d.action, "from": d.from_status, "to": d.to_status,
+                     "by": d.actor.username if d.actor else "system", "at": _iso(d.at),
+                     "comment": d.comment}
+                    for r in item.revisions for d in r.decisions],
+    }
+
+
+def load_item(item_id: int) -> Item:
+    """The item if the caller holds a role in its unit; 404 otherwise (no existence leak)."""
+    item = db.session().get(Item, item_id)
+    if item is None or not svc.can_view(g.user, item):
+        raise ServiceError(404, "not_found")
+    return item
+
+
+@bp.post("/items")
+def create_item():
+    """Create a draft in a catalog category of the caller's unit."""
+    data = json_body()
+    item = svc.create_draft(db.session(), g.user, caller_unit(data.get("unit")), data)
+    return jsonify(item_json(item, g.user)), 201
+
+
+@bp.get("/items")
+def list_items():
+    """Items of the caller's units; ?status= filters; ?queue=1 keeps those awaiting the caller."""
+    unit_ids = [u.id for u in units_of(db.session(), g.user)]
+    rows = db.session().scalars(select(Item).where(Item.unit_id.in_(unit_ids)).order_by(Item.id.desc())
+                                .limit(500)).all()
+    out = [item_json(i, g.user) for i in rows]
+    if request.args.get("status"):
+        out = [i for i in out if i["status"] == request.args["status"]]
+    if request.args.get("queue"):
+        out = [i for i in out if set(i["allowed_actions"]) & {"review", "clear", "approve", "escalate"}]
+    return jsonify(out)
+
+
+@bp.get("/items/<int:item_id>")
+def get_item(item_id: int):
+    """One item with its history."""
+    return jsonify(item_json(load_item(item_id), g.user))
+
+
+@bp.patch("/items/<int:item_id>")
+def patch_item(item_id: int):
+    """Edit the draft; send the `version` you read (or If-Match) — a stale one gets 409."""
+    data = json_body()
+    version = data.pop("version", None) or request.headers.get("If-Match", "").strip('"') or None
+    item = load_item(item_id)
+    if "table" in data and data["table"] is not None:
+        data["table"] = _table_from_json(data["table"])
+    svc.edit_draft(db.session(), g.user, item, data, version)
+    return jsonify(item_json(item, g.user))
+
+
+def _table_from_json(table) -> dict:
+    if not isinstance(table, dict) or not isinstance(table.get("columns"), list) \
+            or not isinstance(table.get("rows"), list):
+        raise ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": "需要 {columns, rows}"})})
+    width = len(table["columns"])
+    if any(not isinstance(r, list) or len(r) != width for r in table["rows"]):
+        raise ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": "每行列数需与表头一致"})})
+    return {"columns": [str(c) for c in table["columns"]],
+            "rows": [[str(c) for c in r] for r in table["rows"]]}
+
+
+@bp.put("/items/<int:item_id>/table")
+def put_table(item_id: int):
+    """Upload the draft's table as CSV (UTF-8 or GBK); ?version= as for PATCH."""
+    item = load_item(item_id)
+    upload = request.files.get("file")
+    raw = upload.read() if upload else request.get_data()
+    table = parse_csv(raw, current_app.config["MAX_TABLE_ROWS"])
+    svc.edit_draft(db.session(), g.user, item, {"table": table},
+                   request.values.get("version") or request.headers.get("If-Match", "").strip('"'))
+    return jsonify(item_json(item, g.user))
+
+
+@bp.post("/items/<int:item_id>/images")
+def add_image(item_id: int):
+    """Attach an image to the draft (verified, metadata stripped)."""
+    item = load_item(item_id)
+    svc.require_role(g.user, item.unit, svc.Role.CONTRIBUTOR)
+    rev = svc.working_revision(item)
+    if rev is None or rev.status != "draft":
+        raise ServiceError(409, "not_editable")
+    upload = request.files.get("file")
+    if upload is None:
+        raise ServiceError(422, "invalid", {"image": ("required", {})})
+    meta = store_image(upload.read(), current_app.config["MEDIA_DIR"],
+                       current_app.config["MAX_IMAGE_PIXELS"])
+    rev.attachments.append(Attachment(sha256=meta["sha256"], mime=meta["mime"], width=meta["width"],
+                                      height=meta["height"], size=meta["size"],
+                                      filename=(upload.filename or "")[:200],
+                                      position=len(rev.attachments)))
+    rev.edit_version += 1
+    db.session().commit()
+    return jsonify(item_json(item, g.user)), 201
+
+
+@bp.post("/items/<int:item_id>/revisions")
+def new_revision(item_id: int):
+    """更正: open a new draft revision of a published item, with the reason for the change."""
+    data = json_body()
+    item = load_item(item_id)
+    svc.start_correction(db.session(), g.user, item, str(data.get("reason") or ""))
+    return jsonify(item_json(item, g.user)), 201
+
+
+@bp.post("/items/<int:item_id>/actions")
+def act(item_id: int):
+    """Take a workflow action: 200 the item, 403 role, 409 state, 422 input."""
+    data = json_body()
+    item = load_item(item_id)
+    action, comment = data.get("action"), data.get("comment", "")
+    if not isinstance(action, str) or not isinstance(comment, str):
+        raise ServiceError(422, "invalid", {"action": ("unknown_action", {})})
+    svc.take_action(db.session(), g.user, item, action, comment)
+    return jsonify(item_json(item, g.user))

@@ -1,0 +1,113 @@
+"""Staff identity: password checks with a login rate limit, bearer tokens, roles per unit."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from content.model import Role
+from server.models import ApiToken, LoginFailure, RoleGrant, Unit, User, utcnow
+
+# Roles a bureau grant carries down to the bureau's member units.
+INHERITED_FROM_BUREAU = frozenset({Role.SUPERVISOR, Role.APPROVER})
+_DUMMY_HASH = generate_password_hash("timing-equaliser")
+
+
+class LoginLocked(Exception):
+    """Too many failed logins for this name and client."""
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def authenticate(db: Session, username: str, password: str, client: str) -> User | None:
+    """The active user with these credentials, or None; raises LoginLocked when rate-limited."""
+    cfg = current_app.config
+    key = f"{username.strip().lower()}|{client}"
+    since = utcnow() - timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
+    failures = db.scalar(select(func.count()).select_from(LoginFailure)
+                         .where(LoginFailure.key == key, LoginFailure.at >= since))
+    if failures >= cfg["LOGIN_MAX_FAILURES"]:
+        raise LoginLocked()
+    user = db.scalar(select(User).where(User.username == username.strip()))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.active:
+        db.add(LoginFailure(key=key))
+        db.commit()
+        return None
+    db.execute(delete(LoginFailure).where(LoginFailure.key == key))
+    db.commit()
+    return user
+
+
+def issue_token(db: Session, user: User) -> str:
+    """A new bearer token; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    days = current_app.config["TOKEN_DAYS"]
+    db.add(ApiToken(user_id=user.id, token_hash=_token_hash(token),
+                    expires_at=utcnow() + timedelta(days=days)))
+    db.commit()
+    return token
+
+
+def user_for_token(db: Session, token: str) -> User | None:
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.expires_at < utcnow() or not row.user.active:
+        return None
+    return row.user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def roles_in(user: User, unit: Unit) -> frozenset[Role]:
+    """Roles `user` holds in `unit`, including supervisor/approver granted on its bureau."""
+    roles = set()
+    for grant in user.grants:
+        if grant.unit_id == unit.id:
+            roles.add(Role(grant.role))
+        elif unit.parent_id == grant.unit_id and Role(grant.role) in INHERITED_FROM_BUREAU:
+            roles.add(Role(grant.role))
+    return frozenset(roles)
+
+
+def units_of(db: Session, user: User) -> list[Unit]:
+    """Units the user holds any role in, plus members of bureaus where a role carries down."""
+    direct = {g.unit_id for g in user.grants}
+    carried = {g.unit_id for g in user.grants if Role(g.role) in INHERITED_FROM_BUREAU}
+    units = db.scalars(select(Unit).order_by(Unit.id)).all()
+    return [u for u in units if u.id in direct or u.parent_id in carried]
+
+
+def set_roles(db: Session, user: User, unit: Unit, roles) -> None:
+    """Replace the user's roles in one unit."""
+    for grant in [g for g in user.grants if g.unit_id == unit.id]:
+        user.grants.remove(grant)
+    db.flush()
+    for role in sorted({Role(r) for r in roles}, key=lambda r: r.value):
+        user.grants.append(RoleGrant(unit_id=unit.id, role=role.value))
+
+
+def current_user() -> User | None:
+    return g.get("user")
+
+
+def load_user(db: Session, request, session) -> User | None:
+    """The staff user behind a Bearer token or the admin session cookie, if any."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return user_for_token(db, header[7:].strip())
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    user = db.get(User, user_id)
+    if user is None or not user.active or session.get("pw") != user.password_hash[-16:]:
+        return None
+    return user

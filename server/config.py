@@ -1,0 +1,29 @@
+"""Settings declared once as (name, default, help); defaults, docs and checks derive from this list."""
+from __future__ import annotations
+
+SETTINGS: list[tuple[str, object, str]] = [
+    ("SECRET_KEY", None, "Signs session cookies; generated into the instance folder on first start."),
+    ("DATABASE_URL", None, "SQLAlchemy URL; default SQLite (WAL) file gongkai.db in the instance folder."),
+    ("MEDIA_DIR", None, "Where uploaded media is stored by SHA-256; default <instance>/media."),
+    ("PUBLIC_BASE_URL", "http://127.0.0.1:8080", "Address phones and screens use to reach this server."),
+    ("DEFAULT_LANGUAGE", "zh", "Language of pages and errors when the client does not ask (zh or en)."),
+    ("LOGIN_MAX_FAILURES", 5, "Failed logins per user name and client within the window before lock-out."),
+    ("LOGIN_WINDOW_SECONDS", 900, "Length of the login rate-limit window."),
+    ("TOKEN_DAYS", 30, "How long a staff API bearer token stays valid."),
+    ("MAX_BODY_BYTES", 100 * 1024, "Largest item body (Markdown) accepted, in bytes."),
+    ("MAX_TABLE_ROWS", 50000, "Largest number of rows in an uploaded CSV table."),
+    ("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest upload (CSV or image) accepted, in bytes."),
+    ("MAX_IMAGE_PIXELS", 40_000_000, "Images with more pixels are refused as decompression bombs."),
+    ("FEEDBACK_DAYS", 5, "Working days to handle a feedback (限时办结)."),
+    ("TIMEZONE_OFFSET_HOURS", 8, "Local time offset used for working days and display (China: +8)."),
+]
+
+
+def defaults() -> dict:
+    """The default value of every setting."""
+    return {name: default for name, default, _ in SETTINGS}
+
+
+def documented() -> dict[str, str]:
+    """Setting name → help text, for the README and --help."""
+    return {name: help_text for name, _, help_text in SETTINGS}

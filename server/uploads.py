@@ -1,0 +1,112 @@
+"""Uploaded files: CSV tables (UTF-8 or GBK) and images (verified, re-encoded without metadata)."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import warnings
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from server.validation import ServiceError
+
+MAX_CELL = 2000
+MAX_COLUMNS = 50
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/png"}
+
+
+def _csv_error(detail: str) -> ServiceError:
+    return ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": detail})})
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK), else refuse."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _csv_error("无法识别文件编码（支持 UTF-8 与 GBK）")
+
+
+def parse_csv(data: bytes, max_rows: int) -> dict:
+    """{"columns": [...], "rows": [[...], ...]}; the first row is the header."""
+    if b"\x00" in data[:4096]:
+        raise _csv_error("不是文本文件")
+    text = decode_text(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise _csv_error(f"格式错误：{exc}") from None
+    if len(rows) < 2:
+        raise _csv_error("至少需要表头和一行数据")
+    columns = [c.strip() for c in rows[0]]
+    if len(columns) > MAX_COLUMNS or not all(columns):
+        raise _csv_error(f"表头需为 1–{MAX_COLUMNS} 个非空列名")
+    if len(rows) - 1 > max_rows:
+        raise _csv_error(f"行数超过上限 {max_rows}")
+    body = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(columns):
+            raise _csv_error(f"第 {number} 行有 {len(row)} 列，表头有 {len(columns)} 列")
+        if any(len(c) > MAX_CELL for c in row):
+            raise _csv_error(f"第 {number} 行有单元格超过 {MAX_CELL} 个字符")
+        body.append([c.strip() for c in row])
+    return {"columns": columns, "rows": body}
+
+
+def _image_error(detail: str) -> ServiceError:
+    return ServiceError(422, "invalid", {"image": ("bad_image", {"detail": detail})})
+
+
+def store_image(data: bytes, media_dir: str, max_pixels: int) -> dict:
+    """Verify, orient and re-encode an image; store it under its SHA-256; describe it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            if probe.width * probe.height > max_pixels:
+                raise _image_error("像素过多（疑似解压炸弹）")
+            fmt = probe.format
+            probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except ServiceError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _image_error("不是可识别的图片或像素过多") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise _image_error(f"图片已损坏（{type(exc).__name__}）") from None
+    if fmt not in IMAGE_FORMATS:
+        raise _image_error("只支持 JPEG、PNG、WebP、GIF")
+    image = ImageOps.exif_transpose(image)
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=90)
+    elif fmt == "WEBP":
+        image.save(out, "WEBP", quality=90)
+    else:
+        image.save(out, "PNG")
+    clean = out.getvalue()
+    sha = hashlib.sha256(clean).hexdigest()
+    write_media(media_dir, sha, clean)
+    mime = IMAGE_FORMATS[fmt]
+    return {"sha256": sha, "mime": mime, "width": image.width, "height": image.height,
+            "size": len(clean)}
+
+
+def write_media(media_dir: str, sha: str, data: bytes) -> str:
+    """Write once, atomically; the name is the content's hash."""
+    os.makedirs(media_dir, exist_ok=True)
+    path = os.path.join(media_dir, sha)
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    return path

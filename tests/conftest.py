@@ -1,0 +1,99 @@
+"""Shared fixtures: an app over a real SQLite file in a temporary instance folder, staff accounts,
+and an `api` helper that logs in through POST /api/v1/tokens like any client would."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from server import create_app
+from server.instance import add_unit, create_user, init_instance
+
+PASSWORD = "secret-pass-1"
+STAFF = {  # username -> roles in unit H001
+    "alice": ["contributor"], "amy": ["contributor"], "bob": ["reviewer"],
+    "carol": ["confidentiality"], "dan": ["approver"], "erin": ["approver"],
+    "root": ["admin"], "sue": ["supervisor"],
+    "boss": ["contributor", "reviewer", "confidentiality", "approver"],
+}
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+
+
+@pytest.fixture(scope="session")
+def template_instance(tmp_path_factory):
+    """One migrated instance with two units and staff, copied for each test (migrations run once)."""
+    path = tmp_path_factory.mktemp("template")
+    app = create_app({"SECRET_KEY": "test"}, instance_path=str(path))
+    init_instance(app, "第一人民医院", "H001")
+    with app.app_context():
+        from server import db
+        s = db.session()
+        from server.instance import find_unit
+        h1 = find_unit(s, "H001")
+        h2 = add_unit(s, "H002", "第二人民医院")
+        for name, roles in STAFF.items():
+            create_user(s, name, PASSWORD, roles, h1)
+        create_user(s, "zed", PASSWORD, ["contributor", "reviewer", "approver"], h2)
+        s.commit()
+    app.extensions["gongkai.engine"].dispose()
+    return path
+
+
+@pytest.fixture
+def app(template_instance, tmp_path):
+    instance = tmp_path / "instance"
+    shutil.copytree(template_instance, instance)
+    app = create_app({"SECRET_KEY": "test", "TESTING": True}, instance_path=str(instance))
+    yield app
+    app.extensions["gongkai.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """Calls the JSON API as a named staff member."""
+
+    def __init__(self, client):
+        self.client = client
+        self.tokens: dict[str, str] = {}
+
+    def token(self, user: str) -> str:
+        if user not in self.tokens:
+            resp = self.client.post("/api/v1/tokens", json={"username": user, "password": PASSWORD})
+            assert resp.status_code == 201, resp.get_json()
+            self.tokens[user] = resp.get_json()["token"]
+        return self.tokens[user]
+
+    def call(self, method: str, path: str, user: str | None = None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if user:
+            headers["Authorization"] = f"Bearer {self.token(user)}"
+        return self.client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+
+    def create(self, user="alice", **fields):
+        data = {"category": "prices", "title": "CT 检查价格", "body": "# 价格\n\n**CT** 300 元"}
+        data.update(fields)
+        resp = self.call("POST", "/items", user, json=data)
+        assert resp.status_code == 201, resp.get_json()
+        return resp.get_json()
+
+    def act(self, item_id: int, action: str, user: str, comment: str = "同意"):
+        return self.call("POST", f"/items/{item_id}/actions", user,
+                         json={"action": action, "comment": comment})
+
+    def publish(self, item_id: int, sensitive: bool = False):
+        for action, user in [("submit", "alice"), ("review", "bob"), ("clear", "carol"),
+                             ("approve", "dan")] + ([("escalate", "erin")] if sensitive else []):
+            resp = self.act(item_id, action, user)
+            assert resp.status_code == 200, (action, resp.get_json())
+        return resp.get_json()
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)
