@@ -1,6 +1,7 @@
 """Setting up an instance: schema upgrade, the first unit, its catalog, staff accounts."""
 from __future__ import annotations
 
+import os
 import re
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ class SetupError(ValueError):
 
 def init_instance(app, unit_name: str | None = None, unit_code: str | None = None) -> Unit | None:
     """Create or upgrade the schema; create the first unit (with the default catalog) if none."""
+    os.makedirs(app.instance_path, exist_ok=True)
     db.upgrade(app.extensions["gongkai.engine"])
     with app.app_context():
         s = db.session()
@@ -71,7 +73,7 @@ def parse_roles(text: str) -> list[Role]:
 
 
 def create_user(s: Session, username: str, password: str, roles, unit: Unit,
-                display_name: str = "") -> User:
+                display_name: str = "", actor: str = "system") -> User:
     """A staff account with roles in one unit; refuses bad names, short passwords, duplicates."""
     if not USERNAME.match(username or ""):
         raise SetupError("user name: 2–64 letters, digits, _ . -")
@@ -84,7 +86,7 @@ def create_user(s: Session, username: str, password: str, roles, unit: Unit,
     s.add(user)
     s.flush()
     set_roles(s, user, unit, roles)
-    audit.record(s, "system", "user.create", f"user:{username}", None,
+    audit.record(s, actor, "user.create", f"user:{username}", None,
                  {"unit": unit.code, "roles": sorted(Role(r).value for r in roles)})
     return user
 

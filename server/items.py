@@ -8,17 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content import lifecycle
-from content.lifecycle import Action, Actor, Flow, WorkflowError
+from content.lifecycle import Action, Actor, Flow, WorkflowError, allowed_actions
 from content.model import FINAL_STATUSES, LIVE_STATUSES, Role, Status, TimeRule, TimeRuleKind
 from content.timerules import window_for
 from server import audit
 from server.auth import roles_in
-from server.models import Category, Decision, Item, Revision, Unit, User, utcnow
+from server.models import Attachment, Category, Decision, Item, Revision, Unit, User, utcnow
+from server.uploads import parse_csv, store_image
 from server.validation import ServiceError, clean_item_fields
+from server.workdays import calendar_for, local
 
 IN_PROGRESS = frozenset(Status) - LIVE_STATUSES - FINAL_STATUSES
 SIGNERS = ("submitted_by", "reviewed_by", "cleared_by", "approved_by", "escalated_by")
 NOTICE_TITLES = {"withdraw": "撤销说明：{title}", "correct": "更正说明：{title}"}
+SIGN_OFF = frozenset({"review", "clear", "approve", "escalate"})
 
 
 def actor_for(user: User, unit: Unit) -> Actor:
@@ -32,6 +35,28 @@ def require_role(user: User, unit: Unit, *roles: Role) -> None:
 
 def can_view(user: User, item: Item) -> bool:
     return bool(roles_in(user, item.unit))
+
+
+def allowed_for(user: User, item: Item) -> list[str]:
+    """Actions the user may take now: those on the working revision, plus withdraw on the live one."""
+    actor = actor_for(user, item.unit)
+    working = working_revision(item)
+    actions = [a.value for a in allowed_actions(flow_of(working), actor)] if working else []
+    live = live_revision(item)
+    if live is not None and Action.WITHDRAW in allowed_actions(flow_of(live), actor):
+        actions.append(Action.WITHDRAW.value)
+    return actions
+
+
+def awaits(user: User, item: Item) -> bool:
+    """True when the item waits for the user's sign-off (审议, 保密审查, 审定 or 再审定)."""
+    return bool(SIGN_OFF & set(allowed_for(user, item)))
+
+
+def unit_items(db: Session, unit: Unit, limit: int = 500) -> list[Item]:
+    """The unit's items, newest first."""
+    return list(db.scalars(select(Item).where(Item.unit_id == unit.id)
+                           .order_by(Item.id.desc()).limit(limit)))
 
 
 def working_revision(item: Item) -> Revision | None:
@@ -92,16 +117,23 @@ def create_draft(db: Session, user: User, unit: Unit, data: dict) -> Item:
     return item
 
 
-def edit_draft(db: Session, user: User, item: Item, data: dict, version) -> Revision:
-    """Change the draft; `version` must be the edit version the editor saw (else 409)."""
+def editable_draft(user: User, item: Item, version=None, *, need_version: bool = False) -> Revision:
+    """The draft the user may change now: 403 without the role, 409 if none or `version` is stale."""
     require_role(user, item.unit, Role.CONTRIBUTOR)
     rev = working_revision(item)
     if rev is None or rev.status != Status.DRAFT.value:
         raise ServiceError(409, "not_editable")
     if version is None or version == "":
-        raise ServiceError(422, "invalid", {"version": ("version_required", {})})
-    if str(version) != str(rev.edit_version):
+        if need_version:
+            raise ServiceError(422, "invalid", {"version": ("version_required", {})})
+    elif str(version) != str(rev.edit_version):
         raise ServiceError(409, "stale_edit")
+    return rev
+
+
+def edit_draft(db: Session, user: User, item: Item, data: dict, version) -> Revision:
+    """Change the draft; `version` must be the edit version the editor saw (else 409)."""
+    rev = editable_draft(user, item, version, need_version=True)
     clean = _fields(data, partial=True)
     if "category" in data:
         item.category = find_category(db, item.unit, data["category"])
@@ -115,6 +147,54 @@ def edit_draft(db: Session, user: User, item: Item, data: dict, version) -> Revi
     rev.updated_at = utcnow()
     audit.record(db, user.username, "item.edit", f"item:{item.id}/r{rev.number}", before, snapshot(rev))
     db.commit()
+    return rev
+
+
+def attach_image(db: Session, user: User, item: Item, meta: dict, filename: str = "",
+                 version=None) -> Attachment:
+    """Attach an image already checked and stored by uploads.store_image to the draft."""
+    rev = editable_draft(user, item, version)
+    att = Attachment(sha256=meta["sha256"], mime=meta["mime"], width=meta["width"],
+                     height=meta["height"], size=meta["size"], filename=(filename or "")[:200],
+                     position=len(rev.attachments))
+    rev.attachments.append(att)
+    rev.edit_version += 1
+    rev.updated_at = utcnow()
+    audit.record(db, user.username, "item.image", f"item:{item.id}/r{rev.number}", None,
+                 {"sha256": meta["sha256"], "filename": att.filename})
+    db.commit()
+    return att
+
+
+def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, *,
+                      table_csv: bytes | None = None, image: tuple[bytes, str] | None = None,
+                      remove_images=()) -> Revision:
+    """One form's edit: fields, a CSV table, an image, images to drop; any bad part changes nothing."""
+    editable_draft(user, item, version, need_version=True)
+    cfg = current_app.config
+    errors = clean_item_fields(data, max_body=cfg["MAX_BODY_BYTES"], partial=True)[1]
+    meta = None
+    if table_csv:
+        try:
+            data = {**data, "table": parse_csv(table_csv, cfg["MAX_TABLE_ROWS"])}
+        except ServiceError as exc:
+            errors.update(exc.fields)
+    if image and image[0]:
+        try:
+            meta = store_image(image[0], cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
+        except ServiceError as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ServiceError(422, "invalid", errors)
+    rev = edit_draft(db, user, item, data, version)
+    drop = {int(i) for i in remove_images if str(i).isdigit()}
+    if drop & {a.id for a in rev.attachments}:
+        rev.attachments = [a for a in rev.attachments if a.id not in drop]
+        audit.record(db, user.username, "item.image_remove", f"item:{item.id}/r{rev.number}",
+                     None, {"removed": sorted(drop)})
+        db.commit()
+    if meta is not None:
+        attach_image(db, user, item, meta, image[1])
     return rev
 
 
@@ -184,8 +264,8 @@ def _store_flow(rev: Revision, flow: Flow) -> None:
 def _on_publish(db: Session, user: User, item: Item, rev: Revision, now: datetime) -> None:
     """Fix the window by the category's time rule, replace the old live revision, say why."""
     rule = TimeRule.from_dict(item.category.time_rule)
-    start = rev.window_start or now
-    window = window_for(rule, start, rev.window_end)
+    start = local(rev.window_start or now)
+    window = window_for(rule, start, rev.window_end, calendar=calendar_for(db))
     rev.window_start, rev.window_end = window.start, window.end
     rev.published_at = now
     for old in item.revisions:

@@ -46,4 +46,4 @@ def caller_unit(code: str | None = None) -> Unit:
     raise ServiceError(403, "forbidden")
 
 
-from server.api import catalog, items, openapi, tokens  # noqa: E402,F401  (routes register on bp)
+from server.api import calendar, catalog, items, openapi, tokens  # noqa: E402,F401  (routes register on bp)

@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 
-from content.lifecycle import allowed_actions
 from server import db, items as svc
 from server.api import bp, caller_unit, json_body
 from server.auth import units_of
-from server.models import Attachment, Item
+from server.models import Item
 from server.uploads import parse_csv, store_image
 from server.validation import ServiceError
 
@@ -21,11 +20,6 @@ def item_json(item: Item, user) -> dict:
     """The item as staff see it: newest revision, what is live, history, and what they may do."""
     rev = item.revisions[-1]
     live = svc.live_revision(item)
-    working = svc.working_revision(item)
-    actor = svc.actor_for(user, item.unit)
-    actions = [a.value for a in allowed_actions(svc.flow_of(working), actor)] if working else []
-    if live is not None and "withdraw" in [a.value for a in allowed_actions(svc.flow_of(live), actor)]:
-        actions.append("withdraw")
     return {
         "id": item.id, "unit": item.unit.code, "category": item.category.key, "kind": item.kind,
         "related_item": item.related_item_id, "status": rev.status, "revision": rev.number,
@@ -35,7 +29,7 @@ def item_json(item: Item, user) -> dict:
         "published_revision": live.number if live else None,
         "media": [{"sha256": a.sha256, "type": a.mime, "w": a.width, "h": a.height, "bytes": a.size}
                   for a in rev.attachments],
-        "allowed_actions": actions,
+        "allowed_actions": svc.allowed_for(user, item),
         "history": [{"revision": r.number, "action": d.action, "from": d.from_status, "to": d.to_status,
                      "by": d.actor.username if d.actor else "system", "at": _iso(d.at),
                      "comment": d.comment}
@@ -69,7 +63,7 @@ def list_items():
     if request.args.get("status"):
         out = [i for i in out if i["status"] == request.args["status"]]
     if request.args.get("queue"):
-        out = [i for i in out if set(i["allowed_actions"]) & {"review", "clear", "approve", "escalate"}]
+        out = [i for i in out if svc.SIGN_OFF & set(i["allowed_actions"])]
     return jsonify(out)
 
 
@@ -118,21 +112,13 @@ def put_table(item_id: int):
 def add_image(item_id: int):
     """Attach an image to the draft (verified, metadata stripped)."""
     item = load_item(item_id)
-    svc.require_role(g.user, item.unit, svc.Role.CONTRIBUTOR)
-    rev = svc.working_revision(item)
-    if rev is None or rev.status != "draft":
-        raise ServiceError(409, "not_editable")
+    svc.editable_draft(g.user, item)
     upload = request.files.get("file")
     if upload is None:
         raise ServiceError(422, "invalid", {"image": ("required", {})})
     meta = store_image(upload.read(), current_app.config["MEDIA_DIR"],
                        current_app.config["MAX_IMAGE_PIXELS"])
-    rev.attachments.append(Attachment(sha256=meta["sha256"], mime=meta["mime"], width=meta["width"],
-                                      height=meta["height"], size=meta["size"],
-                                      filename=(upload.filename or "")[:200],
-                                      position=len(rev.attachments)))
-    rev.edit_version += 1
-    db.session().commit()
+    svc.attach_image(db.session(), g.user, item, meta, upload.filename or "")
     return jsonify(item_json(item, g.user)), 201
 
 

@@ -1,0 +1,46 @@
+"""The demo instance: a bureau with two hospitals, staff for every role, items in every state."""
+from sqlalchemy import func, select
+
+from server import create_app, db
+from server.audit import verify
+from server.demo import seed_demo
+from server.instance import init_instance
+from server.models import Item, Revision, Unit, User
+
+
+def test_demo_has_every_state_and_seeds_once(tmp_path):
+    app = create_app({"SECRET_KEY": "t"}, instance_path=str(tmp_path / "demo"))
+    init_instance(app, "县卫生健康局", "BUREAU")
+    accounts = seed_demo(app)
+    with app.app_context():
+        s = db.session()
+        statuses = set(s.scalars(select(Revision.status)))
+        assert statuses == {"draft", "submitted", "reviewed", "cleared", "approved", "scheduled",
+                            "published", "expired", "withdrawn", "superseded"}
+        units = {u.code: u for u in s.scalars(select(Unit))}
+        assert units["BUREAU"].kind == "bureau"
+        assert units["H001"].parent_id == units["BUREAU"].id == units["H002"].parent_id
+        roles = {g.role for u in s.scalars(select(User)) for g in u.grants}
+        assert roles >= {"contributor", "reviewer", "confidentiality", "approver", "supervisor",
+                         "admin", "handler"}
+        assert s.scalar(select(func.count()).select_from(Item).where(Item.kind == "notice")) == 2
+        assert verify(s) == []
+        counts = (s.scalar(select(func.count()).select_from(Item)), len(accounts))
+    assert seed_demo(app) == accounts   # running the demo again keeps the data as it is
+    with app.app_context():
+        assert s.scalar(select(func.count()).select_from(Item)) == counts[0]
+    app.extensions["gongkai.engine"].dispose()
+
+
+def test_demo_accounts_can_log_in(tmp_path):
+    app = create_app({"SECRET_KEY": "t"}, instance_path=str(tmp_path / "demo"))
+    init_instance(app, "县卫生健康局", "BUREAU")
+    accounts = seed_demo(app)
+    client = app.test_client()
+    for name, password, _, _ in accounts:
+        assert client.post("/api/v1/tokens", json={"username": name, "password": password}).status_code == 201
+    token = client.post("/api/v1/tokens", json={"username": "jiwei", "password": accounts[0][1]}).get_json()
+    # the bureau's supervisor sees the member hospitals' items
+    items = client.get("/api/v1/items", headers={"Authorization": f"Bearer {token['token']}"}).get_json()
+    assert any(i["unit"] == "H001" for i in items)
+    app.extensions["gongkai.engine"].dispose()
