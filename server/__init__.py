@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 64 * 1024)
     db.init_app(app)
+    from server import push
+    app.extensions["gongkai.bus"] = push.Bus()
+    push.install(app.extensions["gongkai.sessions"], app.extensions["gongkai.bus"])
 
     from server import admin, api, devices, errors, media, public
     app.register_blueprint(api.bp)

@@ -11,6 +11,7 @@ from content.catalog import load_catalog
 from content.model import Role
 from server import audit, db
 from server.auth import hash_password, set_roles
+from server.keys import ensure_keys
 from server.models import Category, Unit, User
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
@@ -23,6 +24,7 @@ class SetupError(ValueError):
 def init_instance(app, unit_name: str | None = None, unit_code: str | None = None) -> Unit | None:
     """Create or upgrade the schema; create the first unit (with the default catalog) if none."""
     os.makedirs(app.instance_path, exist_ok=True)
+    ensure_keys(app.instance_path)
     db.upgrade(app.extensions["gongkai.engine"])
     with app.app_context():
         s = db.session()

@@ -1,4 +1,5 @@
-"""Media by SHA-256: staff may fetch attachments now; devices get `/media/<sha256>` with the feed."""
+"""GET /media/<sha256>: the exact stored bytes, for staff of the owning unit or a device whose feed
+references them; immutable, because the name is the content's hash."""
 from __future__ import annotations
 
 import os
@@ -15,20 +16,40 @@ bp = Blueprint("media", __name__, url_prefix="/media")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-@bp.get("/<sha>")
-def get(sha: str):
-    """The exact stored bytes, for staff of the unit (devices get their own access with the feed)."""
-    if not SHA256.match(sha):
-        abort(404)
+def _device_may_fetch(sha: str) -> bool:
+    from server.devices import require_device
+    from server.feed import build_device_feed
+    from server.validation import ServiceError
+    try:
+        device = require_device()
+    except ServiceError:
+        return False
+    return sha in build_device_feed(db.session(), device).media
+
+
+def _staff_may_fetch(sha: str) -> bool:
     s = db.session()
     user = load_user(s, request, session)
     if user is None:
-        abort(401)
+        return False
     atts = s.scalars(select(Attachment).where(Attachment.sha256 == sha)).all()
-    att = next((a for a in atts if roles_in(user, a.revision.item.unit)), None)
-    path = os.path.join(current_app.config["MEDIA_DIR"], sha)
-    if att is None or not os.path.exists(path):
+    return any(roles_in(user, a.revision.item.unit) for a in atts)
+
+
+@bp.get("/<sha>")
+def get(sha: str):
+    """The bytes whose SHA-256 is `sha`, if the caller may see them."""
+    if not SHA256.match(sha):
         abort(404)
-    resp = send_file(path, mimetype=att.mime, max_age=31536000)
+    if not request.headers.get("Authorization") and "user_id" not in session:
+        abort(401)
+    if not (_staff_may_fetch(sha) or _device_may_fetch(sha)):
+        abort(404)
+    from server.media_variants import mime_of
+    path = os.path.join(current_app.config["MEDIA_DIR"], sha)
+    if not os.path.exists(path):
+        abort(404)
+    resp = send_file(path, mimetype=mime_of(db.session(), sha) or "application/octet-stream",
+                     max_age=31536000, conditional=True)
     resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return resp

@@ -2,6 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import server.device_models  # noqa: F401  (registers the screen tables)
 from server.models import Base
 
 target_metadata = Base.metadata
