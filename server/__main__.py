@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = command(name, help_text)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8080)
+        if name == "run":
+            p.add_argument("--workers", type=int, default=1, help="server processes (gevent workers)")
         if name == "demo":
             p.add_argument("--no-screens", action="store_true",
                            help="do not start the kiosk and signage windows")

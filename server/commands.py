@@ -60,9 +60,12 @@ def serve(app, host: str, port: int) -> None:
 
 
 def run(args) -> int:
+    """Production: gunicorn + gevent workers (see server/production.py)."""
     app = _app(args)
     _require_initialised(app)
-    serve(app, args.host, args.port)
+    app.extensions["gongkai.engine"].dispose()
+    from server.production import GongkaiServer
+    GongkaiServer(os.path.abspath(args.instance), args.host, args.port, args.workers).run()
     return 0
 
 

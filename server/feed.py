@@ -13,7 +13,6 @@ import threading
 from collections import OrderedDict
 from datetime import datetime
 
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -129,18 +128,35 @@ class DeviceFeed:
         self.version = version
         self.media = media
 
-    def signed_body(self, private_pem: bytes, now: datetime) -> bytes:
+    def signed_body(self, key, now: datetime) -> bytes:
         parts = dict(self.parts, server_time=canonical_json(local(now).isoformat()))
         unsigned = assemble(parts)
-        key = load_pem_private_key(private_pem, password=None)
         signature = base64.b64encode(key.sign(unsigned)).decode("ascii")
         parts["signature"] = canonical_json(signature)
         return assemble(parts)
 
 
+DEVICE_CACHE_SIZE = 4096
+
+
 def build_device_feed(s: Session, device: Device) -> DeviceFeed:
-    """The device's feed at the current version (cheap when the shared parts are cached)."""
+    """The device's feed at the current version; every screen-visible change (device settings
+    included) moves the version, so (device, version) identifies it."""
     version = current_version(s)
+    cache = current_app.extensions.setdefault("gongkai.device_feeds", OrderedDict())
+    key = (device.id, version)
+    with _lock:
+        if key in cache:
+            return cache[key]
+    built = _build_device_feed(s, device, version)
+    with _lock:
+        cache[key] = built
+        while len(cache) > DEVICE_CACHE_SIZE:
+            cache.popitem(last=False)
+    return built
+
+
+def _build_device_feed(s: Session, device: Device, version: int) -> DeviceFeed:
     shared = _shared_parts(s, device, version)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     url = f"{base}/f/{device.screen_code}"

@@ -1,10 +1,11 @@
-"""Background jobs: open scheduled windows and expire ended ones, so screens change on time."""
+"""Background jobs: open scheduled windows and expire ended ones exactly at their boundaries, so
+screens change on time (each status change bumps the feed version through server.push)."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from content.lifecycle import Action
@@ -12,7 +13,7 @@ from server import db
 from server.items import system_step
 from server.models import Revision, utcnow
 
-INTERVAL_SECONDS = 30
+MAX_SLEEP_SECONDS = 30.0
 
 
 def apply_time_boundaries(s: Session, now: datetime | None = None) -> int:
@@ -30,17 +31,40 @@ def apply_time_boundaries(s: Session, now: datetime | None = None) -> int:
     return changed
 
 
+def next_boundary(s: Session, now: datetime) -> datetime | None:
+    """The next window start of a scheduled revision or window end of a live one."""
+    starts = s.scalar(select(func.min(Revision.window_start)).where(
+        Revision.status == "scheduled", Revision.window_start > now))
+    ends = s.scalar(select(func.min(Revision.window_end)).where(
+        Revision.status.in_(["scheduled", "published"]), Revision.window_end > now))
+    times = [t for t in (starts, ends) if t is not None]
+    return min(times) if times else None
+
+
+def seconds_until_next(s: Session, now: datetime) -> float:
+    upcoming = next_boundary(s, now)
+    if upcoming is None:
+        return MAX_SLEEP_SECONDS
+    return max(0.05, min(MAX_SLEEP_SECONDS, (upcoming - now).total_seconds() + 0.01))
+
+
 def start_background_jobs(app) -> threading.Thread:
-    """A daemon thread running the boundary job every INTERVAL_SECONDS."""
+    """A daemon thread that sleeps until the next boundary (at most 30 s), then applies it."""
     stop = threading.Event()
 
     def loop():
-        while not stop.wait(INTERVAL_SECONDS):
+        delay = 0.0
+        while not stop.wait(delay):
             with app.app_context():
                 try:
-                    apply_time_boundaries(db.session())
+                    s = db.session()
+                    apply_time_boundaries(s)
+                    delay = seconds_until_next(s, utcnow())
                 except Exception:  # keep the loop alive; the next round retries
                     app.logger.exception("time boundary job failed")
+                    delay = MAX_SLEEP_SECONDS
+                finally:
+                    db.close_session()
 
     thread = threading.Thread(target=loop, name="gongkai-jobs", daemon=True)
     thread.stop = stop

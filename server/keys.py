@@ -29,3 +29,13 @@ def load_keys(instance_path: str) -> tuple[bytes, str]:
         private_pem = fh.read()
     with open(os.path.join(instance_path, PUBLIC), encoding="ascii") as fh:
         return private_pem, fh.read().strip()
+
+
+def signing_key(app):
+    """The app's private signing key object, loaded once."""
+    key = app.extensions.get("gongkai.signing_key")
+    if key is None:
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+        private_pem, _ = load_keys(app.instance_path)
+        key = app.extensions["gongkai.signing_key"] = load_pem_private_key(private_pem, password=None)
+    return key

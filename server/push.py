@@ -24,17 +24,25 @@ WATCH_SECONDS = 0.5
 
 
 class Bus:
-    """Wakes waiting streams: `version` is the feed version, `tick` counts every wake-up."""
+    """Wakes waiting streams. `version`: the newest feed version seen; `commands`: counts queued
+    commands; `tick`: counts every wake-up."""
 
     def __init__(self):
         self._cond = threading.Condition()
         self.version = 0
+        self.commands = 0
         self.tick = 0
 
     def notify(self, version: int | None = None) -> None:
         with self._cond:
             if version is not None and version > self.version:
                 self.version = version
+            self.tick += 1
+            self._cond.notify_all()
+
+    def notify_commands(self) -> None:
+        with self._cond:
+            self.commands += 1
             self.tick += 1
             self._cond.notify_all()
 
@@ -59,7 +67,7 @@ def bump(s: Session, reason: str) -> None:
     state.version = (state.version or 0) + 1
     state.changed_at = utcnow()
     state.reason = reason[:200]
-    s.info["feed_bumped"] = True
+    s.info["feed_bumped"] = state.version
 
 
 def _changed(obj, names) -> bool:
@@ -94,10 +102,12 @@ def install(sessions, bus: Bus) -> None:
 
     @event.listens_for(sessions, "after_commit")
     def _after_commit(s):
-        bumped = s.info.pop("feed_bumped", False)
+        bumped = s.info.pop("feed_bumped", None)
         commanded = s.info.pop("command_added", False)
-        if bumped or commanded:
-            bus.notify(None)
+        if bumped:
+            bus.notify(bumped)
+        elif commanded:
+            bus.notify_commands()
 
     @event.listens_for(sessions, "after_rollback")
     def _after_rollback(s):
@@ -118,8 +128,10 @@ def start_watcher(app) -> threading.Thread:
                 with sessions() as s:
                     version = current_version(s)
                     newest = s.scalar(select(DeviceCommand.id).order_by(DeviceCommand.id.desc()).limit(1)) or 0
-                if version != bus.version or newest != last_command:
+                if newest != last_command:
                     last_command = newest
+                    bus.notify_commands()
+                if version > bus.version:
                     bus.notify(version)
             except Exception:  # the database may be busy; try again next round
                 app.logger.exception("feed watcher failed")

@@ -57,3 +57,34 @@ def test_calendar_api_needs_admin_and_validates(api):
     assert ok.status_code == 200
     got = api.call("GET", "/calendar", "alice").get_json()
     assert got["overrides"] == [{"date": "2027-01-01", "working": False, "note": "元旦"}]
+
+
+def test_the_job_sleeps_until_the_next_boundary(api, app):
+    from server.jobs import MAX_SLEEP_SECONDS, next_boundary, seconds_until_next
+    now = datetime.now(CST)
+    start = now + timedelta(seconds=20)
+    item = api.create(window={"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()})
+    api.publish(item["id"])
+    with app.app_context():
+        s = db.session()
+        assert abs((next_boundary(s, now) - start).total_seconds()) < 0.001
+        assert 19 < seconds_until_next(s, now) <= 20.1
+        assert seconds_until_next(s, start + timedelta(hours=2)) == MAX_SLEEP_SECONDS
+
+
+def test_background_job_opens_a_window_on_time(api, app):
+    from server.jobs import start_background_jobs
+    import time
+    start = datetime.now(CST) + timedelta(seconds=1)
+    item = api.create(window={"start": start.isoformat()})
+    assert api.publish(item["id"])["status"] == "scheduled"
+    thread = start_background_jobs(app)
+    try:
+        deadline = time.monotonic() + 10
+        status = "scheduled"
+        while status != "published" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            status = api.call("GET", f"/items/{item['id']}", "alice").get_json()["status"]
+        assert status == "published"
+    finally:
+        thread.stop.set()

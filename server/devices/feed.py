@@ -10,7 +10,7 @@ from server import db
 from server.device_models import Device, DeviceCommand
 from server.devices import bp, require_device
 from server.feed import build_device_feed
-from server.keys import load_keys
+from server.keys import signing_key
 from server.models import utcnow
 
 HEARTBEAT_SECONDS = 15.0
@@ -20,14 +20,10 @@ HEARTBEAT_SECONDS = 15.0
 def feed():
     """The device's manifest; 304 when its ETag still matches."""
     device = require_device()
-    s = db.session()
-    device_feed = build_device_feed(s, device)
-    device.last_seen = utcnow()
-    s.commit()
+    device_feed = build_device_feed(db.session(), device)
     if request.if_none_match.contains(device_feed.tag):
         return Response(status=304, headers={"ETag": device_feed.etag})
-    private_pem, _ = load_keys(current_app.instance_path)
-    body = device_feed.signed_body(private_pem, utcnow())
+    body = device_feed.signed_body(signing_key(current_app), utcnow())
     return Response(body, content_type="application/json; charset=utf-8",
                     headers={"ETag": device_feed.etag, "Cache-Control": "no-cache"})
 
@@ -58,21 +54,27 @@ def events():
     sessions = app.extensions["gongkai.sessions"]
 
     def stream():
-        seen_tick = bus.tick
+        seen_tick, seen_version, seen_commands = bus.tick, None, None
         sent_etag = None
         sent_version = int(last_id) if last_id.isdigit() else None
         yield "retry: 3000\n: connected\n\n"
         while True:
-            with app.app_context(), sessions() as s:
-                dev = s.get(Device, device_id)
-                if dev is None or dev.status != "active":
-                    return
-                current = build_device_feed(s, dev)
-                if current.etag != sent_etag and (sent_etag is not None or current.version != sent_version):
-                    yield _event("feed", {"version": current.version}, current.version)
-                sent_etag, sent_version = current.etag, current.version
-                for cmd in _pending_commands(s, device_id):
-                    yield _event("command", {"name": cmd.name, "id": cmd.id})
+            if bus.version != seen_version or bus.commands != seen_commands:
+                with app.app_context(), sessions() as s:
+                    dev = s.get(Device, device_id)
+                    if dev is None or dev.status != "active":
+                        return
+                    if bus.version != seen_version:
+                        seen_version = bus.version
+                        current = build_device_feed(s, dev)
+                        if current.etag != sent_etag and (sent_etag is not None
+                                                          or current.version != sent_version):
+                            yield _event("feed", {"version": current.version}, current.version)
+                        sent_etag, sent_version = current.etag, current.version
+                    if bus.commands != seen_commands:
+                        seen_commands = bus.commands
+                        for cmd in _pending_commands(s, device_id):
+                            yield _event("command", {"name": cmd.name, "id": cmd.id})
             tick = bus.wait(seen_tick, HEARTBEAT_SECONDS)
             if tick == seen_tick:
                 yield ": keep-alive\n\n"

@@ -1,0 +1,112 @@
+"""Shared set-up for benchmarks: a real server process on loopback, staff, enrolled screens."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import httpx
+import psutil
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PASSWORD = "bench-password"
+STAFF = {"alice": "contributor", "bob": "reviewer", "carol": "confidentiality", "dan": "approver",
+         "root": "admin"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cli(*args, stdin: str = "") -> None:
+    subprocess.run([sys.executable, "-m", "server", *args], input=stdin, text=True, check=True,
+                   cwd=ROOT, capture_output=True)
+
+
+class Server:
+    """`python -m server run` (gunicorn + gevent) or `demo`-style embedded server over a fresh instance."""
+
+    def __init__(self, workers: int = 1, embedded: bool = False):
+        self.dir = tempfile.mkdtemp(prefix="gongkai-bench-")
+        self.instance = os.path.join(self.dir, "instance")
+        cli("init", "--instance", self.instance)
+        for name, role in STAFF.items():
+            cli("create-user", name, "--roles", role, "--instance", self.instance, stdin=PASSWORD + "\n")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        if embedded:
+            code = ("import sys; from server import create_app; from server.commands import serve; "
+                    f"serve(create_app(instance_path={self.instance!r}), '127.0.0.1', {self.port})")
+            cmd = [sys.executable, "-c", code]
+        else:
+            cmd = [sys.executable, "-m", "server", "run", "--instance", self.instance,
+                   "--port", str(self.port), "--workers", str(workers)]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._wait()
+        self.tokens = {name: self.token(name) for name in STAFF}
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.url + "/api/v1/openapi.json", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def token(self, user: str) -> str:
+        resp = httpx.post(self.url + "/api/v1/tokens", json={"username": user, "password": PASSWORD})
+        return resp.json()["token"]
+
+    def call(self, method: str, path: str, user: str, **kw) -> httpx.Response:
+        return httpx.request(method, self.url + "/api/v1" + path, timeout=60,
+                             headers={"Authorization": f"Bearer {self.tokens[user]}"}, **kw)
+
+    def enrol(self, n: int, audiences=("public",)) -> list[tuple[str, str, str]]:
+        """n approved screens: (device_id, token, public_key)."""
+        out = []
+        with httpx.Client(base_url=self.url, timeout=60) as client:
+            admin = {"Authorization": f"Bearer {self.tokens['root']}"}
+            for _ in range(n):
+                body = client.post("/api/v1/devices/enrol", json={"kind": "signage",
+                                                                  "screen": {"w": 1920, "h": 1080}}).json()
+                client.post(f"/api/v1/devices/{body['device_id']}/approve", headers=admin,
+                            json={"audiences": list(audiences), "name": "bench"}).raise_for_status()
+                got = client.get(body["poll"]).json()
+                out.append((body["device_id"], got["token"], got["public_key"]))
+        return out
+
+    def draft_to_cleared(self, title: str) -> int:
+        item = self.call("POST", "/items", "alice", json={"category": "notices", "title": title,
+                                                           "body": "基准测试"}).json()
+        for action, user in [("submit", "alice"), ("review", "bob"), ("clear", "carol")]:
+            self.call("POST", f"/items/{item['id']}/actions", user, json={"action": action}).raise_for_status()
+        return item["id"]
+
+    def approve(self, item_id: int) -> None:
+        self.call("POST", f"/items/{item_id}/actions", "dan", json={"action": "approve"}).raise_for_status()
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its worker processes."""
+        proc = psutil.Process(self.proc.pid)
+        return sum(p.memory_info().rss for p in [proc] + proc.children(recursive=True)) / 2**20
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]

@@ -1,0 +1,115 @@
+"""push_latency: N screens hold event streams; an item is approved; time until each screen holds the
+verified new manifest. Real HTTP on loopback, gunicorn + gevent server, asyncio clients.
+
+    .venv/bin/python tests/benchmarks/push_latency.py [N ...]      (default 100 500 1000)
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from content.manifest import verify_manifest  # noqa: E402
+from tests.benchmarks.harness import Server, percentile  # noqa: E402
+
+TIMEOUT = 60.0
+
+
+arrivals: list = []
+
+
+class Conn:
+    """A minimal keep-alive HTTP/1.1 client on asyncio streams (httpx costs more CPU than the
+    server under test on this 2-core machine)."""
+
+    def __init__(self, port: int, token: str):
+        self.port, self.auth = port, f"Authorization: Bearer {token}\r\n"
+
+    async def open(self):
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return self
+
+    async def request(self, path: str, extra: str = "") -> tuple[int, dict, bytes]:
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n{self.auth}{extra}\r\n".encode())
+        status, headers = await self.head()
+        body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        return status, headers, body
+
+    async def head(self) -> tuple[int, dict]:
+        status = int((await self.reader.readline()).split()[1])
+        headers = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return status, headers
+
+
+async def screen(port: int, token: str, key: str, ready: asyncio.Event, counter: list, title: str,
+                 started: list, results: list) -> None:
+    """Hold the stream; after the publish, fetch and verify the manifest, record the delay."""
+    events = await Conn(port, token).open()
+    feeds = await Conn(port, token).open()
+    events.writer.write(f"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n{events.auth}\r\n".encode())
+    await events.head()
+    etag, first = None, True
+    while line := await events.reader.readline():
+        if b"event: feed" not in line:
+            continue
+        if not first:
+            arrivals.append(time.perf_counter() - started[0])
+        status, headers, body = await feeds.request("/api/v1/feed", f"If-None-Match: {etag}\r\n" if etag else "")
+        if status == 200:
+            manifest = json.loads(body)
+            if not verify_manifest(manifest, key):
+                raise RuntimeError("bad signature")
+            etag = headers["etag"]
+            if any(i["title"] == title for i in manifest["items"]):
+                results.append(time.perf_counter() - started[0])
+                events.writer.close()
+                feeds.writer.close()
+                return
+        if first:
+            first = False
+            counter[0] += 1
+            if counter[0] == counter[1]:
+                ready.set()
+
+
+async def run_round(server: Server, devices: list, title: str) -> tuple[list, int]:
+    ready, started, results = asyncio.Event(), [0.0], []
+    counter = [0, len(devices)]
+    tasks = [asyncio.create_task(screen(server.port, t, k, ready, counter, title, started, results))
+             for _, t, k in devices]
+    await asyncio.wait_for(ready.wait(), TIMEOUT)          # every screen is connected and current
+    item_id = await asyncio.to_thread(server.draft_to_cleared, title)
+    await asyncio.sleep(1.0)                               # let the draft's own events settle
+    await asyncio.to_thread(server.approve, item_id)
+    started[0] = time.perf_counter()
+    _, pending = await asyncio.wait(tasks, timeout=TIMEOUT)
+    for task in pending:
+        task.cancel()
+    return results, len(pending)
+
+
+def main(sizes: list[int]) -> None:
+    server = Server(workers=1)
+    try:
+        devices = server.enrol(max(sizes))
+        print(f"push_latency: server pid {server.proc.pid}, gunicorn + 1 gevent worker, loopback")
+        for n in sizes:
+            results, missing = asyncio.run(run_round(server, devices[:n], f"推送基准 {n}"))
+            rss = server.rss_mb()
+            print(f"  events arrived p50={percentile(arrivals, 50)*1000:.1f} ms p99={percentile(arrivals, 99)*1000:.1f} ms")
+            arrivals.clear()
+            print(f"  N={n:5d}  p50={percentile(results, 50) * 1000:7.1f} ms  "
+                  f"p99={percentile(results, 99) * 1000:7.1f} ms  max={max(results) * 1000:7.1f} ms  "
+                  f"received={len(results)}/{n}  missing={missing}  server RSS={rss:.0f} MB")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [100, 500, 1000])
