@@ -9,8 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import threading
-from collections import OrderedDict
 from datetime import datetime
 
 from flask import current_app
@@ -19,20 +17,16 @@ from sqlalchemy.orm import Session
 
 from content.manifest import canonical_json
 from content.model import Audience, AudiencePlan
-from server.device_models import Device
+from server.device_info import DeviceInfo
+from server.lru import app_lru
 from server.media_variants import variant_for
-from server.models import Category, Item, Revision, Unit
-from server.push import current_version
+from server.models import Category, Item, Revision
+from server.push import Mark
 from server.workdays import local
 
 PLACEHOLDER = "gk-feedback-" + secrets.token_hex(8)
-CACHE_SIZE = 64
-_lock = threading.Lock()
-
-
-def _cache() -> OrderedDict:
-    """Shared parts per app (one instance's ids mean nothing to another's)."""
-    return current_app.extensions.setdefault("gongkai.feed_cache", OrderedDict())
+SHARED_CACHE_SIZE = 64
+DEVICE_CACHE_SIZE = 4096
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -64,23 +58,16 @@ def _item_json(s: Session, rev: Revision, start, screen: tuple[int, int]) -> dic
     return out
 
 
-def _units(device: Device) -> list[int]:
-    """A screen shows its unit's items and those its bureau publishes to every member."""
-    unit = device.unit
-    return [unit.id] + ([unit.parent_id] if unit.parent_id else [])
-
-
-def _shared_parts(s: Session, device: Device, version: int) -> dict[str, bytes]:
+def _shared_parts(s: Session, device: DeviceInfo, version: int) -> dict:
     audiences = frozenset(Audience(a) for a in device.audiences)
     screen = (device.screen_w, device.screen_h)
-    key = (tuple(_units(device)), audiences, tuple(device.groups), screen, version)
-    cache = _cache()
-    with _lock:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
+    key = (device.units, audiences, device.groups, screen, version)
+    cache = app_lru("feed_shared", SHARED_CACHE_SIZE)
+    parts = cache.get(key)
+    if parts is not None:
+        return parts
     revs = s.scalars(select(Revision).join(Item).where(
-        Item.unit_id.in_(_units(device)), Revision.status.in_(["published", "scheduled"]))
+        Item.unit_id.in_(device.units), Revision.status.in_(["published", "scheduled"]))
         .order_by(Revision.published_at.desc(), Item.id.desc())).all()
     items = []
     for rev in revs:
@@ -94,22 +81,23 @@ def _shared_parts(s: Session, device: Device, version: int) -> dict[str, bytes]:
                for c in cats if {Audience(a) for a in c.audiences} & audiences]
     parts = {"items": canonical_json(items), "catalog": canonical_json(catalog),
              "media": frozenset(m["sha256"] for i in items for m in i["media"])}
+    parts["digest"] = hashlib.sha256(parts["items"] + b"\0" + parts["catalog"]).digest()
     s.commit()  # variants made while building are kept
-    with _lock:
-        cache[key] = parts
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
+    cache.put(key, parts)
     return parts
 
 
-def device_block(device: Device) -> dict:
-    unit: Unit = device.unit
+def content_state(s: Session, device: DeviceInfo, version: int) -> tuple:
+    """Changes exactly when the device's manifest content changes (cheap: no per-device build)."""
+    return _shared_parts(s, device, version)["digest"], device
+
+
+def device_block(device: DeviceInfo) -> dict:
     return {"device_id": device.id, "kind": device.kind, "name": device.name,
             "location": device.location, "screen_code": device.screen_code,
-            "audiences": sorted(device.audiences), "groups": list(device.groups),
+            "audiences": list(device.audiences), "groups": list(device.groups),
             "orientation": device.orientation, "screen": {"w": device.screen_w, "h": device.screen_h},
-            "unit": {"code": unit.code, "name": unit.name, "name_en": unit.name_en,
-                     "hotline": unit.hotline}}
+            "unit": device.unit}
 
 
 def assemble(parts: dict[str, bytes]) -> bytes:
@@ -118,7 +106,7 @@ def assemble(parts: dict[str, bytes]) -> bytes:
 
 
 class DeviceFeed:
-    """One device's manifest at the current version: bytes to send, ETag, media it may fetch."""
+    """One device's manifest at one version: bytes to send, ETag, media it may fetch."""
 
     def __init__(self, content: bytes, parts: dict, version: int, media: frozenset):
         """`content` is the manifest without version, time and signature: equal content, equal ETag."""
@@ -136,27 +124,18 @@ class DeviceFeed:
         return assemble(parts)
 
 
-DEVICE_CACHE_SIZE = 4096
-
-
-def build_device_feed(s: Session, device: Device) -> DeviceFeed:
-    """The device's feed at the current version; every screen-visible change (device settings
-    included) moves the version, so (device, version) identifies it."""
-    version = current_version(s)
-    cache = current_app.extensions.setdefault("gongkai.device_feeds", OrderedDict())
-    key = (device.id, version)
-    with _lock:
-        if key in cache:
-            return cache[key]
-    built = _build_device_feed(s, device, version)
-    with _lock:
-        cache[key] = built
-        while len(cache) > DEVICE_CACHE_SIZE:
-            cache.popitem(last=False)
+def build_device_feed(s: Session, device: DeviceInfo, mark: Mark) -> DeviceFeed:
+    """The device's feed at this mark; cached, since the mark moves on every visible change."""
+    cache = app_lru("device_feed", DEVICE_CACHE_SIZE)
+    key = (device.id, mark)
+    built = cache.get(key)
+    if built is None:
+        built = _build_device_feed(s, device, mark.version)
+        cache.put(key, built)
     return built
 
 
-def _build_device_feed(s: Session, device: Device, version: int) -> DeviceFeed:
+def _build_device_feed(s: Session, device: DeviceInfo, version: int) -> DeviceFeed:
     shared = _shared_parts(s, device, version)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     url = f"{base}/f/{device.screen_code}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from flask import Blueprint, abort, current_app, request, send_file, session
+from flask import Blueprint, abort, current_app, g, request, send_file, session
 from sqlalchemy import select
 
 from server import db
@@ -24,7 +24,7 @@ def _device_may_fetch(sha: str) -> bool:
         device = require_device()
     except ServiceError:
         return False
-    return sha in build_device_feed(db.session(), device).media
+    return sha in build_device_feed(db.session(), device, g.mark).media
 
 
 def _staff_may_fetch(sha: str) -> bool:

@@ -2,13 +2,15 @@
 event stream in every process wakes within a second.
 
 One mechanism for all changes: a before_flush hook looks at what the session is about to write
-(live revisions, categories, units, device settings) and bumps FeedState in the same flush. After
-commit the in-process bus wakes the streams at once; a watcher thread per process polls the
-version cheaply so changes made by other processes (or the scheduler) arrive too.
+(live revisions, categories, units, device settings) and bumps FeedState in the same flush. Changes
+to devices or units also move `device_epoch`, so cached device details stay valid across ordinary
+publishing. After commit the in-process bus wakes the streams at once; a watcher thread per
+process polls the state cheaply so changes made by other processes (or the scheduler) arrive too.
 """
 from __future__ import annotations
 
 import threading
+from typing import NamedTuple
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
@@ -19,24 +21,31 @@ from server.models import Category, Revision, Unit, utcnow
 
 LIVE = {s.value for s in LIVE_STATUSES}
 DEVICE_FIELDS = ("status", "audiences", "groups", "name", "location", "unit_id", "screen_code",
-                 "orientation")
+                 "orientation", "token_hash")
 WATCH_SECONDS = 0.5
 
 
+class Mark(NamedTuple):
+    """Where the feed stands: content version, and the epoch of device and unit details."""
+
+    version: int
+    device_epoch: int
+
+
 class Bus:
-    """Wakes waiting streams. `version`: the newest feed version seen; `commands`: counts queued
+    """Wakes waiting streams. `mark`: the newest feed mark seen; `commands`: counts queued
     commands; `tick`: counts every wake-up."""
 
     def __init__(self):
         self._cond = threading.Condition()
-        self.version = 0
+        self.mark = Mark(0, 0)
         self.commands = 0
         self.tick = 0
 
-    def notify(self, version: int | None = None) -> None:
+    def notify(self, mark: Mark) -> None:
         with self._cond:
-            if version is not None and version > self.version:
-                self.version = version
+            if mark.version > self.mark.version:
+                self.mark = mark
             self.tick += 1
             self._cond.notify_all()
 
@@ -53,21 +62,24 @@ class Bus:
             return self.tick
 
 
-def current_version(s: Session) -> int:
-    state = s.get(FeedState, 1)
-    return state.version if state else 0
+def current_mark(s: Session) -> Mark:
+    """The feed state as stored (one small query, no ORM objects)."""
+    row = s.execute(select(FeedState.version, FeedState.device_epoch).where(FeedState.id == 1)).first()
+    return Mark(row[0], row[1]) if row else Mark(0, 0)
 
 
-def bump(s: Session, reason: str) -> None:
+def bump(s: Session, reason: str, devices: bool) -> None:
     """Move the feed version on in this transaction (once per flush)."""
     state = s.get(FeedState, 1)
     if state is None:
-        state = FeedState(id=1, version=1, reason=reason)
+        state = FeedState(id=1, version=0, device_epoch=0)
         s.add(state)
     state.version = (state.version or 0) + 1
+    if devices:
+        state.device_epoch = (state.device_epoch or 0) + 1
     state.changed_at = utcnow()
     state.reason = reason[:200]
-    s.info["feed_bumped"] = state.version
+    s.info["feed_bumped"] = Mark(state.version, state.device_epoch)
 
 
 def _changed(obj, names) -> bool:
@@ -75,19 +87,22 @@ def _changed(obj, names) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
-def _affects_screens(s: Session) -> str | None:
+def _affects_screens(s: Session) -> tuple[str | None, bool]:
+    """Why screens must hear of this flush (None if they need not), and whether devices changed."""
+    reason, devices = None, False
     for obj in list(s.new) + list(s.dirty) + list(s.deleted):
         if isinstance(obj, Revision):
             old = inspect(obj).attrs.status.history.deleted
             if obj.status in LIVE or any(v in LIVE for v in old):
-                return f"revision {obj.item_id}/{obj.number} {obj.status}"
-        elif isinstance(obj, (Category, Unit)):
-            return f"{type(obj).__name__.lower()} changed"
-        elif isinstance(obj, Device) and (obj in s.new or obj in s.deleted or _changed(obj, DEVICE_FIELDS)):
-            return f"device {obj.id} changed"
+                reason = reason or f"revision {obj.item_id}/{obj.number} {obj.status}"
+        elif isinstance(obj, Category):
+            reason = reason or "catalog changed"
+        elif isinstance(obj, Unit) or (isinstance(obj, Device) and (
+                obj in s.new or obj in s.deleted or _changed(obj, DEVICE_FIELDS))):
+            reason, devices = reason or f"{type(obj).__name__.lower()} changed", True
         elif isinstance(obj, DeviceCommand) and obj in s.new:
             s.info["command_added"] = True
-    return None
+    return reason, devices
 
 
 def install(sessions, bus: Bus) -> None:
@@ -95,10 +110,11 @@ def install(sessions, bus: Bus) -> None:
 
     @event.listens_for(sessions, "before_flush")
     def _before_flush(s, _ctx, _instances):
-        reason = _affects_screens(s)
-        if reason and not s.info.get("feed_bumped"):
+        reason, devices = _affects_screens(s)
+        bumped = s.info.get("feed_bumped")
+        if reason and (bumped is None or devices):
             with s.no_autoflush:
-                bump(s, reason)
+                bump(s, reason, devices)
 
     @event.listens_for(sessions, "after_commit")
     def _after_commit(s):
@@ -106,7 +122,7 @@ def install(sessions, bus: Bus) -> None:
         commanded = s.info.pop("command_added", False)
         if bumped:
             bus.notify(bumped)
-        elif commanded:
+        if commanded:
             bus.notify_commands()
 
     @event.listens_for(sessions, "after_rollback")
@@ -116,7 +132,7 @@ def install(sessions, bus: Bus) -> None:
 
 
 def start_watcher(app) -> threading.Thread:
-    """Poll the version (and new commands) from the database so other processes' changes arrive."""
+    """Poll the feed state (and new commands) so other processes' changes arrive."""
     bus: Bus = app.extensions["gongkai.bus"]
     sessions = app.extensions["gongkai.sessions"]
     stop = threading.Event()
@@ -126,13 +142,13 @@ def start_watcher(app) -> threading.Thread:
         while not stop.wait(WATCH_SECONDS):
             try:
                 with sessions() as s:
-                    version = current_version(s)
+                    mark = current_mark(s)
                     newest = s.scalar(select(DeviceCommand.id).order_by(DeviceCommand.id.desc()).limit(1)) or 0
                 if newest != last_command:
                     last_command = newest
                     bus.notify_commands()
-                if version > bus.version:
-                    bus.notify(version)
+                if mark.version > bus.mark.version:
+                    bus.notify(mark)
             except Exception:  # the database may be busy; try again next round
                 app.logger.exception("feed watcher failed")
 

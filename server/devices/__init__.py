@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, g, request
-from sqlalchemy import select
-
 from server import db
+from server.device_info import DeviceInfo, by_token_hash
 from server.device_models import Device
+from server.push import current_mark
 from server.validation import ServiceError
 
 bp = Blueprint("devices", __name__, url_prefix="/api/v1")
@@ -21,16 +21,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def require_device() -> Device:
-    """The active device behind the bearer token; 401 for anything else."""
+def require_device() -> DeviceInfo:
+    """The active device behind the bearer token; 401 for anything else. Sets g.mark."""
     header = request.headers.get("Authorization", "")
     device = None
     if header.startswith("Bearer ") and len(header) < 200:
-        device = db.session().scalar(select(Device).where(Device.token_hash == token_hash(header[7:].strip())))
+        s = db.session()
+        g.mark = current_mark(s)
+        device = by_token_hash(s, token_hash(header[7:].strip()), g.mark.device_epoch)
     if device is None or device.status != "active":
         raise ServiceError(401, "unauthorized")
     g.device = device
     return device
+
+
+def device_row(info: DeviceInfo) -> Device:
+    """The stored row of an authenticated device, for the calls that change it."""
+    return db.session().get(Device, info.id)
 
 
 from server.devices import admin, enrol, feed, report  # noqa: E402,F401  (routes register on bp)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from sqlalchemy import select
 
 from server import db
-from server.device_models import Device, DeviceCommand
+from server.device_info import by_id
+from server.device_models import DeviceCommand
 from server.devices import bp, require_device
-from server.feed import build_device_feed
+from server.feed import build_device_feed, content_state
 from server.keys import signing_key
 from server.models import utcnow
 
@@ -20,7 +21,7 @@ HEARTBEAT_SECONDS = 15.0
 def feed():
     """The device's manifest; 304 when its ETag still matches."""
     device = require_device()
-    device_feed = build_device_feed(db.session(), device)
+    device_feed = build_device_feed(db.session(), device, g.mark)
     if request.if_none_match.contains(device_feed.tag):
         return Response(status=304, headers={"ETag": device_feed.etag})
     body = device_feed.signed_body(signing_key(current_app), utcnow())
@@ -53,24 +54,27 @@ def events():
     bus = app.extensions["gongkai.bus"]
     sessions = app.extensions["gongkai.sessions"]
 
+    if bus.mark < g.mark:
+        bus.notify(g.mark)
+
     def stream():
-        seen_tick, seen_version, seen_commands = bus.tick, None, None
-        sent_etag = None
+        seen_tick, seen_mark, seen_commands = bus.tick, None, None
+        sent_state = None
         sent_version = int(last_id) if last_id.isdigit() else None
         yield "retry: 3000\n: connected\n\n"
         while True:
-            if bus.version != seen_version or bus.commands != seen_commands:
+            if bus.mark != seen_mark or bus.commands != seen_commands:
                 with app.app_context(), sessions() as s:
-                    dev = s.get(Device, device_id)
+                    mark = bus.mark
+                    dev = by_id(s, device_id, mark.device_epoch)
                     if dev is None or dev.status != "active":
                         return
-                    if bus.version != seen_version:
-                        seen_version = bus.version
-                        current = build_device_feed(s, dev)
-                        if current.etag != sent_etag and (sent_etag is not None
-                                                          or current.version != sent_version):
-                            yield _event("feed", {"version": current.version}, current.version)
-                        sent_etag, sent_version = current.etag, current.version
+                    if mark != seen_mark:
+                        seen_mark = mark
+                        state = content_state(s, dev, mark.version)
+                        if state != sent_state and (sent_state is not None or mark.version != sent_version):
+                            yield _event("feed", {"version": mark.version}, mark.version)
+                        sent_state, sent_version = state, mark.version
                     if bus.commands != seen_commands:
                         seen_commands = bus.commands
                         for cmd in _pending_commands(s, device_id):

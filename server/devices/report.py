@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from server import db
 from server.device_models import DeviceEvent, ReportBatch
-from server.devices import bp, require_device
+from server.devices import bp, device_row, require_device
 from server.models import utcnow
 from server.uploads import store_image
 from server.validation import ServiceError
@@ -55,7 +55,7 @@ def _batches(data: dict) -> list:
 @bp.post("/devices/report")
 def report():
     """Heartbeat plus batches; a batch id seen before is acknowledged but not counted again."""
-    device = require_device()
+    device = device_row(require_device())
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ServiceError(400, "bad_json")
@@ -83,7 +83,7 @@ def report():
 @bp.post("/devices/screenshot")
 def upload_screenshot():
     """The PNG a screen took when asked; the admin UI shows the latest."""
-    device = require_device()
+    device = device_row(require_device())
     raw = request.files["file"].read() if "file" in request.files else request.get_data()
     meta = store_image(raw, current_app.config["MEDIA_DIR"], current_app.config["MAX_IMAGE_PIXELS"])
     device.screenshot_sha, device.screenshot_at = meta["sha256"], utcnow()

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 16:53:02.151592
+Create Date: 2026-11-23 17:06:15.521269
 """
 from alembic import op
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ def upgrade() -> None:
     op.create_table('feed_state',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('device_epoch', sa.Integer(), nullable=False),
     sa.Column('changed_at', sa.DateTime(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id')
