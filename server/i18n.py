@@ -45,6 +45,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username_taken": ("用户名已存在", "User name already taken"),
     "password_short": ("密码至少 8 位", "The password needs at least 8 characters"),
     "bad_catalog": ("目录有误：{detail}", "Catalog invalid: {detail}"),
+    "too_many_pending": ("待审批的屏幕过多，请稍后再试", "Too many screens are waiting for approval"),
+    "token_collected": ("该屏幕的令牌已领取或已撤销，请重新注册", "The token was collected or revoked; enrol again"),
+    "bad_username": ("用户名须为 2–64 位字母、数字或 _ . -", "User name: 2–64 letters, digits, _ . -"),
+    "self_lockout": ("不能取消自己的管理员角色或停用自己的账号",
+                     "You cannot remove your own admin role or deactivate yourself"),
+    "no_units": ("您在任何单位都没有角色，请联系管理员", "You hold no role in any unit; ask an administrator"),
+    "key_taken": ("分类标识已存在", "This category key exists already"),
 }
 
 

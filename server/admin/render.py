@@ -1,0 +1,70 @@
+"""Presentation helpers for the admin templates: Markdown, local times, audiences, table previews."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from server.admin.labels import t, term
+from server.i18n import lang
+
+PREVIEW_ROWS = 50
+_md = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown(text: str | None) -> Markup:
+    """The Markdown subset as HTML; raw HTML in the source is escaped, never passed through."""
+    return Markup(_md.render(text or ""))
+
+
+def local_zone() -> timezone:
+    return timezone(timedelta(hours=current_app.config.get("TIMEZONE_OFFSET_HOURS", 8)))
+
+
+def localtime(value: datetime | None) -> str:
+    """`2025-03-01 09:30` in the deployment's local time."""
+    return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def audience_names(values) -> str:
+    return "、".join(term("audience", a) for a in ("party", "staff", "patients", "public")
+                    if a in set(values or ()))
+
+
+def audience_plan(plan) -> str:
+    """An audience plan (先内后外 steps) as one readable line."""
+    parts = []
+    for step in plan or []:
+        if isinstance(step, str):
+            return audience_names(plan)
+        names = audience_names(step.get("audiences"))
+        at = step.get("at")
+        parts.append(t("item.from", at=localtime(datetime.fromisoformat(at))) + " " + names
+                     if at else names)
+    return "；".join(parts)
+
+
+def window(rev) -> str:
+    start = localtime(rev.window_start) or t("item.not_set")
+    end = localtime(rev.window_end) or t("item.open_end")
+    return f"{start} — {end}"
+
+
+def table_preview(table: dict | None) -> dict | None:
+    """Header, the first rows and the row count of a revision's table."""
+    if not table or not table.get("columns"):
+        return None
+    rows = table.get("rows") or []
+    return {"columns": table["columns"], "rows": rows[:PREVIEW_ROWS], "count": len(rows),
+            "shown": min(len(rows), PREVIEW_ROWS)}
+
+
+def local_name(obj) -> str:
+    """A unit's or category's English name on English pages, when it has one."""
+    return (getattr(obj, "name_en", "") if lang() == "en" else "") or obj.name
+
+
+FILTERS = {"markdown": markdown, "localtime": localtime, "audience_plan": audience_plan,
+           "audience_names": audience_names, "window": window, "local_name": local_name}

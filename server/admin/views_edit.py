@@ -1,0 +1,68 @@
+"""New item and edit-draft forms (fields, CSV table, images); errors come back on the form."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from content.model import Role
+from server import catalog, db, items as svc
+from server.admin import bp, forms
+from server.admin.labels import t
+from server.admin.render import table_preview
+from server.admin.views_items import load_item
+from server.validation import ServiceError
+
+EMPTY = {"category": "", "title": "", "body": "", "audiences": [], "window_start": "",
+         "window_end": "", "sensitive": False, "version": ""}
+
+
+def _form(template_values: dict, errors: dict | None = None, item=None, status: int = 200):
+    rev = svc.working_revision(item) if item is not None else None
+    return render_template("admin/item_form.html", values=template_values, errors=errors or {},
+                           item=item, rev=rev, categories=catalog.tree(db.session(), g.unit),
+                           table=table_preview(rev.table) if rev is not None else None), status
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+def new_item():
+    """新建事项: a draft in one of the unit's catalog categories."""
+    svc.require_role(g.user, g.unit, Role.CONTRIBUTOR)
+    if request.method == "GET":
+        return _form({**EMPTY, "category": request.args.get("category", "")})
+    values = forms.item_values(request.form)
+    try:
+        item = svc.create_draft(db.session(), g.user, g.unit, forms.new_item_data(values))
+    except ServiceError as exc:
+        db.session().rollback()
+        return _form(values, forms.field_errors(exc), status=exc.status)
+    flash(t("flash.created"))
+    return redirect(url_for("admin.item", item_id=item.id))
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+def edit_item(item_id: int):
+    """修改草稿: fields, table upload and images in one form; a stale version is refused."""
+    item = load_item(item_id)
+    rev = svc.editable_draft(g.user, item)
+    stored = forms.revision_values(item, rev)
+    if request.method == "GET":
+        return _form(stored, item=item)
+    values = forms.item_values(request.form)
+    table = request.files.get("table")
+    image = request.files.get("image")
+    try:
+        svc.edit_with_uploads(
+            db.session(), g.user, item, _with_table_choice(forms.edit_item_data(values, stored)),
+            values["version"], table_csv=table.read() if table else None,
+            image=(image.read(), image.filename or "") if image else None,
+            remove_images=request.form.getlist("remove_image"))
+    except ServiceError as exc:
+        db.session().rollback()
+        return _form(values, forms.field_errors(exc), item=item, status=exc.status)
+    flash(t("flash.saved"))
+    return redirect(url_for("admin.item", item_id=item.id))
+
+
+def _with_table_choice(data: dict) -> dict:
+    if request.form.get("remove_table"):
+        data["table"] = None
+    return data

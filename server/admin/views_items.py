@@ -1,0 +1,112 @@
+"""Work queue, item list, item page, workflow actions and corrections."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from content.model import Status
+from server import db, items as svc
+from server.admin import bp, set_unit
+from server.admin.forms import field_errors
+from server.admin.labels import t, term
+from server.admin.render import table_preview
+from server.models import Item
+from server.validation import ServiceError
+
+PAGE = 50
+
+
+def load_item(item_id: int) -> Item:
+    """The item if the user holds a role in its unit (404 otherwise); its unit becomes current."""
+    item = db.session().get(Item, item_id)
+    if item is None or not svc.can_view(g.user, item):
+        raise ServiceError(404, "not_found")
+    set_unit(item.unit)
+    return item
+
+
+def _row(item: Item, actions: list[str] | None = None) -> dict:
+    rev = item.revisions[-1]
+    when = max([rev.updated_at] + [d.at for d in rev.decisions])
+    return {"item": item, "rev": rev, "status": rev.status, "live": svc.live_revision(item), "when": when,
+            "actions": actions if actions is not None else svc.allowed_for(g.user, item)}
+
+
+@bp.get("/")
+def queue():
+    """待我审核: what awaits my sign-off, my drafts, and what was published lately."""
+    rows = [_row(i) for i in svc.unit_items(db.session(), g.unit)]
+    awaiting = [r for r in rows if svc.SIGN_OFF & set(r["actions"])]
+    drafts = [r for r in rows if "submit" in r["actions"]]
+    recent = sorted((r for r in rows if r["live"] is not None and r["live"].published_at),
+                    key=lambda r: r["live"].published_at, reverse=True)[:10]
+    return render_template("admin/queue.html", awaiting=awaiting, drafts=drafts, recent=recent)
+
+
+@bp.get("/items")
+def items():
+    """全部事项, filtered by status."""
+    status = request.args.get("status", "")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    rows = [_row(i, []) for i in svc.unit_items(db.session(), g.unit, limit=5000)]
+    if status in {s.value for s in Status}:
+        rows = [r for r in rows if r["status"] == status]
+    shown = rows[(page - 1) * PAGE:page * PAGE]
+    return render_template("admin/items.html", rows=shown, count=len(rows), status=status, page=page,
+                           pages=max(1, -(-len(rows) // PAGE)), statuses=[s.value for s in Status])
+
+
+def render_item(item: Item, errors: dict | None = None, comments: dict | None = None,
+                status: int = 200):
+    """The item page; `errors` and `comments` refill the form of the action that failed."""
+    revs = item.revisions
+    number = request.args.get("rev", type=int)
+    rev = next((r for r in revs if r.number == number), revs[-1])
+    history = [(r, d) for r in revs for d in r.decisions]
+    working = svc.working_revision(item)
+    can_correct = ("contributor" in {r.value for r in g.roles} and working is None
+                   and svc.live_revision(item) is not None)
+    related = db.session().get(Item, item.related_item_id) if item.related_item_id else None
+    return render_template("admin/item.html", item=item, rev=rev, newest=revs[-1], history=history,
+                           live=svc.live_revision(item), working=working,
+                           actions=svc.allowed_for(g.user, item), table=table_preview(rev.table),
+                           can_correct=can_correct, errors=errors or {}, comments=comments or {},
+                           related=related if related and svc.can_view(g.user, related) else None
+                           ), status
+
+
+@bp.get("/items/<int:item_id>")
+def item(item_id: int):
+    """One item: the revision, its table and images, history and the buttons for what I may do."""
+    return render_item(load_item(item_id))
+
+
+@bp.post("/items/<int:item_id>/actions")
+def act(item_id: int):
+    """Take one workflow action with its comment; errors come back on that action's form."""
+    item = load_item(item_id)
+    action = request.form.get("action", "")
+    comment = request.form.get("comment", "")
+    try:
+        svc.take_action(db.session(), g.user, item, action, comment)
+    except ServiceError as exc:
+        db.session().rollback()
+        errors = field_errors(exc)
+        return render_item(item, {action: " ".join(errors.values())}, {action: comment}, exc.status)
+    flash(t("flash.done", action=term("action", action)))
+    return redirect(url_for("admin.item", item_id=item.id))
+
+
+@bp.post("/items/<int:item_id>/correction")
+def correct(item_id: int):
+    """更正: open a new draft revision of the published item, with the reason."""
+    item = load_item(item_id)
+    reason = request.form.get("reason", "")
+    try:
+        svc.start_correction(db.session(), g.user, item, reason)
+    except ServiceError as exc:
+        db.session().rollback()
+        errors = field_errors(exc)
+        return render_item(item, {"correct": " ".join(errors.values())}, {"correct": reason},
+                           exc.status)
+    flash(t("flash.correction"))
+    return redirect(url_for("admin.edit_item", item_id=item.id))

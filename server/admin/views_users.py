@@ -1,0 +1,68 @@
+"""用户管理 (admins of the unit): accounts with their roles here, new accounts, roles, (de)activation."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from content.model import Role
+from server import db, items as svc, staff
+from server.admin import bp, forms
+from server.admin.labels import t
+from server.auth import roles_in
+from server.validation import ServiceError
+
+NEW = {"username": "", "display_name": "", "password": "", "roles": []}
+
+
+def _list(values: dict | None = None, errors: dict | None = None, status: int = 200):
+    return render_template("admin/users.html", staff=staff.unit_staff(db.session(), g.unit),
+                           values=values or NEW, errors=errors or {}, roles=forms.ROLES), status
+
+
+@bp.get("/users")
+def users():
+    """Accounts of this unit and the form for a new one."""
+    svc.require_role(g.user, g.unit, Role.ADMIN)
+    return _list()
+
+
+@bp.post("/users")
+def create_user():
+    """Create an account with roles in this unit."""
+    svc.require_role(g.user, g.unit, Role.ADMIN)
+    values = forms.user_values(request.form)
+    try:
+        staff.create_staff(db.session(), g.user, g.unit, values)
+    except ServiceError as exc:
+        db.session().rollback()
+        return _list({**values, "password": ""}, forms.field_errors(exc), exc.status)
+    flash(t("flash.created"))
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_roles(user_id: int):
+    """Change one account's roles in this unit."""
+    person = staff.managed_user(db.session(), g.user, g.unit, user_id)
+    errors, status = {}, 200
+    chosen = sorted(r.value for r in roles_in(person, g.unit))
+    if request.method == "POST":
+        chosen = forms.user_values(request.form)["roles"]
+        try:
+            staff.change_roles(db.session(), g.user, g.unit, person, chosen)
+        except ServiceError as exc:
+            db.session().rollback()
+            errors, status = forms.field_errors(exc), exc.status
+        else:
+            flash(t("flash.saved"))
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", person=person, chosen=chosen, roles=forms.ROLES,
+                           errors=errors), status
+
+
+@bp.post("/users/<int:user_id>/active")
+def user_active(user_id: int):
+    """停用 or 启用 an account."""
+    person = staff.managed_user(db.session(), g.user, g.unit, user_id)
+    staff.set_active(db.session(), g.user, g.unit, person, request.form.get("active") == "1")
+    flash(t("flash.saved"))
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,93 @@
+"""用户管理: staff accounts of one unit — list, create, change roles, (de)activate. Admins only;
+every change goes to the audit log."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content.model import Role
+from server import audit
+from server.auth import roles_in, set_roles
+from server.instance import USERNAME, create_user
+from server.items import require_role
+from server.models import Unit, User
+from server.validation import ServiceError
+
+MIN_PASSWORD = 8
+
+
+def unit_staff(db: Session, unit: Unit) -> list[tuple[User, list[str]]]:
+    """Users with a role in the unit (or with no role anywhere), with their roles here."""
+    out = []
+    for user in db.scalars(select(User).order_by(User.username)):
+        roles = sorted(r.value for r in roles_in(user, unit))
+        if roles or not user.grants:
+            out.append((user, roles))
+    return out
+
+
+def managed_user(db: Session, admin: User, unit: Unit, user_id: int) -> User:
+    """A user this unit's admin may manage; 404 for anyone else."""
+    require_role(admin, unit, Role.ADMIN)
+    user = db.get(User, user_id)
+    if user is None or not (roles_in(user, unit) or not user.grants):
+        raise ServiceError(404, "not_found")
+    return user
+
+
+def _roles(values) -> list[Role]:
+    try:
+        return [Role(v) for v in values]
+    except ValueError as exc:
+        raise ServiceError(422, "invalid", {"roles": ("unknown_role", {"detail": str(exc)})}) from None
+
+
+def create_staff(db: Session, admin: User, unit: Unit, data: dict) -> User:
+    """A new account with roles in this unit: user name, display name, password (≥ 8), roles."""
+    require_role(admin, unit, Role.ADMIN)
+    username = (data.get("username") or "").strip()
+    password = data.get("password") or ""
+    errors = {}
+    if not USERNAME.match(username):
+        errors["username"] = ("bad_username", {})
+    elif db.scalar(select(User).where(User.username == username)) is not None:
+        errors["username"] = ("username_taken", {})
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = ("password_short", {})
+    if not data.get("roles"):
+        errors["roles"] = ("required", {})
+    if len((data.get("display_name") or "").strip()) > 100:
+        errors["display_name"] = ("too_long", {"max": 100})
+    if errors:
+        raise ServiceError(422, "invalid", errors)
+    user = create_user(db, username, password, _roles(data["roles"]), unit,
+                       (data.get("display_name") or "").strip(), actor=admin.username)
+    db.commit()
+    return user
+
+
+def change_roles(db: Session, admin: User, unit: Unit, user: User, values) -> None:
+    """Replace the user's roles in this unit; an admin keeps their own admin role."""
+    require_role(admin, unit, Role.ADMIN)
+    roles = _roles(values)
+    if user.id == admin.id and Role.ADMIN not in roles:
+        raise ServiceError(422, "invalid", {"roles": ("self_lockout", {})})
+    before = sorted(r.value for r in roles_in(user, unit))
+    set_roles(db, user, unit, roles)
+    db.flush()
+    db.refresh(user)
+    audit.record(db, admin.username, "user.roles", f"user:{user.username}@{unit.code}", before,
+                 sorted(r.value for r in roles_in(user, unit)))
+    db.commit()
+
+
+def set_active(db: Session, admin: User, unit: Unit, user: User, active: bool) -> None:
+    """停用/启用 an account (it keeps its roles and history)."""
+    require_role(admin, unit, Role.ADMIN)
+    if user.id == admin.id and not active:
+        raise ServiceError(422, "invalid", {"active": ("self_lockout", {})})
+    before = user.active
+    user.active = bool(active)
+    audit.record(db, admin.username, "user.activate" if active else "user.deactivate",
+                 f"user:{user.username}", {"active": before}, {"active": user.active})
+    db.commit()
