@@ -20,7 +20,7 @@ from content.model import Audience, AudiencePlan
 from server.device_info import DeviceInfo
 from server.lru import app_lru
 from server.media_variants import variant_for
-from server.models import Category, Item, Revision
+from server.models import Category, Item, Revision, utcnow
 from server.push import Mark
 from server.workdays import local
 
@@ -69,10 +69,10 @@ def _shared_parts(s: Session, device: DeviceInfo, version: int) -> dict:
     revs = s.scalars(select(Revision).join(Item).where(
         Item.unit_id.in_(device.units), Revision.status.in_(["published", "scheduled"]))
         .order_by(Revision.published_at.desc(), Item.id.desc())).all()
-    items = []
+    items, now = [], utcnow()
     for rev in revs:
         start = device_start(rev, audiences)
-        if start is not False:
+        if start is not False and (rev.window_end is None or rev.window_end > now):
             items.append(_item_json(s, rev, start, screen))
     cats = s.scalars(select(Category).where(Category.unit_id == device.unit_id)
                      .order_by(Category.position, Category.id)).all()

@@ -180,3 +180,11 @@ def test_commands_and_screenshots(api):
     assert up.status_code == 201
     got = api.call("GET", f"/devices/{screen.id}/screenshot", "root")
     assert got.status_code == 200 and Image.open(io.BytesIO(got.data)).size == (108, 192)
+
+
+def test_server_etag_matches_what_a_restarted_device_computes(api):
+    from content.manifest import etag_for
+    screen = Screen(api)
+    api.publish(api.create(title="校验")["id"])
+    resp = screen.get("/api/v1/feed")
+    assert resp.headers["ETag"] == etag_for(json.loads(resp.data))
