@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from content.manifest import canonical_json
 from content.model import Audience, AudiencePlan
@@ -66,7 +66,8 @@ def _shared_parts(s: Session, device: DeviceInfo, version: int) -> dict:
     parts = cache.get(key)
     if parts is not None:
         return parts
-    revs = s.scalars(select(Revision).join(Item).where(
+    revs = s.scalars(select(Revision).join(Item).options(
+        joinedload(Revision.item).joinedload(Item.category), selectinload(Revision.attachments)).where(
         Item.unit_id.in_(device.units), Revision.status.in_(["published", "scheduled"]))
         .order_by(Revision.published_at.desc(), Item.id.desc())).all()
     items, now = [], utcnow()
