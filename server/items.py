@@ -14,7 +14,7 @@ from content.timerules import window_for
 from server import audit
 from server.auth import roles_in
 from server.models import Attachment, Category, Decision, Item, Revision, Unit, User, utcnow
-from server.uploads import parse_csv, store_image
+from server.uploads import parse_csv, store_visuals
 from server.validation import ServiceError, clean_item_fields
 from server.workdays import calendar_for, local
 
@@ -173,7 +173,7 @@ def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, 
     editable_draft(user, item, version, need_version=True)
     cfg = current_app.config
     errors = clean_item_fields(data, max_body=cfg["MAX_BODY_BYTES"], partial=True)[1]
-    meta = None
+    metas = []
     if table_csv:
         try:
             data = {**data, "table": parse_csv(table_csv, cfg["MAX_TABLE_ROWS"])}
@@ -181,7 +181,7 @@ def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, 
             errors.update(exc.fields)
     if image and image[0]:
         try:
-            meta = store_image(image[0], cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
+            metas = store_visuals(image[0], cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
         except ServiceError as exc:
             errors.update(exc.fields)
     if errors:
@@ -193,8 +193,8 @@ def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, 
         audit.record(db, user.username, "item.image_remove", f"item:{item.id}/r{rev.number}",
                      None, {"removed": sorted(drop)})
         db.commit()
-    if meta is not None:
-        attach_image(db, user, item, meta, image[1])
+    for page, meta in enumerate(metas):
+        attach_image(db, user, item, meta, image[1] if len(metas) == 1 else f"{image[1]} #{page + 1}")
     return rev
 
 

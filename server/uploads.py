@@ -110,3 +110,36 @@ def write_media(media_dir: str, sha: str, data: bytes) -> str:
             fh.write(data)
         os.replace(tmp, path)
     return path
+
+
+MAX_PDF_PAGES = 60
+PDF_PAGE_WIDTH = 1600
+
+
+def store_pdf(data: bytes, media_dir: str, max_pixels: int) -> list[dict]:
+    """A PDF becomes one PNG per page (rendered with PDFium), since screens show pictures, not PDFs."""
+    import pypdfium2
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        raise _image_error(f"PDF 无法打开（{exc}）") from None
+    try:
+        if len(pdf) == 0 or len(pdf) > MAX_PDF_PAGES:
+            raise _image_error(f"PDF 页数须为 1–{MAX_PDF_PAGES} 页")
+        metas = []
+        for page in pdf:
+            width = page.get_width() or 1
+            image = page.render(scale=min(4.0, PDF_PAGE_WIDTH / width)).to_pil()
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "PNG", optimize=True)
+            metas.append(store_image(out.getvalue(), media_dir, max_pixels))
+        return metas
+    finally:
+        pdf.close()
+
+
+def store_visuals(data: bytes, media_dir: str, max_pixels: int) -> list[dict]:
+    """An image, or every page of a PDF, stored and described."""
+    if data[:5] == b"%PDF-":
+        return store_pdf(data, media_dir, max_pixels)
+    return [store_image(data, media_dir, max_pixels)]

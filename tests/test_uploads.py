@@ -102,3 +102,26 @@ def test_upload_over_the_size_limit_is_413_with_a_message(api, app):
     item = api.create()
     resp = post_image(api, item, b"x" * 5000)
     assert resp.status_code == 413 and resp.get_json()["error"]
+
+
+def make_pdf(pages=2) -> bytes:
+    """A real PDF made by Pillow (one page per image)."""
+    images = [Image.new("RGB", (595, 842), (255, 255, 255 - 60 * i)) for i in range(pages)]
+    out = io.BytesIO()
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=72)
+    return out.getvalue()
+
+
+def test_pdf_pages_become_images(api):
+    item = api.create()
+    resp = post_image(api, item, make_pdf(3), "制度.pdf")
+    assert resp.status_code == 201, resp.get_json()
+    media = resp.get_json()["media"]
+    assert len(media) == 3 and all(m["type"] == "image/png" for m in media)
+    assert abs(media[0]["w"] - 1600) <= 1 and media[0]["h"] > media[0]["w"]   # portrait A4, ~1600 px wide
+
+
+def test_broken_pdf_is_refused(api):
+    item = api.create()
+    resp = post_image(api, item, b"%PDF-1.7\n garbage that is not a pdf", "bad.pdf")
+    assert resp.status_code == 422 and "PDF" in resp.get_json()["fields"]["image"]

@@ -8,7 +8,7 @@ from server import db, items as svc
 from server.api import bp, caller_unit, json_body
 from server.auth import units_of
 from server.models import Item
-from server.uploads import parse_csv, store_image
+from server.uploads import parse_csv, store_visuals
 from server.validation import ServiceError
 
 
@@ -110,15 +110,17 @@ def put_table(item_id: int):
 
 @bp.post("/items/<int:item_id>/images")
 def add_image(item_id: int):
-    """Attach an image to the draft (verified, metadata stripped)."""
+    """Attach an image (verified, metadata stripped) or a PDF's pages as images to the draft."""
     item = load_item(item_id)
     svc.editable_draft(g.user, item)
     upload = request.files.get("file")
     if upload is None:
         raise ServiceError(422, "invalid", {"image": ("required", {})})
-    meta = store_image(upload.read(), current_app.config["MEDIA_DIR"],
-                       current_app.config["MAX_IMAGE_PIXELS"])
-    svc.attach_image(db.session(), g.user, item, meta, upload.filename or "")
+    metas = store_visuals(upload.read(), current_app.config["MEDIA_DIR"],
+                          current_app.config["MAX_IMAGE_PIXELS"])
+    for page, meta in enumerate(metas):
+        name = upload.filename or ""
+        svc.attach_image(db.session(), g.user, item, meta, name if len(metas) == 1 else f"{name} #{page + 1}")
     return jsonify(item_json(item, g.user)), 201
 
 

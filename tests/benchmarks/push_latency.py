@@ -1,7 +1,7 @@
 """push_latency: N screens hold event streams; an item is approved; time until each screen holds the
 verified new manifest. Real HTTP on loopback, gunicorn + gevent server, asyncio clients.
 
-    .venv/bin/python tests/benchmarks/push_latency.py [N ...]      (default 100 500 1000)
+    .venv/bin/python tests/benchmarks/push_latency.py [N ...] [--workers=W] [--embedded]   (default 100 500 1000)
 """
 from __future__ import annotations
 
@@ -94,11 +94,12 @@ async def run_round(server: Server, devices: list, title: str) -> tuple[list, in
     return results, len(pending)
 
 
-def main(sizes: list[int]) -> None:
-    server = Server(workers=1)
+def main(sizes: list[int], workers: int = 1, embedded: bool = False) -> None:
+    server = Server(workers=workers, embedded=embedded)
     try:
         devices = server.enrol(max(sizes))
-        print(f"push_latency: server pid {server.proc.pid}, gunicorn + 1 gevent worker, loopback")
+        kind = "embedded werkzeug (threads)" if embedded else f"gunicorn + {workers} gevent worker(s)"
+        print(f"push_latency: {kind}, loopback")
         for n in sizes:
             results, missing = asyncio.run(run_round(server, devices[:n], f"推送基准 {n}"))
             rss = server.rss_mb()
@@ -112,4 +113,7 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [100, 500, 1000])
+    flags = [a for a in sys.argv[1:] if a.startswith("--")]
+    workers = next((int(f.split("=")[1]) for f in flags if f.startswith("--workers=")), 1)
+    main([int(a) for a in sys.argv[1:] if not a.startswith("--")] or [100, 500, 1000], workers,
+         "--embedded" in flags)
