@@ -290,7 +290,7 @@ class SyncClient:
             free = shutil.disk_usage(self.data_dir).free
         except OSError:
             free = None
-        return {"shown_version": self._shown_version, "app_version": self.app_version,
+        return {"shown_version": self._shown_version, "shown_etag": self._etag, "app_version": self.app_version,
                 "uptime": round(time.monotonic() - self._started, 1), "free_disk": free,
                 "last_error": self._last_error}
 

@@ -155,3 +155,29 @@ def test_catalog_and_english_in_chromium(live_server, page):
     page.click("nav.tabs >> text=Users")
     assert "Staff accounts" in page.inner_text("main")
     page.screenshot(path=str(ARTIFACTS / "users_en.png"))
+
+
+def test_screens_in_chromium(live_server, page):
+    import json
+    import urllib.request
+    base = live_server
+    request = urllib.request.Request(f"{base}/api/v1/devices/enrol", method="POST",
+                                     data=json.dumps({"kind": "signage", "screen": {"w": 1920, "h": 1080}}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as resp:
+        enrolled = json.loads(resp.read())
+    login(page, base, "root")
+    page.click("nav.tabs >> text=屏幕管理")
+    card = page.locator(f"#pending-{enrolled['device_id']}")
+    assert enrolled["pairing_code"] in card.locator(".pairing-code").inner_text()
+    card.locator("input[name=name]").fill("门诊大厅 1 号屏")
+    card.locator("input[name=location]").fill("门诊楼一楼")
+    card.locator("input[name=audiences][value=public]").check()
+    card.locator("select[name=orientation]").select_option("landscape")
+    card.locator("button.primary").click()
+    page.wait_for_selector(".flash")
+    assert "门诊大厅 1 号屏" in page.inner_text("table.screens")
+    page.click("table.screens >> text=门诊大厅 1 号屏")
+    page.click("form button:has-text('识别')")
+    assert "已发送指令：识别" in page.inner_text(".flash")
+    page.screenshot(path=str(ARTIFACTS / "screen_detail.png"), full_page=True)

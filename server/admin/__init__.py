@@ -2,8 +2,8 @@
 
 __init__: the blueprint, login and CSRF guard, unit choice. views_auth: login/logout.
 views_items: work queue, list, item page, actions. views_edit: new and edit forms.
-views_catalog / views_users: admin pages. forms: form → service dicts. labels: UI strings.
-render: Markdown and display helpers.
+views_catalog / views_users / views_screens: admin pages. forms: form → service dicts.
+labels: UI strings. render: Markdown and display helpers.
 """
 from __future__ import annotations
 
@@ -94,4 +94,5 @@ for _name, _fn in TEMPLATE_GLOBALS.items():
 for _name, _fn in render.FILTERS.items():
     bp.add_app_template_filter(_fn, _name)
 
-from server.admin import views_auth, views_catalog, views_edit, views_items, views_users  # noqa: E402,F401
+from server.admin import (views_auth, views_catalog, views_edit, views_items, views_screens,  # noqa: E402,F401
+                          views_users)

@@ -16,7 +16,7 @@ from server.validation import ServiceError
 BATCH_TYPES = ("play", "view", "rating")
 MAX_BATCHES = 50
 MAX_RECORDS = 2000
-HEALTH_FIELDS = ("app_version", "uptime", "free_disk", "last_error")
+HEALTH_FIELDS = ("app_version", "uptime", "free_disk", "last_error", "shown_etag")
 
 
 def _when(value) -> datetime | None:

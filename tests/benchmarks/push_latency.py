@@ -33,9 +33,17 @@ class Conn:
         return self
 
     async def request(self, path: str, extra: str = "") -> tuple[int, dict, bytes]:
+        if self.writer.is_closing() or self.reader.at_eof():
+            await self.open()
         self.writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n{self.auth}{extra}\r\n".encode())
         status, headers = await self.head()
-        body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if "content-length" in headers:
+            body = await self.reader.readexactly(int(headers["content-length"]))
+        else:
+            body = await self.reader.read()
+        if headers.get("connection", "").lower() == "close" or "content-length" not in headers:
+            self.writer.close()
+            await self.open()
         return status, headers, body
 
     async def head(self) -> tuple[int, dict]:
