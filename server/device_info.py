@@ -53,23 +53,20 @@ def _info(row) -> DeviceInfo:
                       {"code": code, "name": name, "name_en": name_en, "hotline": hotline})
 
 
-def by_id(s: Session, device_id: str, epoch: int) -> DeviceInfo | None:
-    cache = app_lru("device_by_id", CACHE_SIZE)
-    key = (device_id, epoch)
-    info = cache.get(key)
+def _cached(s: Session, name: str, column, value: str, epoch: int) -> DeviceInfo | None:
+    """The snapshot of the device whose `column` is `value`, read once per device epoch."""
+    cache = app_lru(name, CACHE_SIZE)
+    info = cache.get((value, epoch))
     if info is None:
-        row = s.execute(_query().where(Device.id == device_id)).first()
+        row = s.execute(_query().where(column == value)).first()
         info = _info(row) if row else False
-        cache.put(key, info)
+        cache.put((value, epoch), info)
     return info or None
+
+
+def by_id(s: Session, device_id: str, epoch: int) -> DeviceInfo | None:
+    return _cached(s, "device_by_id", Device.id, device_id, epoch)
 
 
 def by_token_hash(s: Session, token_hash: str, epoch: int) -> DeviceInfo | None:
-    cache = app_lru("device_by_token", CACHE_SIZE)
-    key = (token_hash, epoch)
-    info = cache.get(key)
-    if info is None:
-        row = s.execute(_query().where(Device.token_hash == token_hash)).first()
-        info = _info(row) if row else False
-        cache.put(key, info)
-    return info or None
+    return _cached(s, "device_by_token", Device.token_hash, token_hash, epoch)

@@ -12,20 +12,13 @@ from sqlalchemy.orm import Session
 
 from server.device_models import MediaVariant
 from server.models import Attachment
-from server.uploads import write_media
+from server.uploads import encode, write_media
 
 
 def _scaled(data: bytes, mime: str, box: tuple[int, int]) -> tuple[bytes, int, int]:
     image = Image.open(io.BytesIO(data))
     image.thumbnail(box, Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    if mime == "image/jpeg":
-        image.convert("RGB").save(out, "JPEG", quality=88)
-    elif mime == "image/webp":
-        image.save(out, "WEBP", quality=88)
-    else:
-        image.save(out, "PNG", optimize=True)
-    return out.getvalue(), image.width, image.height
+    return encode(image, mime, quality=88), image.width, image.height
 
 
 def variant_for(s: Session, att: Attachment, screen: tuple[int, int]) -> dict:

@@ -85,19 +85,24 @@ def store_image(data: bytes, media_dir: str, max_pixels: int) -> dict:
     if fmt not in IMAGE_FORMATS:
         raise _image_error("只支持 JPEG、PNG、WebP、GIF")
     image = ImageOps.exif_transpose(image)
-    out = io.BytesIO()
-    if fmt == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=90)
-    elif fmt == "WEBP":
-        image.save(out, "WEBP", quality=90)
-    else:
-        image.save(out, "PNG")
-    clean = out.getvalue()
+    mime = IMAGE_FORMATS[fmt]
+    clean = encode(image, mime, quality=90)
     sha = hashlib.sha256(clean).hexdigest()
     write_media(media_dir, sha, clean)
-    mime = IMAGE_FORMATS[fmt]
     return {"sha256": sha, "mime": mime, "width": image.width, "height": image.height,
             "size": len(clean)}
+
+
+def encode(image: Image.Image, mime: str, quality: int) -> bytes:
+    """Re-encode in the stored type; nothing of the original file's metadata is carried over."""
+    out = io.BytesIO()
+    if mime == "image/jpeg":
+        image.convert("RGB").save(out, "JPEG", quality=quality)
+    elif mime == "image/webp":
+        image.save(out, "WEBP", quality=quality)
+    else:
+        image.save(out, "PNG", optimize=True)
+    return out.getvalue()
 
 
 def write_media(media_dir: str, sha: str, data: bytes) -> str:

@@ -1,20 +1,13 @@
 """python -m signage: command line of the signage app (the Kivy app itself arrives with its own issue)."""
 from __future__ import annotations
 
-import argparse
 import sys
 
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m signage", description="Gongkai signage player: rotating slides of disclosed items, ticker, emergency alerts.")
-    parser.add_argument("--server", required=True, metavar="URL", help="content server, e.g. http://127.0.0.1:8080")
-    parser.add_argument("--data", default=None, metavar="DIR", help="cache folder (manifest + media)")
-    parser.add_argument("--fullscreen", action="store_true", help="run full screen")
-    return parser
+from content.screen_cli import build_parser
 
 
 def main(argv=None) -> int:
-    build_parser().parse_args(argv)
+    build_parser("python -m signage", "Gongkai signage player: rotating slides of disclosed items, ticker, emergency alerts.").parse_args(argv)
     print("python -m signage: the screen app is not built yet (see the signage issue)", file=sys.stderr)
     return 3
 
