@@ -97,6 +97,12 @@ class Server:
         proc = psutil.Process(self.proc.pid)
         return sum(p.memory_info().rss for p in [proc] + proc.children(recursive=True)) / 2**20
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its workers."""
+        proc = psutil.Process(self.proc.pid)
+        times = [p.cpu_times() for p in [proc] + proc.children(recursive=True)]
+        return sum(t.user + t.system for t in times)
+
     def stop(self) -> None:
         self.proc.terminate()
         try:

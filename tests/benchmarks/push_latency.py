@@ -109,13 +109,18 @@ def main(sizes: list[int], workers: int = 1, embedded: bool = False) -> None:
         kind = "embedded werkzeug (threads)" if embedded else f"gunicorn + {workers} gevent worker(s)"
         print(f"push_latency: {kind}, loopback")
         for n in sizes:
+            cpu_before, client_before = server.cpu_seconds(), time.process_time()
             results, missing = asyncio.run(run_round(server, devices[:n], f"推送基准 {n}"))
+            cpu = server.cpu_seconds() - cpu_before
+            client_cpu = time.process_time() - client_before
             rss = server.rss_mb()
             print(f"  events arrived p50={percentile(arrivals, 50)*1000:.1f} ms p99={percentile(arrivals, 99)*1000:.1f} ms")
             arrivals.clear()
             print(f"  N={n:5d}  p50={percentile(results, 50) * 1000:7.1f} ms  "
                   f"p99={percentile(results, 99) * 1000:7.1f} ms  max={max(results) * 1000:7.1f} ms  "
                   f"received={len(results)}/{n}  missing={missing}  server RSS={rss:.0f} MB")
+            print(f"           CPU during the round (connect + publish + fetch): server {cpu:.2f} s, "
+                  f"simulated screens {client_cpu:.2f} s — both share this machine's 2 cores")
     finally:
         server.stop()
 
