@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("verify-audit", "check the audit log's hash chain; exit 1 if broken")
     p = command("backup", "write a consistent copy of the database and media into DIR")
     p.add_argument("dest", metavar="DIR")
+    p.add_argument("--keep", type=int, default=0, help="keep only the newest N backups in DIR (0: keep all)")
     return parser
 
 

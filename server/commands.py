@@ -98,8 +98,9 @@ def backup(args) -> int:
     """A consistent online copy: SQLite's backup API (or pg_dump), plus the media folder."""
     app = _app(args)
     _require_initialised(app)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     dest = os.path.join(args.dest, f"gongkai-{stamp}")
+    os.makedirs(args.dest, exist_ok=True)
     os.makedirs(dest, exist_ok=False)
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
@@ -112,4 +113,10 @@ def backup(args) -> int:
     if os.path.isdir(app.config["MEDIA_DIR"]):
         shutil.copytree(app.config["MEDIA_DIR"], os.path.join(dest, "media"))
     print(f"backup written to {dest}")
+    if args.keep > 0:
+        old = sorted(d for d in os.listdir(args.dest) if d.startswith("gongkai-"))[:-args.keep]
+        for name in old:
+            shutil.rmtree(os.path.join(args.dest, name))
+        if old:
+            print(f"removed {len(old)} older backup(s)")
     return 0

@@ -15,6 +15,7 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("MAX_UPLOAD_BYTES", 20 * 1024 * 1024, "Largest upload (CSV or image) accepted, in bytes."),
     ("MAX_IMAGE_PIXELS", 40_000_000, "Images with more pixels are refused as decompression bombs."),
     ("FEEDBACK_DAYS", 5, "Working days to handle a feedback (限时办结)."),
+    ("MEDIA_X_ACCEL", "", "Behind nginx: URL prefix of its internal media location (e.g. /_media/), so nginx sends files from disk after the app's access check."),
     ("TIMEZONE_OFFSET_HOURS", 8, "Local time offset used for working days and display (China: +8)."),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from flask import Blueprint, abort, current_app, g, request, send_file, session
+from flask import Blueprint, Response, abort, current_app, g, request, send_file, session
 from sqlalchemy import select
 
 from server import db
@@ -49,7 +49,10 @@ def get(sha: str):
     path = os.path.join(current_app.config["MEDIA_DIR"], sha)
     if not os.path.exists(path):
         abort(404)
-    resp = send_file(path, mimetype=mime_of(db.session(), sha) or "application/octet-stream",
-                     max_age=31536000, conditional=True)
+    mime = mime_of(db.session(), sha) or "application/octet-stream"
+    if current_app.config.get("MEDIA_X_ACCEL"):
+        return Response(headers={"X-Accel-Redirect": current_app.config["MEDIA_X_ACCEL"] + sha,
+                                 "Content-Type": mime})
+    resp = send_file(path, mimetype=mime, max_age=31536000, conditional=True)
     resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return resp

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Install the Gongkai content server on Debian 12 / Raspberry Pi OS (bookworm). Idempotent.
+#   sudo deploy/install-server.sh [--postgres] [--destdir DIR]
+# --postgres  also install PostgreSQL and point DATABASE_URL at a local database "gongkai"
+# --destdir   put files under DIR only (no packages, users, services): for packaging and tests
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+DESTDIR=""
+POSTGRES=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --destdir) DESTDIR=$(realpath -m "$2"); shift 2 ;;
+        --postgres) POSTGRES=1; shift ;;
+        *) echo "usage: $0 [--postgres] [--destdir DIR]" >&2; exit 2 ;;
+    esac
+done
+system() { [ -z "$DESTDIR" ]; }
+say() { printf '[install-server] %s\n' "$*"; }
+
+if system; then
+    [ "$(id -u)" -eq 0 ] || { echo "run as root (sudo)" >&2; exit 1; }
+    say "Debian packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        python3 python3-venv nginx-light fonts-wqy-microhei rsync ca-certificates
+    [ $POSTGRES -eq 1 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+    getent group gongkai >/dev/null || groupadd --system gongkai
+    getent passwd gongkai >/dev/null || useradd --system --gid gongkai --home-dir /var/lib/gongkai \
+        --shell /usr/sbin/nologin gongkai
+fi
+
+say "application into $DESTDIR/opt/gongkai"
+install -d -m 0755 "$DESTDIR/opt/gongkai"
+tar -C "$SRC" --exclude=.venv --exclude=.git --exclude=instance --exclude='__pycache__' \
+    --exclude=tests/artifacts -cf - . | tar -C "$DESTDIR/opt/gongkai" -xf -
+if system; then
+    [ -x /opt/gongkai/.venv/bin/python ] || python3 -m venv /opt/gongkai/.venv
+    /opt/gongkai/.venv/bin/pip install -q --upgrade pip
+    /opt/gongkai/.venv/bin/pip install -q /opt/gongkai
+fi
+
+say "instance, backup and config folders"
+install -d -m 0750 "$DESTDIR/var/lib/gongkai" "$DESTDIR/var/backups/gongkai" "$DESTDIR/etc/gongkai"
+install -d -m 0700 "$DESTDIR/etc/gongkai/tls"
+if [ ! -f "$DESTDIR/etc/gongkai/server.env" ]; then
+    {
+        echo "# Gongkai server settings (GONGKAI_<SETTING>=value); see README 'Settings'."
+        echo "GONGKAI_PUBLIC_BASE_URL=https://$(hostname -f 2>/dev/null || echo gongkai.example.org)"
+        echo "GONGKAI_MEDIA_X_ACCEL=/_media/"
+        [ $POSTGRES -eq 1 ] && echo "GONGKAI_DATABASE_URL=postgresql+psycopg:///gongkai"
+    } > "$DESTDIR/etc/gongkai/server.env"
+    chmod 0640 "$DESTDIR/etc/gongkai/server.env"
+fi
+if system; then
+    chown -R gongkai:gongkai /var/lib/gongkai /var/backups/gongkai
+    chgrp gongkai /etc/gongkai/server.env
+    if [ $POSTGRES -eq 1 ]; then
+        runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_roles WHERE rolname='gongkai'" | grep -q 1 \
+            || runuser -u postgres -- createuser gongkai
+        runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_database WHERE datname='gongkai'" | grep -q 1 \
+            || runuser -u postgres -- createdb -O gongkai gongkai
+    fi
+fi
+
+say "systemd units and nginx site"
+install -d "$DESTDIR/etc/systemd/system" "$DESTDIR/etc/nginx/sites-available" "$DESTDIR/etc/nginx/sites-enabled"
+install -m 0644 "$SRC"/deploy/systemd/gongkai-server.service "$SRC"/deploy/systemd/gongkai-backup.service \
+    "$SRC"/deploy/systemd/gongkai-backup.timer "$DESTDIR/etc/systemd/system/"
+install -m 0644 "$SRC/deploy/nginx/gongkai.conf" "$DESTDIR/etc/nginx/sites-available/gongkai"
+ln -sfn ../sites-available/gongkai "$DESTDIR/etc/nginx/sites-enabled/gongkai"
+
+if system; then
+    if [ ! -f /etc/gongkai/tls/privkey.pem ]; then
+        say "no TLS certificate yet: making a self-signed one (replace it with a real one)"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=$(hostname -f)" \
+            -keyout /etc/gongkai/tls/privkey.pem -out /etc/gongkai/tls/fullchain.pem 2>/dev/null
+    fi
+    rm -f /etc/nginx/sites-enabled/default
+    nginx -t
+    systemctl daemon-reload
+    systemctl enable --now gongkai-server.service gongkai-backup.timer
+    systemctl reload nginx
+    say "done: create the first admin with"
+    say "  sudo -u gongkai /opt/gongkai/.venv/bin/python -m server create-user NAME --roles admin --instance /var/lib/gongkai"
+fi

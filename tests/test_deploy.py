@@ -1,0 +1,182 @@
+"""deploy/ checked as far as this machine allows: systemd units verified by systemd, the nginx site
+tested by nginx and then run for real in front of the app (TLS, SSE unbuffered, X-Accel media),
+and the install scripts run into a DESTDIR."""
+import io
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import http.client
+
+import pytest
+from PIL import Image
+from werkzeug.serving import make_server
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEPLOY = os.path.join(ROOT, "deploy")
+UNITS = sorted(os.listdir(os.path.join(DEPLOY, "systemd")))
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool) or (f"/usr/sbin/{tool}" if os.path.exists(f"/usr/sbin/{tool}") else None)
+    assert path, f"{tool} is not installed: ./gongkai installs it (see APT_PACKAGES)"
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def localised_units(tmp_path) -> list[str]:
+    """The units with paths that exist on this machine, so systemd checks everything else."""
+    out = []
+    for name in UNITS:
+        text = open(os.path.join(DEPLOY, "systemd", name), encoding="utf-8").read()
+        text = text.replace("/opt/gongkai/.venv/bin/python", os.path.join(ROOT, ".venv/bin/python"))
+        text = text.replace("/usr/bin/cage", "/bin/true")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        out.append(str(tmp_path / name))
+    return out
+
+
+def systemd_verify(paths) -> str:
+    result = subprocess.run([need("systemd-analyze"), "verify", *paths], capture_output=True, text=True)
+    return (result.stdout + result.stderr).strip() + ("" if result.returncode == 0 else f"\nexit {result.returncode}")
+
+
+def test_units_pass_systemd_verify(tmp_path):
+    assert {"gongkai-server.service", "gongkai-kiosk.service", "gongkai-signage.service",
+            "gongkai-backup.service", "gongkai-backup.timer"} <= set(UNITS)
+    assert systemd_verify(localised_units(tmp_path)) == ""
+
+
+def test_verify_would_catch_a_broken_unit(tmp_path):
+    bad = tmp_path / "broken.service"
+    bad.write_text("[Service]\nExecStrat=/bin/true\n", encoding="utf-8")
+    assert "Unknown key" in systemd_verify([str(bad)])
+
+
+def test_units_say_what_the_issue_asks():
+    server = open(os.path.join(DEPLOY, "systemd", "gongkai-server.service"), encoding="utf-8").read()
+    assert "Restart=on-failure" in server and "python -m server run" in server
+    for kind in ("kiosk", "signage"):
+        unit = open(os.path.join(DEPLOY, "systemd", f"gongkai-{kind}.service"), encoding="utf-8").read()
+        assert f"-m {kind}" in unit and "--fullscreen" in unit and "cage" in unit
+        assert int(re.search(r"RestartSec=(\d+)", unit).group(1)) < 5 and "Restart=always" in unit
+
+
+def nginx_config(tmp_path, app_port: int, http_port: int, https_port: int, media_dir: str) -> str:
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-keyout", str(tmp_path / "key.pem"),
+                    "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
+    site = open(os.path.join(DEPLOY, "nginx", "gongkai.conf"), encoding="utf-8").read()
+    site = (site.replace("/etc/gongkai/tls/fullchain.pem", str(tmp_path / "cert.pem"))
+            .replace("/etc/gongkai/tls/privkey.pem", str(tmp_path / "key.pem"))
+            .replace("/var/lib/gongkai/media/", media_dir.rstrip("/") + "/")
+            .replace("127.0.0.1:8080", f"127.0.0.1:{app_port}")
+            .replace("listen 80;", f"listen 127.0.0.1:{http_port};").replace("listen [::]:80;", "")
+            .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+            .replace("listen [::]:443 ssl http2;", ""))
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    temp = " ".join(f"{k}_temp_path {tmp_path}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    main = (f"user root;\nerror_log {tmp_path}/error.log;\npid {tmp_path}/nginx.pid;\nevents {{}}\n"
+            f"http {{\n access_log off;\n {temp}\n include {tmp_path}/site.conf;\n}}\n")
+    (tmp_path / "nginx.conf").write_text(main, encoding="utf-8")
+    return str(tmp_path / "nginx.conf")
+
+
+def test_nginx_accepts_the_site(tmp_path):
+    conf = nginx_config(tmp_path, 8080, free_port(), free_port(), str(tmp_path / "media"))
+    result = subprocess.run([need("nginx"), "-t", "-p", str(tmp_path), "-c", conf], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def behind_nginx(app, tmp_path):
+    """The app on a free port with MEDIA_X_ACCEL, and nginx with the real site in front of it."""
+    app.config["MEDIA_X_ACCEL"] = "/_media/"
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    https_port = free_port()
+    conf = nginx_config(tmp_path, server.server_port, free_port(), https_port, app.config["MEDIA_DIR"])
+    nginx = subprocess.Popen([need("nginx"), "-p", str(tmp_path), "-c", conf, "-g", "daemon off;"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", https_port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield https_port
+    nginx.terminate()
+    nginx.wait(timeout=10)
+    server.shutdown()
+
+
+def https(port: int) -> http.client.HTTPSConnection:
+    return http.client.HTTPSConnection("127.0.0.1", port, timeout=10,
+                                       context=ssl._create_unverified_context())
+
+
+def test_through_nginx_tls_headers_media_and_events(api, behind_nginx):
+    from test_devices import Screen
+    screen = Screen(api)
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (0, 90, 200)).save(out, "PNG")
+    item = api.create(title="经 nginx")
+    api.call("POST", f"/items/{item['id']}/images", "alice",
+             data={"file": (io.BytesIO(out.getvalue()), "a.png")}, content_type="multipart/form-data")
+    api.publish(item["id"])
+    sha = [i for i in screen.manifest()["items"] if i["title"] == "经 nginx"][0]["media"][0]["sha256"]
+    auth = {"Authorization": f"Bearer {screen.token}"}
+
+    conn = https(behind_nginx)
+    conn.request("GET", f"/media/{sha}", headers=auth)
+    resp = conn.getresponse()
+    body = resp.read()
+    assert resp.status == 200 and body == open(os.path.join(api.client.application.config["MEDIA_DIR"], sha), "rb").read()
+    assert "immutable" in resp.getheader("Cache-Control") and resp.getheader("Strict-Transport-Security")
+    conn.request("GET", f"/_media/{sha}")                      # internal: not reachable directly
+    direct = conn.getresponse()
+    direct.read()
+    assert direct.status == 404
+    conn.request("GET", f"/media/{sha}")                       # no token: the app refuses
+    assert conn.getresponse().status == 401
+
+    events = https(behind_nginx)
+    events.request("GET", "/api/v1/events", headers=auth)
+    stream = events.getresponse()
+    assert stream.status == 200
+    started = time.monotonic()
+    lines = []
+    while not any(l.startswith(b"event: feed") for l in lines) and time.monotonic() - started < 10:
+        lines.append(stream.fp.readline())
+    assert any(l.startswith(b"event: feed") for l in lines)   # arrives unbuffered through nginx
+    events.close()
+
+
+def test_install_scripts_into_a_destdir(tmp_path):
+    dest = tmp_path / "root"
+    for _ in range(2):   # idempotent
+        result = subprocess.run(["bash", os.path.join(DEPLOY, "install-server.sh"), "--destdir", str(dest)],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    assert (dest / "etc/systemd/system/gongkai-server.service").exists()
+    assert os.readlink(dest / "etc/nginx/sites-enabled/gongkai") == "../sites-available/gongkai"
+    assert (dest / "opt/gongkai/server/__init__.py").exists() and not (dest / "opt/gongkai/.venv").exists()
+    assert oct((dest / "var/lib/gongkai").stat().st_mode)[-3:] == "750"
+    env = (dest / "etc/gongkai/server.env").read_text()
+    assert "GONGKAI_MEDIA_X_ACCEL=/_media/" in env
+    screen = subprocess.run(["bash", os.path.join(DEPLOY, "install-screen.sh"), "--kind", "signage",
+                             "--server", "https://gk.example", "--destdir", str(dest)], capture_output=True, text=True)
+    assert screen.returncode == 0, screen.stderr
+    assert (dest / "etc/gongkai/screen.env").read_text() == "GONGKAI_SERVER=https://gk.example\n"
+    bad = subprocess.run(["bash", os.path.join(DEPLOY, "install-screen.sh"), "--kind", "toaster",
+                          "--server", "x", "--destdir", str(dest)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "kind" in bad.stderr
