@@ -22,7 +22,9 @@ from server.models import Category, Revision, Unit, utcnow
 LIVE = {s.value for s in LIVE_STATUSES}
 DEVICE_FIELDS = ("status", "audiences", "groups", "name", "location", "unit_id", "screen_code",
                  "orientation", "token_hash")
-WATCH_SECONDS = 0.1
+WATCH_SECONDS = 0.1      # SQLite: how often each process checks the feed state
+LISTEN_SECONDS = 1.0     # PostgreSQL: NOTIFY wakes at once; check anyway this often
+CHANNEL = "gongkai_feed"
 
 
 class Mark(NamedTuple):
@@ -83,6 +85,13 @@ def bump(s: Session, reason: str, devices: bool) -> None:
     state.changed_at = utcnow()
     state.reason = reason[:200]
     s.info["feed_bumped"] = Mark(state.version, state.device_epoch)
+    _notify_other_processes(s)
+
+
+def _notify_other_processes(s: Session) -> None:
+    """On PostgreSQL, NOTIFY (delivered at commit) wakes the other processes' watchers at once."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text(f"NOTIFY {CHANNEL}"))
 
 
 def _changed(obj, names) -> bool:
@@ -104,6 +113,9 @@ def _affects_screens(s: Session) -> tuple[str | None, bool]:
                 obj in s.new or obj in s.deleted or _changed(obj, DEVICE_FIELDS))):
             reason, devices = reason or f"{type(obj).__name__.lower()} changed", True
         elif isinstance(obj, DeviceCommand) and obj in s.new:
+            if not s.info.get("command_added"):
+                with s.no_autoflush:
+                    _notify_other_processes(s)
             s.info["command_added"] = True
     return reason, devices
 
@@ -135,27 +147,48 @@ def install(sessions, bus: Bus) -> None:
 
 
 def start_watcher(app) -> threading.Thread:
-    """Poll the feed state (and new commands) so other processes' changes arrive."""
+    """Follow the feed state (and new commands) in the database, so other processes' changes
+    arrive: LISTEN/NOTIFY on PostgreSQL, a cheap poll on SQLite."""
     bus: Bus = app.extensions["gongkai.bus"]
     sessions = app.extensions["gongkai.sessions"]
+    engine = app.extensions["gongkai.engine"]
     stop = threading.Event()
+    last_command = [0]
 
-    def loop():
-        last_command = 0
+    def check():
+        with sessions() as s:
+            mark = current_mark(s)
+            newest = s.scalar(select(DeviceCommand.id).order_by(DeviceCommand.id.desc()).limit(1)) or 0
+        if newest != last_command[0]:
+            last_command[0] = newest
+            bus.notify_commands()
+        if mark.version > bus.mark.version:
+            bus.notify(mark)
+
+    def poll():
         while not stop.wait(WATCH_SECONDS):
             try:
-                with sessions() as s:
-                    mark = current_mark(s)
-                    newest = s.scalar(select(DeviceCommand.id).order_by(DeviceCommand.id.desc()).limit(1)) or 0
-                if newest != last_command:
-                    last_command = newest
-                    bus.notify_commands()
-                if mark.version > bus.mark.version:
-                    bus.notify(mark)
+                check()
             except Exception:  # the database may be busy; try again next round
                 app.logger.exception("feed watcher failed")
 
-    thread = threading.Thread(target=loop, name="gongkai-feed-watcher", daemon=True)
+    def listen():
+        import psycopg
+        while not stop.is_set():
+            try:
+                url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while not stop.is_set():
+                        check()
+                        for _ in conn.notifies(timeout=LISTEN_SECONDS, stop_after=1):
+                            pass
+            except Exception:  # connection lost: reconnect after a pause
+                app.logger.exception("feed listener failed")
+                stop.wait(LISTEN_SECONDS)
+
+    target = listen if engine.dialect.name == "postgresql" else poll
+    thread = threading.Thread(target=target, name="gongkai-feed-watcher", daemon=True)
     thread.stop = stop
     thread.start()
     return thread

@@ -26,11 +26,17 @@ def template_instance(tmp_path_factory):
     """One migrated instance with two units and staff, copied for each test (migrations run once)."""
     path = tmp_path_factory.mktemp("template")
     app = create_app({"SECRET_KEY": "test"}, instance_path=str(path))
+    seed_template(app)
+    return path
+
+
+def seed_template(app) -> None:
+    """Two units, the STAFF in H001 and zed in H002; then close every connection."""
     init_instance(app, "第一人民医院", "H001")
     with app.app_context():
         from server import db
-        s = db.session()
         from server.instance import find_unit
+        s = db.session()
         h1 = find_unit(s, "H001")
         h2 = add_unit(s, "H002", "第二人民医院")
         for name, roles in STAFF.items():
@@ -38,11 +44,25 @@ def template_instance(tmp_path_factory):
         create_user(s, "zed", PASSWORD, ["contributor", "reviewer", "approver"], h2)
         s.commit()
     app.extensions["gongkai.engine"].dispose()
-    return path
+
+
+def pytest_generate_tests(metafunc):
+    """Modules that set BACKENDS = ("sqlite", "postgres") run every test on both databases."""
+    backends = getattr(metafunc.module, "BACKENDS", None)
+    if backends and "app" in metafunc.fixturenames:
+        metafunc.parametrize("backend", backends)
 
 
 @pytest.fixture
-def app(template_instance, tmp_path):
+def backend():
+    return "sqlite"
+
+
+@pytest.fixture
+def app(backend, template_instance, tmp_path, request):
+    if backend == "postgres":
+        yield request.getfixturevalue("pg_app")
+        return
     instance = tmp_path / "instance"
     shutil.copytree(template_instance, instance)
     app = create_app({"SECRET_KEY": "test", "TESTING": True}, instance_path=str(instance))
@@ -97,3 +117,38 @@ class Api:
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the run (see tests/pgserver.py)."""
+    from pgserver import TempPostgres
+    server = TempPostgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(postgres, tmp_path_factory):
+    """A migrated PostgreSQL database with the same units and staff as the SQLite template."""
+    path = tmp_path_factory.mktemp("pg-template")
+    postgres.sql("CREATE DATABASE gk_template")
+    app = create_app({"SECRET_KEY": "test", "DATABASE_URL": postgres.url("gk_template")},
+                     instance_path=str(path))
+    seed_template(app)
+    return path
+
+
+@pytest.fixture
+def pg_app(postgres, pg_template, tmp_path):
+    """Like `app`, on a fresh copy of the PostgreSQL template database."""
+    import uuid
+    name = "t_" + uuid.uuid4().hex[:12]
+    postgres.sql(f"CREATE DATABASE {name} TEMPLATE gk_template")
+    instance = tmp_path / "pg-instance"
+    shutil.copytree(pg_template, instance)
+    app = create_app({"SECRET_KEY": "test", "TESTING": True, "DATABASE_URL": postgres.url(name)},
+                     instance_path=str(instance))
+    yield app
+    app.extensions["gongkai.engine"].dispose()
+    postgres.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -3,6 +3,8 @@ import pytest
 
 from conftest import PASSWORD
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 
 def test_catalog_lists_the_callers_unit(api):
     resp = api.call("GET", "/catalog", "alice")

@@ -8,6 +8,8 @@ from PIL import Image
 
 from content.manifest import verify_manifest
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 CST = timezone(timedelta(hours=8))
 
 
