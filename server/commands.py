@@ -61,6 +61,9 @@ def serve(app, host: str, port: int) -> None:
 
 def run(args) -> int:
     """Production: gunicorn + gevent workers (see server/production.py)."""
+    # psycopg picks its wait function when first imported, here in the master before gevent
+    # patches the workers; poll() is looked up at call time, so it becomes gevent's there.
+    os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_poll")
     app = _app(args)
     _require_initialised(app)
     app.extensions["gongkai.engine"].dispose()

@@ -33,7 +33,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # gevent workers run many requests at once: a larger pool than the default 5 + 10
+    return create_engine(url, pool_size=20, max_overflow=40, pool_timeout=10, pool_recycle=1800)
 
 
 def upgrade(engine: Engine) -> None:

@@ -23,20 +23,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def cli(*args, stdin: str = "") -> None:
+def cli(*args, stdin: str = "", env: dict | None = None) -> None:
     subprocess.run([sys.executable, "-m", "server", *args], input=stdin, text=True, check=True,
-                   cwd=ROOT, capture_output=True)
+                   cwd=ROOT, capture_output=True, env=env)
 
 
 class Server:
     """`python -m server run` (gunicorn + gevent) or `demo`-style embedded server over a fresh instance."""
 
-    def __init__(self, workers: int = 1, embedded: bool = False):
+    def __init__(self, workers: int = 1, embedded: bool = False, database_url: str | None = None):
         self.dir = tempfile.mkdtemp(prefix="gongkai-bench-")
         self.instance = os.path.join(self.dir, "instance")
-        cli("init", "--instance", self.instance)
+        env = dict(os.environ, **({"GONGKAI_DATABASE_URL": database_url} if database_url else {}))
+        cli("init", "--instance", self.instance, env=env)
         for name, role in STAFF.items():
-            cli("create-user", name, "--roles", role, "--instance", self.instance, stdin=PASSWORD + "\n")
+            cli("create-user", name, "--roles", role, "--instance", self.instance, stdin=PASSWORD + "\n", env=env)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         if embedded:
@@ -46,7 +47,8 @@ class Server:
         else:
             cmd = [sys.executable, "-m", "server", "run", "--instance", self.instance,
                    "--port", str(self.port), "--workers", str(workers)]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self._wait()
         self.tokens = {name: self.token(name) for name in STAFF}
 
@@ -58,7 +60,7 @@ class Server:
                 return
             except httpx.HTTPError:
                 time.sleep(0.2)
-        raise RuntimeError("server did not start")
+        raise RuntimeError("server did not start: " + open(os.path.join(self.dir, "server.log")).read()[-2000:])
 
     def token(self, user: str) -> str:
         resp = httpx.post(self.url + "/api/v1/tokens", json={"username": user, "password": PASSWORD})
