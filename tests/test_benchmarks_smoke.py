@@ -19,3 +19,11 @@ def test_idle_cost_poll_is_a_304(capsys):
     idle_cost.main(2.0)
     out = capsys.readouterr().out
     assert "304 NOT MODIFIED" in out and "B/hour" in out
+
+
+def test_scale_out_two_processes_on_postgres(capsys):
+    """Also the end-to-end check that gunicorn + gevent + psycopg + LISTEN/NOTIFY work together."""
+    from benchmarks import scale_out
+    scale_out.main(5)
+    out = capsys.readouterr().out
+    assert "received=5/5" in out and "missing=0" in out and "staff /admin/" in out
