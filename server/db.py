@@ -14,8 +14,11 @@ MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 
 def database_url(instance_path: str, configured: str | None) -> str:
-    """DATABASE_URL if set, else the SQLite file in the instance folder."""
+    """DATABASE_URL if set (postgresql:// means psycopg 3), else the SQLite file in the instance."""
     if configured:
+        for plain in ("postgresql://", "postgres://"):
+            if configured.startswith(plain):
+                return "postgresql+psycopg://" + configured[len(plain):]
         return configured
     return "sqlite:///" + os.path.join(instance_path, "gongkai.db")
 

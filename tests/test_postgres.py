@@ -65,3 +65,10 @@ def test_feed_and_push_across_apps_on_postgres(pg_app, monkeypatch):
     after = screen.manifest()
     assert "跨进程推送" in {i["title"] for i in after["items"]}
     assert json.dumps(after, ensure_ascii=False).count("跨进程推送") == 1
+
+
+def test_plain_postgresql_urls_mean_psycopg3():
+    from server.db import database_url
+    assert database_url("/x", "postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("/x", "postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("/x", None) == "sqlite:////x/gongkai.db"
