@@ -1,0 +1,125 @@
+"""Item page: title, badge, the Markdown-subset body, images and PDF pages from the cache (swipe),
+the table in a RecycleView (20 000 rows scroll smoothly), and the item's own feedback QR code."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk import model
+from kiosk.pdfpages import pdf_pages
+from kiosk.qr import qr_texture
+
+__all__ = ["ItemScreen", "TableRow"]
+
+STYLES = {"h1": (32, True), "h2": (28, True), "h3": (24, True), "p": (20, False), "li": (20, False),
+          "tr": (18, False)}
+MAX_IMAGES = 30
+
+
+class TableRow(BoxLayout):
+    """One table row (RecycleView view class); cells are plain text shown without markup."""
+    cells = ListProperty([])
+    highlight = BooleanProperty(False)
+    header = BooleanProperty(False)
+
+    def on_cells(self, _, cells):
+        labels = self.children[::-1]
+        if len(labels) != len(cells):
+            self.clear_widgets()
+            labels = [Factory.TableCell() for _ in cells]
+            for label in labels:
+                self.add_widget(label)
+        for label, value in zip(labels, cells):
+            label.text = value
+            label.bold = self.header
+
+
+class ItemScreen(Screen):
+    item_title = StringProperty("")
+    badge = StringProperty("")
+    date = StringProperty("")
+    qr_url = StringProperty("")
+    has_table = BooleanProperty(False)
+    highlight_row = NumericProperty(-1)
+
+    def show(self, item: dict | None = None, row: int | None = None, **_):
+        if item is None:
+            return
+        app = App.get_running_app()
+        self.item = item
+        self.item_title = model.escape(item.get("title"), model.MAX_TITLE) or "（无标题）"
+        self.badge = model.badge_text(app.manifest, item, app.now())
+        self.date = model.fmt_date(item.get("published_at"))
+        self.qr_url = model.text(item.get("feedback_url"), 500) or app.feedback_url
+        if self.qr_url:
+            self.ids.qr.texture = qr_texture(self.qr_url)
+        self._build_body(item)
+        self._build_media(item, app)
+        self._build_table(item, row)
+        self.ids.scroll.scroll_y = 1
+        Clock.schedule_once(lambda dt: setattr(self.ids.scroll, "scroll_y", 1))  # after the relayout
+
+    def _build_body(self, item):
+        box = self.ids.body
+        box.clear_widgets()
+        for style, markup in model.markdown_blocks(item.get("body")):
+            size, bold = STYLES.get(style, (20, False))
+            label = Factory.BodyLabel(text=markup, bold=bold)
+            label.base_size = size
+            box.add_widget(label)
+
+    def _build_media(self, item, app):
+        box = self.ids.media
+        box.clear_widgets()
+        media = [m for m in (item.get("media") or []) if isinstance(m, dict)][:MAX_IMAGES]
+        images, others = [], 0
+        for m in media:
+            kind, sha = model.text(m.get("type")), model.text(m.get("sha256"))
+            try:
+                path = app.sync.media_path(sha)
+            except ValueError:
+                path = ""
+            path = path if path and os.path.isfile(path) else ""
+            if kind.startswith("image/"):
+                images.append(path)
+            elif kind == "application/pdf" and path:
+                pages, total = pdf_pages(path, os.path.join(app.data_dir or tempfile.gettempdir(), "pages"), sha)
+                images.extend(pages or [""])
+                others += total - len(pages)  # pages beyond MAX_PAGES: on the phone
+            else:
+                others += 1
+        if images:
+            carousel = Factory.MediaCarousel()
+            for path in images:
+                carousel.add_widget(Factory.MediaImage(source=path) if path
+                                    else Factory.MediaMissing(text="图片暂不可用"))
+            box.add_widget(carousel)
+        if others:
+            box.add_widget(Factory.MediaMissing(text=f"另有 {others} 页/个附件：请扫码在手机上查看"))
+
+    def _build_table(self, item, row):
+        table = model.table_of(item)
+        rv = self.ids.table
+        self.has_table = table is not None
+        if table is None:
+            rv.data = []
+            self.ids.table_header.cells = []
+            return
+        columns, rows = table
+        self.ids.table_header.cells = columns
+        self.highlight_row = row if row is not None else -1
+        rv.data = [{"cells": cells, "highlight": n == row} for n, cells in enumerate(rows)]
+        rv.scroll_y = 1 if not row or len(rows) < 2 else max(0.0, 1 - row / (len(rows) - 1))
+
+    def reset(self):
+        self.ids.body.clear_widgets()
+        self.ids.media.clear_widgets()
+        self.ids.table.data = []
+        self.item = None

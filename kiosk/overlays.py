@@ -1,0 +1,68 @@
+"""Layers of the window: RootLayout (header + ScreenManager, see kiosk.kv) and the overlays drawn on
+top of it — idle countdown, attract loop, identify, emergency alert — which swallow every touch."""
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
+
+__all__ = ["AttractOverlay", "IdleOverlay", "Overlay", "RootLayout"]
+
+
+class RootLayout(FloatLayout):
+    """Header bar + ScreenManager (kiosk.kv); overlays are added on top by the app."""
+
+
+class Overlay(FloatLayout):
+    """A full-window layer that swallows touches (idle countdown, identify, alert)."""
+    title = StringProperty("")
+    message = StringProperty("")
+    button = StringProperty("")
+
+    def on_touch_down(self, touch):
+        super().on_touch_down(touch)
+        return True
+
+    def on_touch_move(self, touch):
+        super().on_touch_move(touch)
+        return True
+
+    def on_touch_up(self, touch):
+        super().on_touch_up(touch)
+        return True
+
+
+class IdleOverlay(Overlay):
+    """The countdown: any touch on it means 继续浏览 (and does not reach the screen below)."""
+
+    def on_touch_up(self, touch):
+        super().on_touch_up(touch)
+        if self.collide_point(*touch.pos):
+            App.get_running_app().keep_browsing()
+        return True
+
+
+class AttractOverlay(Overlay):
+    """After a long idle: approved slides (playlist images, else item titles) until touched."""
+    slides = ListProperty([])
+    index = NumericProperty(0)
+    image = StringProperty("")
+    SECONDS = 8
+
+    def on_slides(self, *_):
+        self.index = 0
+        self._show()
+
+    def advance(self, *_):
+        if self.slides:
+            self.index = (self.index + 1) % len(self.slides)
+            self._show()
+
+    def _show(self):
+        if self.slides:
+            self.message, self.image = self.slides[self.index]
+
+    def on_touch_up(self, touch):
+        super().on_touch_up(touch)
+        App.get_running_app().keep_browsing()
+        return True
