@@ -52,6 +52,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "You cannot remove your own admin role or deactivate yourself"),
     "no_units": ("您在任何单位都没有角色，请联系管理员", "You hold no role in any unit; ask an administrator"),
     "key_taken": ("分类标识已存在", "This category key exists already"),
+    "bad_phone": ("电话号码格式不正确", "The phone number is not valid"),
+    "not_handler": ("该人员没有答复人（handler）角色", "This person does not hold the handler role"),
+    "correction_late": ("补正须在收到申请后 7 个工作日内提出（截至 {limit}）",
+                        "A correction must be asked for within 7 working days of receipt (by {limit})"),
 }
 
 

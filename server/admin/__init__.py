@@ -94,5 +94,5 @@ for _name, _fn in TEMPLATE_GLOBALS.items():
 for _name, _fn in render.FILTERS.items():
     bp.add_app_template_filter(_fn, _name)
 
-from server.admin import (views_auth, views_catalog, views_edit, views_items, views_screens,  # noqa: E402,F401
-                          views_users)
+from server.admin import (views_auth, views_catalog, views_edit, views_feedback,  # noqa: E402,F401
+                          views_items, views_screens, views_users)

@@ -1,0 +1,120 @@
+"""Tables for hearing back: 反馈 feedback, 依申请公开 requests, their timed handling steps,
+location codes for printed QR posters, and the per-year tracking-code counters."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.models import Base, Unit, User, UTCDateTime, utcnow
+
+
+class TrackingCounter(Base):
+    """The last number handed out for one prefix and year (FK-2026 → 123 gives FK-2026-000123)."""
+
+    __tablename__ = "tracking_counter"
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedbackPoint(Base):
+    """A location code (公开栏, 意见箱, a ward) that a printed QR poster opens, like a screen code."""
+
+    __tablename__ = "feedback_point"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unit: Mapped[Unit] = relationship()
+
+
+class Feedback(Base):
+    """反馈: from the QR form, or entered by staff for a hotline call, the suggestion box or a visit."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16), default="qr")
+    text: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(24), default="")
+    photo_sha: Mapped[str | None] = mapped_column(String(64))
+    screen_code: Mapped[str | None] = mapped_column(String(16))
+    device_id: Mapped[str | None] = mapped_column(String(32))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+    conduct: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    department: Mapped[str] = mapped_column(String(100), default="")
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_date: Mapped[date] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_reason: Mapped[str] = mapped_column(Text, default="")
+    rating: Mapped[str | None] = mapped_column(String(16))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    idem_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unit: Mapped[Unit] = relationship()
+    handler: Mapped[User | None] = relationship()
+    steps: Mapped[list["HandlingStep"]] = relationship(
+        order_by="HandlingStep.id", primaryjoin="Feedback.id == HandlingStep.feedback_id",
+        cascade="all, delete-orphan")
+
+
+class InfoRequest(Base):
+    """依申请公开: a request for information not proactively disclosed, on a statutory clock."""
+
+    __tablename__ = "info_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    name: Mapped[str] = mapped_column(String(50))
+    id_type: Mapped[str] = mapped_column(String(16))
+    id_number: Mapped[str] = mapped_column(String(40))
+    contact: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    delivery: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    clock_start: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    correction_note: Mapped[str] = mapped_column(Text, default="")
+    correction_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_notice: Mapped[str] = mapped_column(Text, default="")
+    answer_type: Mapped[str | None] = mapped_column(String(16))
+    answer_text: Mapped[str] = mapped_column(Text, default="")
+    answer_item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    holder: Mapped[str] = mapped_column(String(100), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    idem_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unit: Mapped[Unit] = relationship()
+    steps: Mapped[list["HandlingStep"]] = relationship(
+        order_by="HandlingStep.id", primaryjoin="InfoRequest.id == HandlingStep.request_id",
+        cascade="all, delete-orphan")
+
+
+class HandlingStep(Base):
+    """One timed step of handling a feedback or a request: who, when, what, and a note."""
+
+    __tablename__ = "handling_step"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"),
+                                                    index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("info_request.id", ondelete="CASCADE"),
+                                                   index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

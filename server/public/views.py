@@ -1,0 +1,204 @@
+"""The public pages: thin views over server/feedback.py and server/requests_service.py."""
+from __future__ import annotations
+
+import re
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from server import db, feedback as fbs, requests_service as rqs
+from server.device_models import Device
+from server.feedback_models import Feedback, FeedbackPoint, InfoRequest
+from server.items import live_revision
+from server.models import Item, Unit
+from server.public import allowed, bp, is_bot, lang_args, new_key, sent_key
+from server.public_messages import field_message, pt
+from server.uploads import store_image
+from server.validation import ServiceError
+
+MAX_PHOTO = 5 * 1024 * 1024
+CODE = re.compile(r"^(FK|SQ)-\d{4}-\d{6}$")
+SCREEN = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+
+
+def _where(code: str) -> tuple[Unit, str, str | None]:
+    """The unit, place name and device of a screen code or location code (404 when unknown)."""
+    if not SCREEN.match(code):
+        abort(404)
+    s = db.session()
+    point = s.scalar(select(FeedbackPoint).options(joinedload(FeedbackPoint.unit))
+                     .where(FeedbackPoint.code == code.upper()))
+    if point is not None:
+        return point.unit, point.name, None
+    device = s.scalar(select(Device).options(joinedload(Device.unit))
+                      .where(Device.screen_code == code.upper(), Device.status == "active"))
+    if device is not None and device.unit is not None:
+        return device.unit, device.location or device.name, device.id
+    abort(404)
+
+
+def _item(unit: Unit) -> tuple[Item | None, str]:
+    """The item the QR was shown beside (?item=), if published in this unit, and its title."""
+    try:
+        item = db.session().get(Item, int(request.args.get("item", "")))
+    except ValueError:
+        return None, ""
+    rev = live_revision(item) if item is not None and item.unit_id == unit.id else None
+    return (item, rev.title) if rev is not None else (None, "")
+
+
+def _errors(exc: ServiceError) -> dict:
+    return {name: field_message(code, params) for name, (code, params) in exc.fields.items()}
+
+
+def _form(code, unit, place, title, values=None, errors=None, status=200):
+    return render_template("public/feedback.html", screen=code, unit=unit, place=place, title=title,
+                           values=values or {}, errors=errors or {}, key=new_key(),
+                           kinds=fbs.KINDS, days=fbs.days_for("suggestion"),
+                           form_args={k: v for k, v in request.args.items() if k in ("item", "lang")}), status
+
+
+@bp.get("/f/<code>")
+def feedback_form(code: str):
+    """扫码留言: the phone form a QR code opens."""
+    unit, place, _ = _where(code)
+    _, title = _item(unit)
+    return _form(code, unit, place, title, {"kind": request.args.get("kind", "")})
+
+
+def _photo(errors: dict) -> str | None:
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        return None
+    data = upload.read(MAX_PHOTO + 1)
+    if len(data) > MAX_PHOTO:
+        errors["photo"] = pt("err.photo_big")
+        return None
+    try:
+        return store_image(data, current_app.config["MEDIA_DIR"], current_app.config["MAX_IMAGE_PIXELS"])["sha256"]
+    except ServiceError:
+        errors["photo"] = pt("err.photo")
+        return None
+
+
+@bp.post("/f/<code>")
+def submit_feedback(code: str):
+    """Store the feedback once per idempotency key, then show its tracking code."""
+    unit, place, device_id = _where(code)
+    item, title = _item(unit)
+    form = request.form
+    values = {k: form.get(k, "") for k in ("kind", "text", "name", "phone")}
+    if not allowed("f"):
+        return _form(code, unit, place, title, values, {"_form": pt("err.rate")}, 429)
+    if is_bot(form):
+        return render_template("public/received.html", fb=None, unit=unit)
+    key = sent_key(form)
+    if key is None:
+        return _form(code, unit, place, title, values, {"_form": pt("err.expired")}, 400)
+    clean, errs = fbs.clean(values)
+    errors = {name: field_message(c, p) for name, (c, p) in errs.items()}
+    photo = _photo(errors) if not errors else None
+    if errors:
+        return _form(code, unit, place, title, values, errors, 422)
+    try:
+        fb, created = fbs.create(db.session(), unit, values, idem_key=key, photo_sha=photo,
+                                 screen_code=code.upper(), device_id=device_id, item=item)
+    except ServiceError as exc:
+        return _form(code, unit, place, title, values, _errors(exc), exc.status)
+    if not created and (fb.text, fb.kind) != (clean["text"], clean["kind"]):
+        return _form(code, unit, place, title, values, {"_form": pt("err.expired")}, 409)
+    return render_template("public/received.html", fb=fb, unit=unit)
+
+
+def _find(code: str):
+    s = db.session()
+    model = Feedback if code.startswith("FK") else InfoRequest
+    row = s.scalar(select(model).where(model.code == code)) if CODE.match(code) else None
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/t")
+def lookup():
+    """查询: by the full code, or by the code's last 6 digits plus the phone's last 4."""
+    code = request.args.get("code", "").strip().upper()
+    if code:
+        if CODE.match(code):
+            return redirect(url_for("public.track", code=code, **lang_args()))
+        serial, last4 = request.args.get("code", "").strip(), request.args.get("last4", "").strip()
+        if re.fullmatch(r"\d{6}", serial) and re.fullmatch(r"\d{4}", last4):
+            for fb in db.session().scalars(select(Feedback).where(Feedback.code.like(f"FK-%-{serial}"))):
+                if fb.phone and re.sub(r"\D", "", fb.phone).endswith(last4):
+                    return redirect(url_for("public.track", code=fb.code, **lang_args()))
+        return render_template("public/lookup.html", error=pt("err.not_found")), 404
+    return render_template("public/lookup.html", error=None)
+
+
+@bp.get("/t/<code>")
+def track(code: str):
+    """办理进度: status, due date, the published reply and the one-tap rating."""
+    row = _find(code.upper())
+    if isinstance(row, InfoRequest):
+        item = db.session().get(Item, row.answer_item_id) if row.answer_item_id else None
+        rev = live_revision(item) if item is not None else None
+        return render_template("public/request_status.html", req=row, item_title=rev.title if rev else "")
+    return render_template("public/track.html", fb=row, ratings=fbs.RATINGS, error=None)
+
+
+@bp.post("/t/<code>/rate")
+def rate(code: str):
+    """One tap: 满意 / 基本满意 / 不满意, once per feedback."""
+    row = _find(code.upper())
+    if not isinstance(row, Feedback):
+        abort(404)
+    if not allowed("t"):
+        return render_template("public/track.html", fb=row, ratings=fbs.RATINGS, error=pt("err.rate")), 429
+    try:
+        fbs.rate(db.session(), row, request.form.get("rating", ""))
+    except ServiceError as exc:
+        db.session().rollback()
+        return render_template("public/track.html", fb=row, ratings=fbs.RATINGS,
+                               error=pt("err.rated") if exc.status == 409 else pt("err.invalid")), exc.status
+    return redirect(url_for("public.track", code=row.code, **lang_args()), 303)
+
+
+def _units() -> list[Unit]:
+    return list(db.session().scalars(select(Unit).order_by(Unit.id)))
+
+
+def _request_form(values=None, errors=None, status=200):
+    return render_template("public/request.html", units=_units(), values=values or {},
+                           errors=errors or {}, key=new_key(), id_types=rqs.ID_TYPES,
+                           delivery=rqs.DELIVERY), status
+
+
+@bp.get("/r")
+def request_form():
+    """依申请公开: the request form, kept apart from complaints."""
+    return _request_form({"unit": request.args.get("unit", "")})
+
+
+@bp.post("/r")
+def submit_request():
+    """Record the request once per idempotency key; acknowledge it with its tracking code."""
+    form = request.form
+    values = {k: form.get(k, "") for k in ("unit", "name", "id_type", "id_number", "contact",
+                                           "description", "delivery")}
+    if not allowed("r"):
+        return _request_form(values, {"_form": pt("err.rate")}, 429)
+    if is_bot(form):
+        return render_template("public/request_received.html", req=None)
+    key = sent_key(form)
+    if key is None:
+        return _request_form(values, {"_form": pt("err.expired")}, 400)
+    units = _units()
+    unit = next((u for u in units if u.code == values["unit"]), units[0] if len(units) == 1 else None)
+    if unit is None:
+        return _request_form(values, {"unit": pt("err.required")}, 422)
+    try:
+        req, _ = rqs.create(db.session(), unit, values, idem_key=key)
+    except ServiceError as exc:
+        return _request_form(values, _errors(exc), exc.status)
+    return render_template("public/request_received.html", req=req)
