@@ -81,8 +81,18 @@ def demo(args) -> int:
     print("demo staff accounts (user / password / roles):")
     for name, password, roles, unit in accounts:
         print(f"  {name:<10} {password:<14} {roles}  @{unit}")
+    procs = []
+    if not args.no_screens:
+        from server import demo_screens
+        procs = demo_screens.start(app, f"http://{args.host}:{args.port}", os.path.abspath(args.instance))
+        print("demo screens: " + ", ".join(kind for kind, _, _ in demo_screens.SCREENS)
+              + " (offscreen without a display; see 屏幕管理 for their screenshots; logs in the instance folder)")
     sys.stdout.flush()
-    serve(app, args.host, args.port)
+    try:
+        serve(app, args.host, args.port)
+    finally:
+        for proc in procs:
+            proc.terminate()
     return 0
 
 

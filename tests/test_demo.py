@@ -44,3 +44,22 @@ def test_demo_accounts_can_log_in(tmp_path):
     items = client.get("/api/v1/items", headers={"Authorization": f"Bearer {token['token']}"}).get_json()
     assert any(i["unit"] == "H001" for i in items)
     app.extensions["gongkai.engine"].dispose()
+
+
+def test_demo_approves_only_its_own_screen(tmp_path):
+    from server.demo_screens import approve_if_pending
+    from server.device_models import Device
+    app = create_app({"SECRET_KEY": "t"}, instance_path=str(tmp_path / "demo"))
+    init_instance(app, "县卫生健康局", "BUREAU")
+    seed_demo(app)
+    client = app.test_client()
+    mine = client.post("/api/v1/devices/enrol", json={"kind": "kiosk", "screen": {"w": 1080, "h": 1920}}).get_json()
+    other = client.post("/api/v1/devices/enrol", json={"kind": "kiosk", "screen": {"w": 1080, "h": 1920}}).get_json()
+    assert approve_if_pending(app, mine["device_id"], {"name": "演示", "audiences": ["public"]}) is True
+    assert approve_if_pending(app, "no-such-device", {"audiences": ["public"]}) is False
+    with app.app_context():
+        s = db.session()
+        assert s.get(Device, mine["device_id"]).status == "active"
+        assert s.get(Device, other["device_id"]).status == "pending"
+    assert client.get(mine["poll"]).status_code == 200
+    app.extensions["gongkai.engine"].dispose()
