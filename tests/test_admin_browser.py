@@ -1,20 +1,13 @@
 """The admin UI in a real headless Chromium (Playwright), against the real app on a local port:
 the whole workflow by filling forms and clicking buttons, with screenshots in tests/artifacts/."""
-import os
 import shutil
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
+from browsing import ARGS, ARTIFACTS, CHROMIUM, require_chromium, served
 from conftest import PASSWORD
 from server import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 VIEWPORT = {"width": 1366, "height": 768}
 
 
@@ -24,23 +17,15 @@ def live_server(template_instance, tmp_path):
     instance = tmp_path / "instance"
     shutil.copytree(template_instance, instance)
     app = create_app({"SECRET_KEY": "browser-test"}, instance_path=str(instance))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    app.extensions["gongkai.engine"].dispose()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page():
     """A 1366×768 page in the system's Chromium (never a downloaded browser)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install the distribution's chromium "
-                    "package; this test never downloads browsers", pytrace=False)
+    require_chromium()
     from playwright.sync_api import sync_playwright
-    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")

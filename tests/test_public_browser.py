@@ -6,23 +6,18 @@ The test fails, never skips, when it is missing."""
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
+from browsing import ARGS, ARTIFACTS, CHROMIUM, require_chromium, served
 from conftest import PASSWORD
 from server import create_app, db
 from server.feedback_models import FeedbackPoint
 from server.instance import create_user, find_unit
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 AXE = Path(os.environ.get("GONGKAI_AXE_JS", ROOT / ".venv/node/node_modules/axe-core/axe.min.js"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PHONE = {"width": 320, "height": 640}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
@@ -40,19 +35,13 @@ def live(template_instance, tmp_path):
         s.add(FeedbackPoint(unit_id=unit.id, code="BOX1", name="门诊大厅意见箱"))
         create_user(s, "hank", PASSWORD, ["handler"], unit)
         s.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    app.extensions["gongkai.engine"].dispose()
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's chromium package", pytrace=False)
+    require_chromium()
     if not AXE.is_file():
         pytest.fail(f"axe-core is missing at {AXE}: run ./gongkai (npm install --prefix .venv/node "
                     "axe-core) or set GONGKAI_AXE_JS", pytrace=False)
