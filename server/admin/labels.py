@@ -207,8 +207,19 @@ SCREENS = {
     "auto": ("自动", "Auto"), "portrait": ("竖屏", "Portrait"), "landscape": ("横屏", "Landscape"),
     "reload": ("重新加载", "Reload"), "screenshot": ("截屏", "Screenshot"), "identify": ("识别", "Identify"),
 }
+STEPS = {  # what feedback and request timelines record; free-text notes pass through unchanged
+    "received": ("收到", "Received"), "assigned": ("分办", "Assigned"), "answered": ("答复", "Answered"),
+    "published": ("发布答复", "Reply published"), "closed": ("办结", "Closed"),
+    "escalated": ("上报纪委/工会", "Escalated"), "rated": ("评价", "Rated"),
+    "correction": ("要求补正", "Correction asked"), "corrected": ("补正后重新计时", "Corrected, clock restarted"),
+    "extended": ("延期答复", "Extended"), "overdue": ("逾期", "Overdue"), "system": ("系统", "System"),
+    "public": ("公众", "Public"), "qr": ("扫码", "QR code"), "kiosk": ("查询机", "Kiosk"),
+    "hotline": ("电话", "Hotline"), "box": ("意见箱", "Suggestion box"), "visit": ("来访", "Visit"),
+    "online": ("网上", "Online"), "satisfied": ("满意", "Satisfied"), "basic": ("基本满意", "Fairly satisfied"),
+    "unsatisfied": ("不满意", "Unsatisfied"),
+}
 TABLES = {"status": STATUS, "action": ACTIONS, "audience": AUDIENCES, "role": ROLES,
-          "time_rule": TIME_RULES, "period": PERIODS, "screen": SCREENS}
+          "time_rule": TIME_RULES, "period": PERIODS, "screen": SCREENS, "step": STEPS}
 
 
 def _pick(pair: tuple[str, str]) -> str:
