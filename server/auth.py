@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -80,8 +80,8 @@ def roles_in(user: User, unit: Unit) -> frozenset[Role]:
 
 def units_of(db: Session, user: User) -> list[Unit]:
     """Units the user holds any role in, plus members of bureaus where a role carries down."""
-    direct = {g.unit_id for g in user.grants}
-    carried = {g.unit_id for g in user.grants if Role(g.role) in INHERITED_FROM_BUREAU}
+    direct = {grant.unit_id for grant in user.grants}
+    carried = {grant.unit_id for grant in user.grants if Role(grant.role) in INHERITED_FROM_BUREAU}
     units = db.scalars(select(Unit).order_by(Unit.id)).all()
     return [u for u in units if u.id in direct or u.parent_id in carried]
 
@@ -93,10 +93,6 @@ def set_roles(db: Session, user: User, unit: Unit, roles) -> None:
     db.flush()
     for role in sorted({Role(r) for r in roles}, key=lambda r: r.value):
         user.grants.append(RoleGrant(unit_id=unit.id, role=role.value))
-
-
-def current_user() -> User | None:
-    return g.get("user")
 
 
 def load_user(db: Session, request, session) -> User | None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from content import lifecycle
 from content.lifecycle import Action, Actor, Flow, WorkflowError, allowed_actions
-from content.model import FINAL_STATUSES, LIVE_STATUSES, Role, Status, TimeRule, TimeRuleKind
+from content.model import FINAL_STATUSES, LIVE_STATUSES, Role, Status, TimeRule
 from content.timerules import window_for
 from server import audit
 from server.auth import roles_in
@@ -313,7 +313,3 @@ def snapshot(rev: Revision) -> dict:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def is_immediate(item: Item) -> bool:
-    return TimeRule.from_dict(item.category.time_rule).kind is TimeRuleKind.IMMEDIATE

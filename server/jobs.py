@@ -3,7 +3,7 @@ screens change on time (each status change bumps the feed version through server
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session

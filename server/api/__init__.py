@@ -1,7 +1,7 @@
 """Staff JSON API under /api/v1 (DESIGN.md §4): bearer tokens, catalog, items and their workflow."""
 from __future__ import annotations
 
-from flask import Blueprint, g, request, session
+from flask import Blueprint, g, request
 
 from server import db
 from server.auth import load_user, units_of
