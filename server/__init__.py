@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 64 * 1024)
+    from server import schema  # noqa: F401  (every table mapped before the first query)
     db.init_app(app)
     from server import push
     app.extensions["gongkai.bus"] = push.Bus()

@@ -52,10 +52,8 @@ def _require_initialised(app) -> None:
 
 def serve(app, host: str, port: int) -> None:
     """Run the embedded server with the time-boundary job beside it."""
-    from server.jobs import start_background_jobs
-    from server.push import start_watcher
-    start_background_jobs(app)
-    start_watcher(app)
+    from server.services import start_services
+    start_services(app)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

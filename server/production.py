@@ -28,8 +28,5 @@ class GongkaiServer(BaseApplication):
 
 
 def _start_threads(worker) -> None:
-    from server.jobs import start_background_jobs
-    from server.push import start_watcher
-    app = worker.wsgi
-    start_background_jobs(app)
-    start_watcher(app)
+    from server.services import start_services
+    start_services(worker.wsgi)

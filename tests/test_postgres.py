@@ -7,7 +7,7 @@ from sqlalchemy import create_engine
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import server.device_models  # noqa: F401  (all tables registered)
+import server.schema  # noqa: F401  (all tables registered)
 from conftest import Api
 from server.models import Base
 

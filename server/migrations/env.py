@@ -2,8 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import server.device_models  # noqa: F401  (registers the screen tables)
-import server.feedback_models  # noqa: F401  (registers the feedback and request tables)
+import server.schema  # noqa: F401  (registers every table)
 from server.models import Base
 
 target_metadata = Base.metadata
