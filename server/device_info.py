@@ -55,13 +55,10 @@ def _info(row) -> DeviceInfo:
 
 def _cached(s: Session, name: str, column, value: str, epoch: int) -> DeviceInfo | None:
     """The snapshot of the device whose `column` is `value`, read once per device epoch."""
-    cache = app_lru(name, CACHE_SIZE)
-    info = cache.get((value, epoch))
-    if info is None:
+    def load():
         row = s.execute(_query().where(column == value)).first()
-        info = _info(row) if row else False
-        cache.put((value, epoch), info)
-    return info or None
+        return _info(row) if row else False
+    return app_lru(name, CACHE_SIZE).get_or_build((value, epoch), load) or None
 
 
 def by_id(s: Session, device_id: str, epoch: int) -> DeviceInfo | None:

@@ -10,6 +10,7 @@ process polls the state cheaply so changes made by other processes (or the sched
 from __future__ import annotations
 
 import threading
+import time
 from typing import NamedTuple
 
 from sqlalchemy import event, inspect, select, text
@@ -18,11 +19,13 @@ from sqlalchemy.orm import Session
 from content.model import LIVE_STATUSES
 from server.device_models import Device, DeviceCommand, FeedState
 from server.models import Category, Revision, Unit, utcnow
+from server.signage_models import ScreenGroup, SignageAlert, SignageRule
 
 LIVE = {s.value for s in LIVE_STATUSES}
 DEVICE_FIELDS = ("status", "audiences", "groups", "name", "location", "unit_id", "screen_code",
                  "orientation", "token_hash")
 WATCH_SECONDS = 0.1      # SQLite: how often each process checks the feed state
+TRUST_SECONDS = 2.0      # a mark the watcher confirmed this recently serves device requests
 LISTEN_SECONDS = 1.0     # PostgreSQL: NOTIFY wakes at once; check anyway this often
 CHANNEL = "gongkai_feed"
 
@@ -36,13 +39,19 @@ class Mark(NamedTuple):
 
 class Bus:
     """Wakes waiting streams. `mark`: the newest feed mark seen; `commands`: counts queued
-    commands; `tick`: counts every wake-up."""
+    commands; `tick`: counts every wake-up; `confirmed`: when the watcher last read the stored mark."""
 
     def __init__(self):
         self._cond = threading.Condition()
         self.mark = Mark(0, 0)
         self.commands = 0
         self.tick = 0
+        self.confirmed = float("-inf")
+
+    def fresh_mark(self, max_age: float = TRUST_SECONDS) -> Mark | None:
+        """The mark, if a running watcher confirmed it against the database within `max_age`
+        (then device requests need no query of their own); None otherwise."""
+        return self.mark if time.monotonic() - self.confirmed <= max_age else None
 
     def notify(self, mark: Mark) -> None:
         with self._cond:
@@ -109,6 +118,8 @@ def _affects_screens(s: Session) -> tuple[str | None, bool]:
                 reason = reason or f"revision {obj.item_id}/{obj.number} {obj.status}"
         elif isinstance(obj, Category):
             reason = reason or "catalog changed"
+        elif isinstance(obj, (SignageRule, ScreenGroup, SignageAlert)):
+            reason = reason or f"signage {type(obj).__name__.lower()} changed"
         elif isinstance(obj, Unit) or (isinstance(obj, Device) and (
                 obj in s.new or obj in s.deleted or _changed(obj, DEVICE_FIELDS))):
             reason, devices = reason or f"{type(obj).__name__.lower()} changed", True
@@ -164,6 +175,7 @@ def start_watcher(app) -> threading.Thread:
             bus.notify_commands()
         if mark.version > bus.mark.version:
             bus.notify(mark)
+        bus.confirmed = time.monotonic()
 
     def poll():
         while not stop.wait(WATCH_SECONDS):
