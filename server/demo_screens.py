@@ -21,6 +21,8 @@ from server.models import User
 SCREENS = [  # app, data folder, approval settings
     ("kiosk", "screen-kiosk", {"name": "门诊大厅查询机", "location": "门诊楼一楼大厅",
                                "audiences": ["patients", "public"]}),
+    ("signage", "screen-signage", {"name": "门诊大厅信息屏", "location": "门诊楼一楼大厅",
+                                   "audiences": ["patients", "public"], "groups": ["大厅"]}),
 ]
 APPROVER = "admin"
 

@@ -14,6 +14,7 @@ from content.timerules import window_for
 from server import audit
 from server.auth import roles_in
 from server.models import Attachment, Category, Decision, Item, Revision, Unit, User, utcnow
+from server.signage import clean_settings
 from server.uploads import parse_csv, store_visuals
 from server.validation import ServiceError, clean_item_fields
 from server.workdays import calendar_for, local
@@ -84,6 +85,9 @@ def find_category(db: Session, unit: Unit, key) -> Category:
 def _fields(data: dict, partial: bool) -> dict:
     clean, errors = clean_item_fields(data, max_body=current_app.config["MAX_BODY_BYTES"],
                                       partial=partial)
+    if "signage" in data:
+        clean["signage"], more = clean_settings(data["signage"])
+        errors.update(more)
     if errors:
         raise ServiceError(422, "invalid", errors)
     return clean
@@ -108,7 +112,8 @@ def create_draft(db: Session, user: User, unit: Unit, data: dict) -> Item:
     rev = Revision(number=1, title=clean["title"], body=clean.get("body", ""),
                    audiences=clean.get("audiences") or [{"audiences": sorted(cat.audiences), "at": None}],
                    window_start=clean.get("window_start"), window_end=clean.get("window_end"),
-                   sensitive=clean.get("sensitive", cat.sensitive), created_by=user.id)
+                   sensitive=clean.get("sensitive", cat.sensitive), signage=clean.get("signage"),
+                   created_by=user.id)
     item.revisions.append(rev)
     db.add(item)
     db.flush()
@@ -138,7 +143,7 @@ def edit_draft(db: Session, user: User, item: Item, data: dict, version) -> Revi
     if "category" in data:
         item.category = find_category(db, item.unit, data["category"])
     before = snapshot(rev)
-    for name in ("title", "body", "audiences", "window_start", "window_end", "sensitive"):
+    for name in ("title", "body", "audiences", "window_start", "window_end", "sensitive", "signage"):
         if name in clean:
             setattr(rev, name, clean[name])
     if "table" in data:
@@ -201,20 +206,38 @@ def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, 
 def start_correction(db: Session, user: User, item: Item, reason: str) -> Revision:
     """更正: a new draft revision copied from the live one; the live one stays until it is replaced."""
     require_role(user, item.unit, Role.CONTRIBUTOR)
+    live = _branch_point(item)
+    if not (reason or "").strip():
+        raise ServiceError(422, "invalid", {"reason": ("reason_required", {})})
+    return _next_revision(db, user, item, live, "item.correct", reason=reason.strip())
+
+
+def start_update(db: Session, user: User, item: Item, body: str) -> Revision:
+    """A routine update (e.g. a 践诺 progress entry): a new draft revision with a new body and no
+    reason, so approving it publishes no 更正说明. The caller checks who may start it."""
+    return _next_revision(db, user, item, _branch_point(item), "item.update", body=body)
+
+
+def _branch_point(item: Item) -> Revision:
+    """The live revision a new one may start from (409 if one is in progress or none is live)."""
     live = live_revision(item)
     if working_revision(item) is not None:
         raise ServiceError(409, "revision_in_progress")
     if live is None:
         raise ServiceError(409, "not_live")
-    if not (reason or "").strip():
-        raise ServiceError(422, "invalid", {"reason": ("reason_required", {})})
-    rev = Revision(number=item.revisions[-1].number + 1, title=live.title, body=live.body,
-                   table=live.table, audiences=live.audiences, window_start=live.window_start,
-                   window_end=live.window_end, sensitive=live.sensitive, reason=reason.strip(),
-                   created_by=user.id)
+    return live
+
+
+def _next_revision(db: Session, user: User, item: Item, live: Revision, audit_action: str, *,
+                   reason: str = "", body: str | None = None) -> Revision:
+    rev = Revision(number=item.revisions[-1].number + 1, title=live.title,
+                   body=live.body if body is None else body, table=live.table,
+                   audiences=live.audiences, window_start=live.window_start,
+                   window_end=live.window_end, sensitive=live.sensitive, reason=reason,
+                   signage=live.signage, created_by=user.id)
     item.revisions.append(rev)
     db.flush()
-    audit.record(db, user.username, "item.correct", f"item:{item.id}/r{rev.number}", None, snapshot(rev))
+    audit.record(db, user.username, audit_action, f"item:{item.id}/r{rev.number}", None, snapshot(rev))
     db.commit()
     return rev
 
@@ -271,7 +294,8 @@ def _on_publish(db: Session, user: User, item: Item, rev: Revision, now: datetim
     for old in item.revisions:
         if old is not rev and Status(old.status) in LIVE_STATUSES:
             system_step(db, old, Action.SUPERSEDE, now)
-            _publish_notice(db, user, item, rev, "correct", rev.reason, now)
+            if rev.reason:  # a correction says why; a routine update (start_update) has no reason
+                _publish_notice(db, user, item, rev, "correct", rev.reason, now)
 
 
 def system_step(db: Session, rev: Revision, action: Action, now: datetime) -> None:
@@ -308,7 +332,8 @@ def snapshot(rev: Revision) -> dict:
     return {"revision": rev.number, "status": rev.status, "title": rev.title,
             "body_chars": len(rev.body or ""), "audiences": rev.audiences,
             "window": [_iso(rev.window_start), _iso(rev.window_end)], "sensitive": rev.sensitive,
-            "table_rows": len((rev.table or {}).get("rows", [])), "edit_version": rev.edit_version}
+            "table_rows": len((rev.table or {}).get("rows", [])), "edit_version": rev.edit_version,
+            "signage": rev.signage}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -5,7 +5,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
 from server import catalog, db, items as svc
-from server.admin import bp, forms
+from server.admin import bp, forms, signage_forms
 from server.admin.labels import t
 from server.admin.render import table_preview
 from server.admin.views_items import load_item
@@ -27,10 +27,11 @@ def new_item():
     """新建事项: a draft in one of the unit's catalog categories."""
     svc.require_role(g.user, g.unit, Role.CONTRIBUTOR)
     if request.method == "GET":
-        return _form({**EMPTY, "category": request.args.get("category", "")})
-    values = forms.item_values(request.form)
+        return _form({**EMPTY, **signage_forms.stored_values(None), "category": request.args.get("category", "")})
+    values = {**forms.item_values(request.form), **signage_forms.item_values(request.form)}
     try:
-        item = svc.create_draft(db.session(), g.user, g.unit, forms.new_item_data(values))
+        data = {**forms.new_item_data(values), **signage_forms.item_changes(request.form, values)}
+        item = svc.create_draft(db.session(), g.user, g.unit, data)
     except ServiceError as exc:
         db.session().rollback()
         return _form(values, forms.field_errors(exc), status=exc.status)
@@ -43,15 +44,17 @@ def edit_item(item_id: int):
     """修改草稿: fields, table upload and images in one form; a stale version is refused."""
     item = load_item(item_id)
     rev = svc.editable_draft(g.user, item)
-    stored = forms.revision_values(item, rev)
+    stored = {**forms.revision_values(item, rev), **signage_forms.stored_values(rev.signage)}
     if request.method == "GET":
         return _form(stored, item=item)
-    values = forms.item_values(request.form)
+    values = {**forms.item_values(request.form), **signage_forms.item_values(request.form)}
     table = request.files.get("table")
     image = request.files.get("image")
     try:
+        data = {**_with_table_choice(forms.edit_item_data(values, stored)),
+                **signage_forms.item_changes(request.form, values, rev.signage)}
         svc.edit_with_uploads(
-            db.session(), g.user, item, _with_table_choice(forms.edit_item_data(values, stored)),
+            db.session(), g.user, item, data,
             values["version"], table_csv=table.read() if table else None,
             image=(image.read(), image.filename or "") if image else None,
             remove_images=request.form.getlist("remove_image"))

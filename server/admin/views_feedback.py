@@ -51,6 +51,16 @@ def feedback_inbox():
                            digest=fbs.overdue_digest(s, g.unit), mask=fbs.mask_phone)
 
 
+@bp.get("/feedback/digests")
+def feedback_digests():
+    """每日超期汇总: the digests the daily job wrote (and whether the e-mail went out), newest first."""
+    from server import sla_jobs
+    if not {Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN} & g.roles:
+        raise ServiceError(403, "role_missing")
+    return render_template("admin/feedback_digests.html", runs=sla_jobs.recent(db.session(), g.unit),
+                           kinds=sla_jobs.KIND_ZH)
+
+
 @bp.route("/feedback/new", methods=["GET", "POST"])
 def new_feedback():
     """登记: a hotline call, a note from the suggestion box or a visit, entered by staff."""
@@ -136,10 +146,31 @@ def requests_list():
                            alerts={r.id: rqs.alert(s, r, cal=cal) for r in rows})
 
 
+@bp.route("/requests/new", methods=["GET", "POST"])
+def request_new():
+    """登记依申请公开: a request that came by letter, in person or by phone, entered by staff."""
+    if not {Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR} & g.roles:
+        raise ServiceError(403, "role_missing")
+    values, errors = dict(request.form.items()), {}
+    if request.method == "POST":
+        try:
+            req, _ = rqs.create_by_staff(db.session(), g.user, g.unit, values)
+        except ServiceError as exc:
+            db.session().rollback()
+            errors = field_errors(exc)
+        else:
+            flash(t("fb.created", code=req.code))
+            return redirect(url_for("admin.request_detail", req_id=req.id))
+    return render_template("admin/request_new.html", values=values, errors=errors, rqs=rqs), \
+        422 if errors else 200
+
+
 def _request_page(req: InfoRequest, errors: dict | None = None, status: int = 200):
     s = db.session()
     return render_template("admin/request.html", req=req, errors=errors or {}, alert=rqs.alert(s, req),
-                           answer_types=rqs.ANSWER_TYPES), status
+                           answer_types=rqs.ANSWER_TYPES,
+                           id_number=rqs.shown_id_number(g.user, req),
+                           extension_days=rqs.setting("REQUEST_EXTENSION_DAYS")), status
 
 
 @bp.get("/requests/<int:req_id>")
@@ -161,7 +192,9 @@ def request_action(req_id: int, action: str):
         elif action == "corrected":
             rqs.corrected(s, g.user, req)
         elif action == "extend":
-            rqs.extend(s, g.user, req, form.get("notice", ""))
+            days = form.get("days", "").strip()
+            rqs.extend(s, g.user, req, form.get("notice", ""),
+                       int(days) if days.isdigit() else None if not days else -1)
         elif action == "answer":
             item = s.get(Item, int(form["item"])) if form.get("item", "").isdigit() else None
             rqs.answer(s, g.user, req, form.get("answer_type", ""), form.get("text", ""), item,
@@ -214,7 +247,10 @@ def statistics_slide():
     except ValueError:
         abort(404)
     data = {"category": "complaints", "title": f"{month} 意见反馈统计",
-            "body": slide_body(g.unit, month, figures)}
+            "body": slide_body(g.unit, month, figures),
+            "signage": {"enabled": True, "slide": "stats", "duration": 20, "order": 0,
+                        "stats": {"month": month, **{k: figures[k] for k in (
+                            "received", "answered", "on_time_pct", "satisfaction_pct")}}}}
     try:
         item = item_svc.create_draft(s, g.user, g.unit, data)
     except ServiceError as exc:

@@ -25,7 +25,7 @@ def item_json(item: Item, user) -> dict:
         "related_item": item.related_item_id, "status": rev.status, "revision": rev.number,
         "version": rev.edit_version, "title": rev.title, "body": rev.body, "table": rev.table,
         "audiences": rev.audiences, "window": {"start": _iso(rev.window_start), "end": _iso(rev.window_end)},
-        "sensitive": rev.sensitive, "reason": rev.reason,
+        "sensitive": rev.sensitive, "reason": rev.reason, "signage": rev.signage,
         "published_revision": live.number if live else None,
         "media": [{"sha256": a.sha256, "type": a.mime, "w": a.width, "h": a.height, "bytes": a.size}
                   for a in rev.attachments],

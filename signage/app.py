@@ -1,0 +1,233 @@
+"""SignageApp: the window, pairing, the manifest in use, overlays and remote commands.
+
+Screen flow: pairing (kiosk.pairing, until approved and content is cached) → player. The app owns
+the server clock (`now`, injectable for tests), the once-per-tick checks (clock text, offline
+label, night screen, identify timeout) and the overlays; the rotation itself is PlayerScreen's.
+Sync callbacks arrive on background threads and hop to Kivy's thread with Clock.schedule_once.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from datetime import datetime, timedelta
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition
+
+from content.playlist import alert_of, is_open, local_zone, night_mode
+from kiosk import model
+from kiosk.app import load_kv_once
+from kiosk.pairing import PairingScreen
+from signage.context import SlideContext
+from signage.display import switch_display
+from signage.overlays import ORDER, SignageAlert, NightOverlay
+from signage.player import PlayerScreen
+from signage.slides import unit_of
+
+__all__ = ["IDENTIFY_SECONDS", "SignageApp", "SignageRoot"]
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KIOSK = os.path.join(os.path.dirname(HERE), "kiosk")
+KV_FILES = [os.path.join(KIOSK, "kiosk.kv"), os.path.join(KIOSK, "pairing.kv")] + [
+    os.path.join(HERE, f"{name}.kv") for name in ("signage", "slides", "ticker", "overlays", "player")]
+IDENTIFY_SECONDS = 10
+
+
+class SignageRoot(FloatLayout):
+    """ScreenManager (pairing, player); overlays are added on top by the app."""
+
+
+class SignageApp(App):
+    unit_name = StringProperty("医院信息公开")
+    clock_text = StringProperty("")
+    offline_text = StringProperty("")
+    portrait = BooleanProperty(False)
+    manifest = ObjectProperty(None, allownone=True)
+
+    def __init__(self, sync, server_url: str = "", data_dir: str = "", now=None, upload=None,
+                 tick_seconds: float = 0.2, **kwargs):
+        super().__init__(**kwargs)
+        self.sync, self.server_url, self.data_dir = sync, server_url, data_dir
+        self.now = now or sync.server_now
+        self.upload, self.tick_seconds = upload, tick_seconds
+        self.context = SlideContext(sync, server_url)
+        self.overlays: dict = {}
+        self.identify_until: datetime | None = None
+        self.last_screenshot: str | None = None
+        self.commands = {"reload": self.cmd_reload, "screenshot": self.cmd_screenshot,
+                         "identify": self.cmd_identify}
+
+    # ---- start ---------------------------------------------------------------------------------
+    def load_kv(self, filename=None):
+        for path in KV_FILES:
+            load_kv_once(path)
+        return True
+
+    def build(self):
+        self.title = "Gongkai 信息发布屏"
+        root = SignageRoot()
+        self.root = root
+        self.sm = root.ids.sm
+        self.sm.transition = NoTransition()
+        self.pairing, self.player = PairingScreen(name="pairing"), PlayerScreen(name="player")
+        self.player.setup(self.context, self.queue_batch)
+        Window.bind(size=self._resized)
+        self._resized(Window, Window.size)
+        cached = self.sync.cached_manifest()
+        if cached is not None and self.sync.state == "active":
+            self.apply_manifest(cached)
+        else:
+            self.sm.switch_to(self.pairing)
+        self._ev = Clock.schedule_interval(self.tick, self.tick_seconds)
+        return root
+
+    def _resized(self, _window, size):
+        self.portrait = size[1] >= size[0]
+
+    # ---- sync callbacks (other threads) --------------------------------------------------------
+    def on_sync_manifest(self, manifest):
+        Clock.schedule_once(lambda dt: self.apply_manifest(manifest))
+
+    def on_sync_status(self, state):
+        Clock.schedule_once(lambda dt: self.status_changed(state))
+
+    def on_sync_command(self, name, data):
+        Clock.schedule_once(lambda dt: self.run_command(name, data))
+
+    def status_changed(self, state):
+        if state != "active":
+            self.manifest = None
+            self.sm.switch_to(self.pairing)
+
+    def queue_batch(self, batch_type, records):
+        return self.sync.queue_batch(batch_type, records)
+
+    # ---- content -------------------------------------------------------------------------------
+    def apply_manifest(self, manifest: dict):
+        """A new verified manifest: the alert changes at once, the playlist at the next boundary."""
+        self.manifest = manifest
+        self.update_alert()
+        self.context.set_manifest(manifest)
+        device = manifest.get("device") if isinstance(manifest.get("device"), dict) else {}
+        unit = device.get("unit") if isinstance(device.get("unit"), dict) else {}
+        self.unit_name = model.text(unit.get("name") or device.get("name") or "医院信息公开", 40)
+        if self.sm.current_screen is not self.player:
+            self.sm.switch_to(self.player)
+        now = self.now()
+        self.player.set_manifest(manifest, now)
+        self.tick(0)
+
+    def tick(self, _dt=0):
+        """Clock text, offline label, night screen, identify timeout, then the rotation."""
+        if self.manifest is None:
+            return
+        now = self.now()
+        local = now.astimezone(local_zone(self.manifest, now))
+        self.clock_text = local.strftime("%m-%d  %H:%M")
+        self.offline_text = "" if getattr(self.sync, "connected", False) else "离线播放"
+        if self.identify_until is not None and now >= self.identify_until:
+            self.identify_until = None
+            self.hide_overlay("identify")
+        if night_mode(self.manifest) and not is_open(self.manifest, now):
+            if "night" not in self.overlays:
+                switch_display(False)
+            night = self.show_overlay("night", clock=local.strftime("%H:%M"))
+            night.spot = local.hour * 60 + local.minute
+        elif "night" in self.overlays:
+            self.hide_overlay("night")
+            switch_display(True)
+        self.player.tick(now)
+
+    # ---- overlays ------------------------------------------------------------------------------
+    def show_overlay(self, name: str, **props):
+        overlay = self.overlays.get(name)
+        if overlay is None:
+            overlay = {"alert": SignageAlert, "night": NightOverlay,
+                       "identify": Factory.get("IdentifyOverlay")}[name]()
+            self.overlays[name] = overlay
+            overlay.size, overlay.pos = self.root.size, self.root.pos  # right in the first frame
+            for other in ORDER:  # restack: night < identify < alert
+                if other in self.overlays:
+                    self.root.remove_widget(self.overlays[other])
+                    self.root.add_widget(self.overlays[other])
+        if hasattr(overlay, "u"):
+            overlay.u = unit_of(*Window.size)
+        for key, value in props.items():
+            setattr(overlay, key, value)
+        return overlay
+
+    def hide_overlay(self, name: str):
+        overlay = self.overlays.pop(name, None)
+        if overlay is not None:
+            self.root.remove_widget(overlay)
+
+    def update_alert(self):
+        alert = alert_of(self.manifest)
+        if alert is None:
+            self.hide_overlay("alert")
+            return
+        since = ""
+        try:
+            when = model.parse_time((self.manifest.get("alert") or {}).get("since"))
+            since = f"发布时间 {when.astimezone(local_zone(self.manifest, when)):%Y-%m-%d %H:%M}" if when else ""
+        except (ValueError, TypeError, AttributeError):
+            pass
+        self.show_overlay("alert", title=alert["title"], message=alert["body"], since=since)
+
+    # ---- remote commands -----------------------------------------------------------------------
+    def run_command(self, name: str, data=None) -> bool:
+        handler = self.commands.get(name)
+        if handler is None:
+            return False
+        handler(data or {})
+        return True
+
+    def cmd_reload(self, _data):
+        """Re-read the cache (re-render everything), then ask the server for anything newer."""
+        cached = self.sync.cached_manifest()
+        if cached is not None:
+            self.player.current = None  # start the rotation afresh
+            self.apply_manifest(cached)
+        threading.Thread(target=self.sync.sync_once, daemon=True).start()
+
+    def cmd_identify(self, _data):
+        device = (self.manifest or {}).get("device") or {}
+        name = model.text(device.get("name") or "未命名屏幕", 40)
+        code = model.text(device.get("screen_code") or self.sync.device_id or "", 40)
+        self.show_overlay("identify", title=name, message=code)
+        self.identify_until = self.now() + timedelta(seconds=IDENTIFY_SECONDS)
+
+    def cmd_screenshot(self, _data):
+        """A PNG of exactly what the window shows, uploaded off the main thread."""
+        folder = tempfile.mkdtemp(prefix="gk-signage-shot-")
+        path = Window.screenshot(name=os.path.join(folder, "screen.png"))
+        self.last_screenshot = path
+        if not path:
+            return
+        with open(path, "rb") as fh:
+            png = fh.read()
+        send = self.upload if self.upload is not None else self._upload_to_server
+        threading.Thread(target=self._send_quietly, args=(send, png), daemon=True).start()
+
+    def _upload_to_server(self, png: bytes):
+        from kiosk.upload import upload_screenshot
+        return upload_screenshot(self.server_url, self.data_dir, png)
+
+    @staticmethod
+    def _send_quietly(send, png):
+        try:
+            send(png)
+        except Exception:  # network trouble: the admin asks again
+            pass
+
+    def on_stop(self):
+        if getattr(self, "_ev", None):
+            self._ev.cancel()
+        if self.manifest is not None:
+            self.player.stop(self.now())
