@@ -86,6 +86,8 @@ def set_active(db: Session, admin: User, unit: Unit, user: User, active: bool) -
     require_role(admin, unit, Role.ADMIN)
     if user.id == admin.id and not active:
         raise ServiceError(422, "invalid", {"active": ("self_lockout", {})})
+    if user.username.startswith("_") and active:  # system accounts (e.g. _ingest) never log in
+        raise ServiceError(422, "invalid", {"active": ("system_account", {})})
     before = user.active
     user.active = bool(active)
     audit.record(db, admin.username, "user.activate" if active else "user.deactivate",

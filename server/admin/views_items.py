@@ -1,9 +1,10 @@
 """Work queue, item list, item page, workflow actions and corrections."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from content.model import Status
+from content.tablediff import review_diff
 from server import db, items as svc
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors
@@ -70,6 +71,7 @@ def render_item(item: Item, errors: dict | None = None, comments: dict | None = 
                            live=svc.live_revision(item), working=working,
                            actions=svc.allowed_for(g.user, item), table=table_preview(rev.table),
                            can_correct=can_correct, errors=errors or {}, comments=comments or {},
+                           table_diff=review_diff(svc.live_revision(item), rev, current_app.config["TABLE_DIFF_KEYS"]),
                            related=related if related and svc.can_view(g.user, related) else None
                            ), status
 

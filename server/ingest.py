@@ -1,0 +1,462 @@
+"""Drop-folder ingest (收件箱): files dropped into `<instance>/inbox/[<unit-code>/]<category-slug>/`
+become draft revisions, then move to `processed/<date>/` or `rejected/<date>/` with a reason file.
+
+A file is read only once its size and mtime have not moved for INGEST_SETTLE_SECONDS and its name
+is not a temporary one; it is first claimed by an atomic rename into `.work/<pid>/`, so several
+server processes (or the `ingest --once` command) never take the same file twice. A watchdog
+Observer wakes the worker thread at once; a periodic rescan covers missed events.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from server import audit, db, items as svc
+from server.admin.labels import term
+from server.ingest_models import IngestedFile
+from server.models import Category, Item, RoleGrant, Unit, User, utcnow
+from server.uploads import parse_csv, store_visuals
+from server.validation import ServiceError
+
+INGEST_USER = "_ingest"
+RESERVED = {"processed", "rejected", ".work"}
+PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".temp", "~", ".crdownload", ".filepart", ".swp")
+CSV_EXT = {".csv", ".txt"}
+VISUAL_EXT = {".pdf", ".jpg", ".jpeg", ".png", ".webp", ".gif"}
+
+
+class Rejected(Exception):
+    """A file that cannot become a revision; the message (Chinese) goes into its reason file."""
+
+
+@dataclass
+class Drop:
+    """One file in the inbox: where it lies, and the unit code and category slug it names."""
+
+    path: str
+    rel_dir: str
+    unit_code: str | None
+    slug: str | None
+
+
+def inbox_root(app) -> str:
+    return app.config.get("INGEST_DIR") or os.path.join(app.instance_path, "inbox")
+
+
+def is_partial(name: str) -> bool:
+    """Names a writer is still busy with: dot-files, Office lock files and temp suffixes."""
+    low = name.lower()
+    return name.startswith((".", "~$")) or low.endswith(PARTIAL_SUFFIXES)
+
+
+def _files(folder: str) -> list[str]:
+    try:
+        return sorted(e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)
+                      and not is_partial(e.name))
+    except OSError:
+        return []
+
+
+def find_drops(root: str, unit_codes: set[str]) -> list[Drop]:
+    """Every complete-named file: `<unit>/<slug>/f`, `<slug>/f` (first unit) or misplaced ones."""
+    drops = [Drop(os.path.join(root, n), "", None, None) for n in _files(root)]
+    for top in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        top_path = os.path.join(root, top)
+        if top in RESERVED or top.startswith(".") or not os.path.isdir(top_path):
+            continue
+        if top in unit_codes:
+            drops += [Drop(os.path.join(top_path, n), top, top, None) for n in _files(top_path)]
+            for slug in sorted(os.listdir(top_path)):
+                sub = os.path.join(top_path, slug)
+                if os.path.isdir(sub) and not slug.startswith("."):
+                    drops += [Drop(os.path.join(sub, n), f"{top}/{slug}", top, slug) for n in _files(sub)]
+        else:
+            drops += [Drop(os.path.join(top_path, n), top, None, top) for n in _files(top_path)]
+    return drops
+
+
+class Settler:
+    """Remembers each file's (size, mtime) and since when it has not changed."""
+
+    def __init__(self):
+        self.seen: dict[str, tuple[int, int, float]] = {}
+
+    def stable(self, drops: list[Drop], settle: float, now: float) -> tuple[list[Drop], int]:
+        """The drops unchanged for `settle` seconds, and how many are still settling."""
+        ready, waiting, current = [], 0, {}
+        for drop in drops:
+            try:
+                st = os.stat(drop.path)
+            except OSError:
+                continue
+            old = self.seen.get(drop.path)
+            since = old[2] if old and old[:2] == (st.st_size, st.st_mtime_ns) else now
+            current[drop.path] = (st.st_size, st.st_mtime_ns, since)
+            if now - since >= settle:
+                ready.append(drop)
+            else:
+                waiting += 1
+        self.seen = current
+        return ready, waiting
+
+
+def _unique(path: str) -> str:
+    base, ext = os.path.splitext(path)
+    n = 1
+    while os.path.exists(path) or os.path.exists(path + ".reason.txt"):
+        path = f"{base}-{n}{ext}"
+        n += 1
+    return path
+
+
+def claim(root: str, drop: Drop) -> str | None:
+    """Move the file into this process's `.work` folder; None if someone else took it first."""
+    work = os.path.join(root, ".work", str(os.getpid()), drop.rel_dir)
+    os.makedirs(work, exist_ok=True)
+    target = _unique(os.path.join(work, os.path.basename(drop.path)))
+    try:
+        os.rename(drop.path, target)
+    except FileNotFoundError:
+        return None
+    return target
+
+
+def recover_claims(root: str) -> int:
+    """Put back files left in `.work` by a process that died mid-way; they are processed again."""
+    moved = 0
+    work = os.path.join(root, ".work")
+    for pid in os.listdir(work) if os.path.isdir(work) else []:
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        base = os.path.join(work, pid)
+        for folder, _dirs, names in os.walk(base):
+            rel = os.path.relpath(folder, base)
+            for name in names:
+                dest_dir = os.path.normpath(os.path.join(root, rel))
+                os.makedirs(dest_dir, exist_ok=True)
+                os.rename(os.path.join(folder, name), _unique(os.path.join(dest_dir, name)))
+                moved += 1
+        for folder, _dirs, _names in os.walk(base, topdown=False):
+            if not os.listdir(folder):
+                os.rmdir(folder)
+    return moved
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def local_day(offset_hours: int) -> str:
+    return datetime.now(timezone(timedelta(hours=offset_hours))).date().isoformat()
+
+
+def destination(root: str, drop: Drop, outcome: str, offset_hours: int) -> str:
+    """Where the file goes: processed/ or rejected/, today's date, its folder, a free name."""
+    day = local_day(offset_hours)
+    folder = "rejected" if outcome == "rejected" else "processed"
+    dest_dir = os.path.join(root, folder, day, drop.rel_dir)
+    os.makedirs(dest_dir, exist_ok=True)
+    return _unique(os.path.join(dest_dir, os.path.basename(drop.path)))
+
+
+def finish(claimed: str, dest: str, reason: str) -> None:
+    """Move the claimed file to its destination and write the reason file beside it."""
+    os.rename(claimed, dest)
+    folder, name = os.path.split(dest)
+    tmp = os.path.join(folder, f".{name}.reason.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(reason.rstrip() + "\n")
+    os.replace(tmp, dest + ".reason.txt")  # whole or not at all, for whoever reads it
+
+
+def ingest_user(s, unit: Unit) -> User:
+    """The system account drafts are made by: never active (cannot log in), only `contributor`
+    in the units it ingests for, so it can never review or approve; the audit log names it `_ingest`."""
+    from server.auth import hash_password
+    user = s.scalar(select(User).where(User.username == INGEST_USER))
+    if user is None:
+        user = User(username=INGEST_USER, display_name="自动导入（收件箱）", active=False,
+                    password_hash=hash_password(os.urandom(32).hex()))
+        s.add(user)
+        s.flush()
+        audit.record(s, "system", "user.create", f"user:{INGEST_USER}", None, {"system": True})
+    if not any(g.unit_id == unit.id and g.role == "contributor" for g in user.grants):
+        user.grants.append(RoleGrant(unit_id=unit.id, role="contributor"))
+        s.flush()
+    return user
+
+
+def _service_reason(exc: ServiceError, what: str) -> str:
+    details = [params.get("detail") or code for code, params in exc.fields.values()] or [exc.code]
+    return f"{what}：" + "；".join(str(d) for d in details)
+
+
+def _title(cat: Category, name: str, cfg) -> str:
+    """The file name when it says something in Chinese, else the category's name and the day."""
+    stem = os.path.splitext(name)[0].strip()
+    if any("\u3400" <= ch <= "\u9fff" for ch in stem):
+        return stem[:200]
+    return f"{cat.name}（{local_day(cfg['TIMEZONE_OFFSET_HOURS'])} 导入）"[:200]
+
+
+def _target(s, unit: Unit, cat: Category, user: User) -> tuple[Item | None, str]:
+    """For a table: the item to update and how — `draft` (an ingest draft not yet submitted),
+    `correct` (更正 of a live table item) or None for a new item."""
+    found = s.scalars(select(Item).where(Item.unit_id == unit.id, Item.category_id == cat.id,
+                                         Item.kind == "item").order_by(Item.id.desc())).all()
+    for item in found:
+        working, live = svc.working_revision(item), svc.live_revision(item)
+        if working is not None and working.created_by == user.id and working.status == "draft" \
+                and working.table:
+            return item, "draft"
+        if live is not None and live.table:
+            if working is not None:
+                raise Rejected(f"事项 #{item.id}「{live.title}」已有第 {working.number} 版正在办理"
+                               f"（{term('status', working.status)}），请办结后再投放此文件")
+            return item, "correct"
+    return None, "new"
+
+
+def _ingest_table(s, unit, cat, user, name: str, data: bytes, cfg) -> tuple[Item, int, str]:
+    try:
+        table = parse_csv(data, cfg["MAX_TABLE_ROWS"])
+    except ServiceError as exc:
+        raise Rejected(_service_reason(exc, "CSV 无法导入")) from None
+    item, how = _target(s, unit, cat, user)
+    if how == "correct":
+        svc.start_correction(s, user, item, f"{cat.name}更新（收件箱文件 {name}）")
+    elif how == "new":
+        item = svc.create_draft(s, user, unit, {"category": cat.key, "title": _title(cat, name, cfg),
+                                                "body": ""})
+    rev = svc.working_revision(item)
+    svc.edit_draft(s, user, item, {"table": table}, rev.edit_version)
+    label = {"correct": "更正草稿", "draft": "更新了尚未提交的导入草稿", "new": "新事项草稿"}[how]
+    return item, rev.number, f"{label}，共 {len(table['rows'])} 行"
+
+
+def _ingest_visual(s, unit, cat, user, name: str, data: bytes, cfg) -> tuple[Item, int, str]:
+    try:
+        metas = store_visuals(data, cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
+    except ServiceError as exc:
+        raise Rejected(_service_reason(exc, "文件无法导入")) from None
+    item = svc.create_draft(s, user, unit, {"category": cat.key, "title": _title(cat, name, cfg), "body": ""})
+    for page, meta in enumerate(metas):
+        svc.attach_image(s, user, item, meta, name if len(metas) == 1 else f"{name} #{page + 1}")
+    return item, 1, f"新事项草稿，{len(metas)} 张图片" + ("（PDF 每页一张）" if len(metas) > 1 else "")
+
+
+def ingest_file(s, cfg, drop: Drop, path: str, row: IngestedFile) -> str:
+    """Turn one claimed file into a draft revision; fills `row`; raises Rejected with the reason."""
+    name = os.path.basename(drop.path)
+    size = os.stat(path).st_size
+    row.size = size
+    limit = cfg["INGEST_MAX_BYTES"]
+    unit = s.scalar(select(Unit).where(Unit.code == drop.unit_code)) if drop.unit_code else \
+        s.scalar(select(Unit).order_by(Unit.id).limit(1))
+    row.unit_id = unit.id if unit else None
+    if unit is None:
+        raise Rejected("尚未建立任何单位，请先运行 python -m server init")
+    if drop.slug is None:
+        raise Rejected("文件须放在栏目文件夹内：inbox/<栏目代码>/ 或 inbox/<单位代码>/<栏目代码>/")
+    if size >= limit:
+        raise Rejected(f"文件过大（{size / 1048576:.1f} MB，上限 {limit / 1048576:.0f} MB），未读取")
+    cat = s.scalar(select(Category).where(Category.unit_id == unit.id, Category.key == drop.slug))
+    if cat is None:
+        raise Rejected(f"未知的公开目录栏目「{drop.slug}」（单位 {unit.code}），请检查文件夹名称")
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in CSV_EXT | VISUAL_EXT:
+        raise Rejected(f"不支持的文件类型「{ext or '无扩展名'}」：请使用 CSV（UTF-8 或 GBK）、PDF 或图片")
+    if size == 0:
+        raise Rejected("文件为空")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    row.sha256 = hashlib.sha256(data).hexdigest()
+    same = s.scalar(select(IngestedFile).where(
+        IngestedFile.unit_id == unit.id, IngestedFile.category_key == cat.key,
+        IngestedFile.sha256 == row.sha256, IngestedFile.outcome == "processed").limit(1))
+    if same is not None:
+        row.outcome, row.item_id, row.revision_number = "duplicate", same.item_id, same.revision_number
+        return (f"与 {same.at.date().isoformat()} 导入的「{same.filename}」内容相同，未重复生成修订"
+                f"（事项 #{same.item_id} 第 {same.revision_number} 版）")
+    user = ingest_user(s, unit)
+    make = _ingest_table if ext in CSV_EXT else _ingest_visual
+    item, number, what = make(s, unit, cat, user, name, data, cfg)
+    row.outcome, row.item_id, row.revision_number = "processed", item.id, number
+    return f"已导入：事项 #{item.id} 第 {number} 版，{what}，等待联络员提交审核"
+
+
+def process(app, root: str, drop: Drop) -> IngestedFile | None:
+    """Claim, ingest and file away one drop; never loses it (errors send it to rejected/)."""
+    claimed = claim(root, drop)
+    if claimed is None:
+        return None
+    rel = drop.rel_dir
+    row = IngestedFile(category_key=(drop.slug or "")[:64], filename=os.path.basename(drop.path)[:255],
+                       size=0, outcome="rejected")
+    s = db.session()
+    try:
+        reason = ingest_file(s, app.config, drop, claimed, row)
+    except Rejected as exc:
+        s.rollback()
+        row.outcome, row.item_id, row.revision_number, reason = "rejected", None, None, str(exc)
+    except DBAPIError:  # the database is down or locked: not the file's fault, try again later
+        s.rollback()
+        os.rename(claimed, drop.path)
+        raise
+    except Exception as exc:  # noqa: BLE001  (the file must still land in rejected/ with a reason)
+        s.rollback()
+        app.logger.exception("ingest of %s failed", drop.path)
+        row.outcome, row.item_id, row.revision_number = "rejected", None, None
+        reason = f"导入时出现内部错误（{type(exc).__name__}），请联系管理员"
+    dest = destination(root, drop, row.outcome, app.config["TIMEZONE_OFFSET_HOURS"])
+    row.reason, row.moved_to, row.at = reason, os.path.relpath(dest, root)[:500], utcnow()
+    try:
+        s.add(row)
+        s.flush()
+        audit.record(s, INGEST_USER, f"ingest.{row.outcome}", f"ingest:{row.id}", None,
+                     {"file": f"{rel}/{row.filename}", "sha256": row.sha256, "size": row.size,
+                      "item": row.item_id, "revision": row.revision_number, "reason": reason})
+        s.commit()  # recorded first: if we die before the move, the file comes back as a duplicate
+    except DBAPIError:
+        s.rollback()
+        os.rename(claimed, drop.path)
+        raise
+    s.expunge(row)  # a detached record the caller can read after later rollbacks
+    finish(claimed, dest, reason)
+    return row
+
+
+class IngestService:
+    """The inbox watcher: one worker thread woken by watchdog events or the periodic rescan."""
+
+    def __init__(self, app):
+        self.app = app
+        self.root = inbox_root(app)
+        self.settler = Settler()
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.watch: FolderWatch | None = None
+
+    def scan(self, now: float | None = None) -> tuple[list[IngestedFile], int]:
+        """Process every settled file now; returns the rows written and how many still settle."""
+        with self.app.app_context():
+            try:
+                codes = set(db.session().scalars(select(Unit.code)))
+                if self.watch is not None:  # watch first, then list: nothing falls in between
+                    self.watch.sync(inbox_folders(self.root, codes))
+                drops = find_drops(self.root, codes)
+                ready, waiting = self.settler.stable(
+                    drops, self.app.config["INGEST_SETTLE_SECONDS"], time.monotonic() if now is None else now)
+                rows = [r for r in (process(self.app, self.root, d) for d in ready) if r is not None]
+                return rows, waiting
+            finally:
+                db.close_session()
+
+    def run_once(self) -> tuple[list[IngestedFile], int]:
+        """What `ingest --once` does: look, wait one settle interval, take what did not change."""
+        os.makedirs(self.root, exist_ok=True)
+        recover_claims(self.root)
+        self.scan()
+        time.sleep(self.app.config["INGEST_SETTLE_SECONDS"])
+        return self.scan()
+
+    def _loop(self) -> None:
+        settle = self.app.config["INGEST_SETTLE_SECONDS"]
+        rescan = self.app.config["INGEST_RESCAN_SECONDS"]
+        delay = 0.0
+        while not self.stopping.is_set():
+            self.wake.wait(delay)
+            self.wake.clear()
+            if self.stopping.is_set():
+                break
+            try:
+                _rows, waiting = self.scan()
+                delay = max(0.05, settle / 2) if waiting else rescan
+            except Exception:  # noqa: BLE001  (keep watching; the next round retries)
+                self.app.logger.exception("inbox scan failed")
+                delay = rescan
+
+    def start(self) -> "IngestService":
+        os.makedirs(self.root, exist_ok=True)
+        recover_claims(self.root)
+        self.watch = FolderWatch(self.wake.set, self.app.logger)
+        self.watch.observer.start()
+        self.thread = threading.Thread(target=self._loop, name="gongkai-ingest", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        if self.watch is not None:
+            self.watch.stop()
+        if self.thread is not None:
+            self.thread.join(10)
+
+
+def inbox_folders(root: str, unit_codes: set[str]) -> set[str]:
+    """The folders files are dropped into: the root, category and unit folders, and the category
+    folders inside units (never processed/ or rejected/, which grow every day)."""
+    folders = {root}
+    for top in os.listdir(root) if os.path.isdir(root) else []:
+        path = os.path.join(root, top)
+        if top in RESERVED or top.startswith(".") or not os.path.isdir(path):
+            continue
+        folders.add(path)
+        if top in unit_codes:
+            folders |= {os.path.join(path, d) for d in os.listdir(path)
+                        if not d.startswith(".") and os.path.isdir(os.path.join(path, d))}
+    return folders
+
+
+class FolderWatch:
+    """watchdog on exactly the inbox folders (non-recursive watches, re-synced on every scan, so
+    the inotify watches do not grow with the dated archive folders); any event wakes the worker."""
+
+    def __init__(self, wake, logger):
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        class Wake(FileSystemEventHandler):
+            def on_any_event(self, event):
+                wake()
+
+        self.handler, self.logger = Wake(), logger
+        self.observer = Observer()
+        self.observer.daemon = True
+        self.watches: dict[str, object] = {}
+
+    def sync(self, folders: set[str]) -> None:
+        for gone in set(self.watches) - folders:
+            try:
+                self.observer.unschedule(self.watches.pop(gone))
+            except Exception:  # noqa: BLE001  (the folder is gone; its watch went with it)
+                pass
+        for folder in sorted(folders - set(self.watches)):
+            try:
+                self.watches[folder] = self.observer.schedule(self.handler, folder, recursive=False)
+            except OSError:
+                self.logger.exception("cannot watch %s; the periodic rescan still covers it", folder)
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self.observer.join(5)
+
+
+def start_ingest(app) -> IngestService:
+    """Background service (server/services.py): watch the inbox beside the web app."""
+    return IngestService(app).start()
