@@ -7,7 +7,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from server import db, feedback as fbs, requests_service as rqs
+from server import commitments as cms, db, feedback as fbs, requests_service as rqs
 from server.device_models import Device
 from server.feedback_models import Feedback, FeedbackPoint, InfoRequest
 from server.items import live_revision
@@ -53,9 +53,12 @@ def _errors(exc: ServiceError) -> dict:
 
 
 def _form(code, unit, place, title, values=None, errors=None, status=200):
+    pledge = cms.for_item(db.session(), _item(unit)[0])  # 评诺 is offered beside a published commitment
     return render_template("public/feedback.html", screen=code, unit=unit, place=place, title=title,
                            values=values or {}, errors=errors or {}, key=new_key(),
                            kinds=fbs.KINDS, days=fbs.days_for("suggestion"),
+                           pledge=pledge, pledge_key=new_key(), pledge_ratings=cms.RATINGS,
+                           pledge_text=cms.public_text, rated=request.args.get("rated") == "1",
                            form_args={k: v for k, v in request.args.items() if k in ("item", "lang")}), status
 
 
@@ -65,6 +68,29 @@ def feedback_form(code: str):
     unit, place, _ = _where(code)
     _, title = _item(unit)
     return _form(code, unit, place, title, {"kind": request.args.get("kind", "")})
+
+
+@bp.post("/f/<code>/pledge")
+def rate_commitment(code: str):
+    """评诺: one rating of how a published commitment (?item=) is being kept."""
+    unit, place, device_id = _where(code)
+    item, title = _item(unit)
+    pledge = cms.for_item(db.session(), item)
+    if pledge is None:
+        abort(404)
+    if not allowed("c"):
+        return _form(code, unit, place, title, {}, {"_form": pt("err.rate")}, 429)
+    key = sent_key(request.form)
+    if key is None and not is_bot(request.form):
+        return _form(code, unit, place, title, {}, {"_form": pt("err.expired")}, 400)
+    if not is_bot(request.form):
+        try:
+            cms.rate(db.session(), pledge, request.form.get("rating", ""), idem_key=key,
+                     screen_code=code.upper(), device_id=device_id)
+        except ServiceError as exc:
+            db.session().rollback()
+            return _form(code, unit, place, title, {}, cms.describe(exc.fields), exc.status)
+    return redirect(url_for("public.feedback_form", code=code, item=item.id, rated=1, **lang_args()), 303)
 
 
 def _photo(errors: dict) -> str | None:
