@@ -305,7 +305,8 @@ def escalate_overdue(s: Session, unit: Unit, on: date | None = None) -> list[Fee
     after = int(current_app.config.get("FEEDBACK_ESCALATE_AFTER", ESCALATE_AFTER))
     cal = calendar_for(s)
     rows = s.scalars(select(Feedback).where(Feedback.unit_id == unit.id, Feedback.status.in_(OPEN),
-                                            Feedback.escalated.is_(False), Feedback.due_date < on)).all()
+                                            Feedback.answered_at.is_(None), Feedback.escalated.is_(False),
+                                            Feedback.due_date < on)).all()
     done = [fb for fb in rows if cal.working_days_between(fb.due_date, on) > after]
     for fb in done:
         _escalate(fb, "overdue")
@@ -351,10 +352,11 @@ def inbox(s: Session, user: User, unit: Unit, status: str | None = None) -> list
 
 
 def overdue_digest(s: Session, unit: Unit, on: date | None = None) -> dict[str, list[Feedback]]:
-    """每日超期汇总: open overdue feedback per department."""
+    """每日超期汇总: open, unanswered overdue feedback per department (the same rule as the badge)."""
     on = on or today()
     rows = s.scalars(select(Feedback).where(Feedback.unit_id == unit.id, Feedback.status.in_(OPEN),
-                                            Feedback.due_date < on).order_by(Feedback.due_date))
+                                            Feedback.answered_at.is_(None), Feedback.due_date < on)
+                     .order_by(Feedback.due_date, Feedback.id))
     out: dict[str, list[Feedback]] = {}
     for fb in rows:
         out.setdefault(fb.department or "—", []).append(fb)

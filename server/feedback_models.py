@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models import Base, Unit, User, UTCDateTime, utcnow
@@ -118,3 +118,26 @@ class HandlingStep(Base):
     action: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DigestRun(Base):
+    """每日超期汇总: one row per unit and local working day. Inserting it is the once-per-day guard
+    (the unique key makes a second server process back off); it keeps what was written and whether
+    the e-mail went out, so a failed send is retried by the next run."""
+
+    __tablename__ = "sla_digest_run"
+    __table_args__ = (UniqueConstraint("unit_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    escalated: Mapped[int] = mapped_column(Integer, default=0)
+    mail_status: Mapped[str] = mapped_column(String(16), default="off")
+    mail_pending: Mapped[list] = mapped_column(JSON, default=list)
+    mail_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    mail_error: Mapped[str] = mapped_column(Text, default="")
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unit: Mapped[Unit] = relationship()

@@ -19,6 +19,7 @@ from server.validation import ServiceError
 from server.workdays import calendar_for, local
 
 ID_TYPES = ("id_card", "passport", "other")
+STAFF_CHANNELS = ("letter", "visit", "hotline")  # 信函, 当面, 电话: entered by staff in the admin UI
 DELIVERY = ("paper", "email", "pickup", "online")
 ANSWER_TYPES = ("public", "provided", "partial", "refused", "not_exist", "not_held", "repeat")
 NEEDS_REASON = ("partial", "refused", "not_held", "repeat")
@@ -54,6 +55,8 @@ def create(s: Session, unit: Unit, data: dict, *, channel: str = "web", actor: s
            idem_key: str | None = None) -> tuple[InfoRequest, bool]:
     """Record a request (or find the one with this idempotency key); the clock starts on receipt."""
     values, errors = clean(data)
+    if channel not in ("web",) + STAFF_CHANNELS:
+        errors["channel"] = ("required", {})
     if errors:
         raise ServiceError(422, "invalid", errors)
     existing = by_idem(s, InfoRequest, idem_key)
@@ -77,6 +80,27 @@ def create(s: Session, unit: Unit, data: dict, *, channel: str = "web", actor: s
             raise
         return existing, False
     return req, True
+
+
+def create_by_staff(s: Session, user: User, unit: Unit, data: dict,
+                    idem_key: str | None = None) -> tuple[InfoRequest, bool]:
+    """登记: a request that arrived by letter, in person or by phone, entered by staff; same record,
+    same statutory clock from today, the channel noted."""
+    if not {Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR} & roles_in(user, unit):
+        raise ServiceError(403, "role_missing")
+    channel = data.get("channel")
+    if channel not in STAFF_CHANNELS:
+        _, errors = clean(data)
+        raise ServiceError(422, "invalid", {**errors, "channel": ("required", {})})
+    return create(s, unit, data, channel=channel, actor=user.username, idem_key=idem_key)
+
+
+def shown_id_number(user: User, req: InfoRequest) -> str:
+    """The applicant's ID number in full for the supervisor only; masked for everyone else."""
+    number = req.id_number
+    if Role.SUPERVISOR in roles_in(user, req.unit) or len(number) <= 8:
+        return number if Role.SUPERVISOR in roles_in(user, req.unit) else "****"
+    return number[:3] + "****" + number[-4:]
 
 
 def snapshot(req: InfoRequest) -> dict:
@@ -131,14 +155,19 @@ def corrected(s: Session, user: User, req: InfoRequest, on: date | None = None) 
     return _done(s, user, req, "corrected", before, req.clock_start.isoformat())
 
 
-def extend(s: Session, user: User, req: InfoRequest, notice: str) -> InfoRequest:
-    """延期: once, by up to N more working days, with a notice to the applicant."""
+def extend(s: Session, user: User, req: InfoRequest, notice: str, days: int | None = None) -> InfoRequest:
+    """延期: once, by up to N more working days (all N when not given), with a notice to the applicant."""
     _require(user, req)
     if req.status != "received" or req.extended:
         raise ServiceError(409, "bad_state")
+    limit = setting("REQUEST_EXTENSION_DAYS")
+    if days is None:
+        days = limit
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= limit:
+        raise ServiceError(422, "invalid", {"days": ("invalid", {})})
     before = snapshot(req)
     req.extension_notice = _note(notice, "notice")
-    req.due_date = calendar_for(s).add_working_days(req.due_date, setting("REQUEST_EXTENSION_DAYS"))
+    req.due_date = calendar_for(s).add_working_days(req.due_date, days)
     req.extended, req.status = True, "extended"
     return _done(s, user, req, "extended", before, req.extension_notice)
 

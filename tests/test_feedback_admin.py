@@ -118,6 +118,8 @@ def test_request_steps_through_forms(app, client, staff):
     assert bob.post(f"/admin/requests/{req_id}/correction", {"note": "请写明年份"}).status_code == 302
     assert "请写明年份" in client.get(f"/t/{code}").text
     assert bob.post(f"/admin/requests/{req_id}/corrected").status_code == 302
+    for days in ("abc", "0", "21"):                               # 1..REQUEST_EXTENSION_DAYS
+        assert bob.post(f"/admin/requests/{req_id}/extend", {"notice": "x", "days": days}).status_code == 422
     assert bob.post(f"/admin/requests/{req_id}/extend", {"notice": "需征求意见"}).status_code == 302
     assert bob.post(f"/admin/requests/{req_id}/extend", {"notice": "again"}).status_code == 409
     bad = bob.post(f"/admin/requests/{req_id}/answer", {"answer_type": "refused"})
@@ -154,7 +156,9 @@ def test_poster_png_and_pdf(app, staff):
     assert png.status_code == 200 and png.mimetype == "image/png"
     image = Image.open(io.BytesIO(png.data))
     assert image.size == (1240, 1754)
-    image.save(str(__import__("pathlib").Path(__file__).parent / "artifacts" / "poster_BOARD1.png"))
+    artifacts = __import__("pathlib").Path(__file__).parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    image.save(str(artifacts / "poster_BOARD1.png"))
     pdf = bob.get("/admin/feedback/points/BOARD1/poster.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert bob.get("/admin/feedback/points/NOPE/poster.png").status_code == 404
@@ -190,3 +194,34 @@ def test_kiosk_ratings_screen_qr_and_statistics_slide(app, api, client, staff):
     assert made.status_code == 302 and "/admin/items/" in made.location
     item = boss.get(made.location).text
     assert "意见反馈统计" in item and "本月收到" in item and "60.0 %" in item
+
+
+def test_staff_entered_request_by_letter(app, client, staff):
+    hank, alice = staff("hank"), staff("alice")
+    form = hank.get("/admin/requests/new")
+    assert form.status_code == 200 and "登记依申请公开" in form.text and "来信" in form.text
+    assert "Enter an information request" in hank.get("/admin/requests/new?lang=en").text
+    hank.get("/admin/requests/new?lang=zh")
+    data = {"channel": "letter", "name": "李四", "id_type": "passport", "id_number": "E12345678",
+            "contact": "杭州市上城区 1 号", "description": "院内 <收费> 标准", "delivery": "paper"}
+    bad = hank.post("/admin/requests/new", {**data, "channel": "web", "description": ""})
+    assert bad.status_code == 422 and "必填" in bad.text and "院内" not in bad.text
+    assert 'value="李四"' in bad.text                                 # what was typed stays
+    assert alice.post("/admin/requests/new", data).status_code == 403
+    with app.app_context():
+        assert db.session().scalar(select(InfoRequest)) is None
+    resp = hank.post("/admin/requests/new", data)
+    assert resp.status_code == 302
+    with app.app_context():
+        req = db.session().scalar(select(InfoRequest))
+        assert req.channel == "letter" and req.steps[0].actor == "hank" and req.status == "received"
+        assert req.due_date == rqs.due_after(db.session(), req.clock_start, 20)
+        req_id, code = req.id, req.code
+    page = hank.get(f"/admin/requests/{req_id}").text
+    assert code in page and "来信" in page and "护照" in page and "纸质邮寄" in page
+    assert "E12345678" not in page and "E12****5678" in page        # masked except for the supervisor
+    assert "E12345678" in staff("sue").get(f"/admin/requests/{req_id}").text
+    assert "院内 &lt;收费&gt; 标准" in page
+    assert code in staff("bob").get("/admin/requests").text
+    tracking = client.get(f"/t/{code}")
+    assert tracking.status_code == 200 and code in tracking.text and "李四" not in tracking.text
