@@ -24,6 +24,7 @@ from kivy.uix.screenmanager import NoTransition
 
 from kiosk import model, theme
 from kiosk.overlays import AttractOverlay, Overlay, RootLayout  # noqa: F401 (Factory names for kiosk.kv)
+from kiosk.viewer import ImageViewer, ZoomScatter  # noqa: F401 (Factory names for kiosk.kv)
 from kiosk.search import SearchIndex
 
 __all__ = ["KioskApp"]
@@ -251,18 +252,25 @@ class KioskApp(App):
         self.hide_overlay("attract")
 
     def attract_slides(self) -> list[tuple[str, str]]:
-        """(caption, image path) pairs: the playlist's cached images, else the newest item titles."""
-        slides = []
+        """(caption, image path) pairs: the playlist's items (docs/signage.md) — their cached
+        images, else their titles — or, without a playlist, the newest item titles."""
+        slides, by_id = [], {i.get("id"): i for i in self.items}
         for entry in (self.manifest or {}).get("playlist") or []:
-            media = entry.get("media") if isinstance(entry, dict) else None
+            item = by_id.get(entry.get("item")) if isinstance(entry, dict) else None
+            if not isinstance(item, dict):
+                continue
+            media, before = item.get("media"), len(slides)
             for m in media if isinstance(media, list) else []:
-                sha = m.get("sha256") if isinstance(m, dict) else m
+                if not isinstance(m, dict) or not str(m.get("type", "")).startswith("image/"):
+                    continue
                 try:
-                    path = self.sync.media_path(sha)
+                    path = self.sync.media_path(m.get("sha256"))
                 except (ValueError, TypeError):
                     continue
-                if os.path.isfile(path) and str(m.get("type", "image/") if isinstance(m, dict) else "image/").startswith("image/"):
-                    slides.append((model.text(entry.get("title"), 60), path))
+                if os.path.isfile(path):
+                    slides.append((model.text(item.get("title"), 60), path))
+            if len(slides) == before and item.get("title"):
+                slides.append((model.text(item.get("title"), 60), ""))
         if not slides:
             slides = [(model.text(i.get("title"), 60), "") for i in self.items[:12] if i.get("title")]
         return slides or [(self.unit_name, "")]
@@ -275,6 +283,7 @@ class KioskApp(App):
     def reset_session(self):
         """Nothing of the previous person's session remains: home, normal text, search cleared."""
         self.hide_overlay("idle")
+        self.hide_overlay("viewer")
         self.end_view()
         self.flush_views()
         self.large_text = False
@@ -289,7 +298,7 @@ class KioskApp(App):
         overlay = self.overlays.get(name)
         if overlay is None:
             cls = {"idle": "IdleOverlay", "identify": "IdentifyOverlay", "alert": "AlertOverlay",
-                   "attract": "AttractOverlay"}[name]
+                   "attract": "AttractOverlay", "viewer": "ImageViewer"}[name]
             overlay = Factory.get(cls)()
             self.overlays[name] = overlay
             self.root.add_widget(overlay)
@@ -300,6 +309,14 @@ class KioskApp(App):
             self.root.remove_widget(alert)
             self.root.add_widget(alert)
         return overlay
+
+    def open_viewer(self, sources: list[str], index: int = 0):
+        """Full-window zoomable view of an item's images / PDF pages (kiosk.viewer)."""
+        viewer = self.show_overlay("viewer")
+        viewer.index = 0
+        viewer.sources = [s for s in sources if s]
+        viewer.index = max(0, min(index, len(viewer.sources) - 1))
+        return viewer
 
     def hide_overlay(self, name: str):
         overlay = self.overlays.pop(name, None)

@@ -97,10 +97,17 @@ class ItemScreen(Screen):
                 others += 1
         if images:
             carousel = Factory.MediaCarousel()
+            shown = [path for path in images if path]
             for path in images:
-                carousel.add_widget(Factory.MediaImage(source=path) if path
-                                    else Factory.MediaMissing(text="图片暂不可用"))
+                if path:
+                    page = Factory.MediaImage(source=path)
+                    page.pages = shown
+                else:
+                    page = Factory.MediaMissing(text="图片暂不可用")
+                carousel.add_widget(page)
             box.add_widget(carousel)
+            if shown:
+                box.add_widget(Factory.MediaHint(text="轻触图片可全屏放大查看" + ("，左右滑动翻页" if len(images) > 1 else "")))
         if others:
             box.add_widget(Factory.MediaMissing(text=f"另有 {others} 页/个附件：请扫码在手机上查看"))
 

@@ -6,34 +6,13 @@ pinyin initials ("CT检查" → "ctjc"), all in one big string per kind, so a ke
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
-from pypinyin import Style, lazy_pinyin
-
+from content.searchkeys import initials
 from kiosk.model import table_of, text
 
 __all__ = ["Hit", "SearchIndex", "initials"]
 
 MAX_RESULTS = 50
 BODY_CHARS = 2000  # of each body, searched as text (not as initials)
-
-
-@lru_cache(maxsize=65536)
-def _char_initial(ch: str) -> str:
-    got = lazy_pinyin(ch, style=Style.FIRST_LETTER, errors="ignore")
-    return got[0][:1].lower() if got else ""
-
-
-def initials(value: str) -> str:
-    """Pinyin initials of Chinese characters; ASCII letters and digits kept (lower-cased)."""
-    out = []
-    for ch in value:
-        if ch.isascii():
-            if ch.isalnum():
-                out.append(ch.lower())
-        elif "\u3400" <= ch <= "\u9fff":
-            out.append(_char_initial(ch))
-    return "".join(out)
 
 
 class Hit:

@@ -14,7 +14,7 @@ import pytest
 import kiosk_fixtures as kf
 from content.sync import SyncClient
 from kiosk import model, theme
-from kiosk.fonts import find_cjk_font
+from kiosk.fonts import find_cjk_font, find_cjk_fonts
 from kiosk.search import SearchIndex, initials
 from kiosk.upload import upload_screenshot
 
@@ -139,3 +139,27 @@ def test_help_does_not_start_kivy():
     bad = subprocess.run([sys.executable, "-m", "kiosk", "--server", "http://x", "--size", "big"],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode != 0 and "WxH" in bad.stderr
+
+
+def test_bold_face_is_a_real_bold_simplified_chinese_font(tmp_path, monkeypatch):
+    """Kivy draws `bold` only from a bold file: headings must get a heavier SC face, not JP."""
+    from fontTools.ttLib import TTFont
+    from PIL import ImageFont
+    monkeypatch.setenv("GONGKAI_FONT_CACHE", str(tmp_path / "fonts"))
+    regular, bold = find_cjk_fonts()
+    assert regular != bold
+    for path in (regular, bold):
+        assert TTFont(path, lazy=True)["name"].getDebugName(1) == "Noto Sans CJK SC"
+
+    def ink(path):
+        return sum(ImageFont.truetype(path, 48).getmask("门诊就医指南"))
+    assert ink(bold) > ink(regular) * 1.15
+    assert find_cjk_fonts() == (regular, bold)            # extracted once, then reused
+
+
+def test_fonts_fall_back_when_the_faces_cannot_be_extracted(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("GONGKAI_FONT_CACHE", str(blocker / "fonts"))
+    regular, bold = find_cjk_fonts()
+    assert os.path.isfile(regular) and bold == regular    # a CJK font still, only without bold

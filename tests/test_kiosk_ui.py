@@ -364,6 +364,41 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         assert_inside_window(app)
         screenshot("item-image")
 
+    def test_image_opens_full_screen_with_pinch_and_double_tap_zoom_both(data, make_app):
+        app = make_app(data)
+        app.open_item(next(i for i in app.items if i["id"] == 5))
+        frames(3)
+        image = next(w for w in walk(app.screen("item").ids.media) if type(w).__name__ == "MediaImage")
+        tap(image)
+        deadline = time.monotonic() + 2  # the carousel hands a tap to its page after 0.1 s
+        while "viewer" not in app.overlays and time.monotonic() < deadline:
+            frames(1)
+        viewer = app.overlays["viewer"]
+        scatter = viewer.ids.scatter
+        assert viewer.source == image.source and scatter.scale == 1
+        assert_targets(app, theme.MIN_TARGET)
+        x, y = scatter.to_window(*scatter.center)
+        a, b = UnitTestTouch(x - 60, y), UnitTestTouch(x + 60, y)  # two fingers spread apart
+        a.touch_down(), b.touch_down()
+        frames(1)
+        for step in range(1, 11):
+            a.touch_move(x - 60 - step * 20, y)
+            b.touch_move(x + 60 + step * 20, y)
+            frames(1)
+        a.touch_up(), b.touch_up()
+        frames(2)
+        assert 2.0 < scatter.scale <= viewer.MAX_ZOOM
+        view = viewer.ids.stage
+        (bx, by), (bw, bh) = scatter.bbox
+        assert bx <= view.x + 0.5 and by <= view.y + 0.5 and bx + bw >= view.right - 0.5 and by + bh >= view.top - 0.5
+        screenshot("image-zoomed")
+        scatter.toggle_zoom((x, y))            # what a double tap does: back to the whole page
+        assert scatter.scale == 1 and tuple(scatter.pos) == tuple(view.pos)
+        scatter.toggle_zoom((x, y))
+        assert abs(scatter.scale - 2.0) < 1e-6
+        app.reset_session()                     # the next person never finds a zoomed page
+        assert "viewer" not in app.overlays
+
     def test_table_of_20000_rows_scrolls(data, make_app):
         app = make_app(data)
         table_item = next(i for i in app.items if i.get("table"))
@@ -460,6 +495,8 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         assert app.sm.current == "search" and screen.scope is table_item and screen.query == "ct"
         app.reset_session()
         assert screen.scope is None and app.sm.current == "home"
+        app.manifest["playlist"] = [{"item": 5, "slide": "image"}, {"item": 2, "slide": "notice"},
+                                    {"item": 999, "slide": "notice"}, "junk"]   # unknown entries skipped
         app.clock.advance(299)
         app.idle_tick()
         assert "attract" not in app.overlays
@@ -468,7 +505,8 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         frames(2)
         overlay = app.overlays["attract"]
         first = overlay.message
-        assert first and len(overlay.slides) > 1
+        assert [bool(path) for _, path in overlay.slides] == [True, False]   # 5's image, 2's title
+        assert overlay.image and os.path.isfile(overlay.image)
         overlay.advance()
         assert overlay.message != first
         screenshot("attract")
