@@ -26,7 +26,7 @@ if system; then
     say "Debian packages"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        python3 python3-venv cage xwayland libgl1 libegl1 libmtdev1 fonts-wqy-microhei ca-certificates
+        python3 python3-venv cage xwayland libgl1 libegl1 libmtdev1 fonts-noto-cjk fonts-wqy-microhei ca-certificates
     getent group gongkai-screen >/dev/null || groupadd --system gongkai-screen
     getent passwd gongkai-screen >/dev/null || useradd --system --gid gongkai-screen \
         --groups video,input,render --home-dir /var/lib/gongkai-screen --shell /usr/sbin/nologin gongkai-screen

@@ -9,12 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from server import db, items as svc
+from server import commitments as cms, db, items as svc, signage_admin
 from server.instance import add_unit, create_user, find_unit
 from server.jobs import apply_time_boundaries
 from server.models import Unit, User, utcnow
 
 PASSWORD = "gongkai-demo"
+SIGNAGE = {"enabled": True, "slide": "auto", "duration": 15, "groups": ["大厅"]}   # 信息屏 in the lobby
 STAFF = [  # username, display name, roles, unit code
     ("lianluo", "科室联络员 李娜", "contributor", "H001"),
     ("gongkai", "公开办 王强", "reviewer,handler", "H001"),
@@ -60,6 +61,7 @@ def seed_demo(app) -> list[tuple[str, str, str, str]]:
             create_user(s, username, PASSWORD, roles.split(","), units[unit], display)
         s.commit()
         _seed_items(s, h1)
+        _seed_commitments(s, h1)
     return accounts
 
 
@@ -82,15 +84,19 @@ def _seed_items(s, unit: Unit) -> None:
 
     prices = draft("prices", "2026 年医疗服务项目价格公示",
                    "## 说明\n\n以下价格依据**省医疗服务价格目录**执行，如有疑问请拨打投诉电话。")
-    svc.edit_draft(s, author, prices, {"table": price_table()}, 1)
+    svc.edit_draft(s, author, prices, {"table": price_table(), "signage": dict(
+        SIGNAGE, slide="table", duration=20, order=3)}, 1)
     _run(s, prices, flow)
     schedule = draft("clinic-schedule", "本周专家出诊安排",
-                     "- 周一 上午：心内科 陈主任\n- 周三 全天：骨科 李主任\n- 周五 下午：儿科 王主任")
+                     "- 周一 上午：心内科 陈主任\n- 周三 全天：骨科 李主任\n- 周五 下午：儿科 王主任",
+                     signage=dict(SIGNAGE, order=1, dayparts=[{"days": [1, 2, 3, 4, 5], "from": "07:30",
+                                                               "to": "17:30"}]))
     _run(s, schedule, flow)
     publicity = draft("notices", "拟提任干部任前公示",
                       "经院党委研究，拟提任张三同志为医务科科长，现予公示。公示期 5 个工作日。")
     _run(s, publicity, flow)
-    corrected = draft("conveniences", "便民服务措施", "提供轮椅借用、免费饮水、自助打印报告。")
+    corrected = draft("conveniences", "便民服务措施", "提供轮椅借用、免费饮水、自助打印报告。",
+                      signage=dict(SIGNAGE, order=2, ticker=True))
     _run(s, corrected, flow)
     svc.start_correction(s, author, corrected, "新增夜间取药窗口")
     svc.edit_draft(s, author, corrected, {"body": "提供轮椅借用、免费饮水、自助打印报告，夜间取药窗口 24 小时开放。"},
@@ -115,3 +121,37 @@ def _seed_items(s, unit: Unit) -> None:
                                    (flow[:2], "procurement", "大型设备采购招标结果"),
                                    (flow[:3], "professional-titles", "职称评聘结果公示")]:
         _run(s, draft(category, title, "待完善正文。"), steps)
+    _seed_signage(s, unit)
+
+
+def _seed_signage(s, unit: Unit) -> None:
+    """信息屏: 公示 items of 通知公告 play in the lobby by a rule; the lobby opens 07:30–18:00."""
+    admin = _user(s, "admin")
+    signage_admin.add_rule(s, admin, unit, {"group": "大厅", "category": "notices", "immediate_only": True,
+                                            "duration": 15, "position": 10})
+    signage_admin.save_group(s, admin, unit, {"name": "大厅", "night_mode": True, "opening_hours": [
+        {"days": [1, 2, 3, 4, 5], "from": "07:30", "to": "18:00"},
+        {"days": [6, 7], "from": "08:00", "to": "12:00"}]})
+
+
+def _seed_commitments(s, unit: Unit) -> None:
+    """公开承诺: a party branch's with two approved 践诺 updates and ratings; a department's overdue."""
+    author, flow = _user(s, "lianluo"), [("submit", "lianluo"), ("review", "gongkai"), ("clear", "baomi"),
+                                         ("approve", "yuanzhang")]
+    today = cms.today()
+    branch = cms.create(s, author, unit, {
+        "title": "内科党支部：门诊候诊时间缩短到 30 分钟以内", "committer_kind": "party_branch",
+        "committer": "内科党支部", "due_date": (today + timedelta(days=120)).isoformat(),
+        "pledge": "党员带头推行分时段预约和诊间结算，年内门诊平均候诊时间缩短到 30 分钟以内。"})
+    _run(s, branch.item, flow)
+    for days, text, percent in [(60, "开通分时段预约，预约率达到 45%", 40), (20, "诊间结算覆盖全部内科诊室", 70)]:
+        cms.add_progress(s, author, branch, {"on_date": (today - timedelta(days=days)).isoformat(),
+                                             "text": text, "percent": percent})
+        _run(s, branch.item, flow)
+    for rating in ("satisfied", "satisfied", "satisfied", "basic", "unsatisfied"):
+        cms.rate(s, branch, rating)
+    late = cms.create(s, author, unit, {
+        "title": "医务科：检验报告 24 小时内出具", "committer_kind": "department", "committer": "医务科",
+        "due_date": (today - timedelta(days=10)).isoformat(),
+        "pledge": "常规检验报告在采样后 24 小时内出具，并可在自助机打印。"})
+    _run(s, late.item, flow)

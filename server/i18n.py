@@ -56,6 +56,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_handler": ("该人员没有答复人（handler）角色", "This person does not hold the handler role"),
     "correction_late": ("补正须在收到申请后 7 个工作日内提出（截至 {limit}）",
                         "A correction must be asked for within 7 working days of receipt (by {limit})"),
+    "bad_signage": ("信息屏设置有误：{detail}", "Invalid signage settings: {detail}"),
+    "bad_dayparts": ("播放时段有误：{detail}", "Invalid time ranges: {detail}"),
+    "bad_groups": ("屏幕分组有误：{detail}", "Invalid screen groups: {detail}"),
+    "alert_cleared": ("该紧急通知已解除", "This alert has been cleared already"),
+    "system_account": ("系统账号不能启用登录", "A system account cannot be enabled for login"),
 }
 
 

@@ -10,6 +10,9 @@ from importlib import import_module
 SERVICES = (
     "server.jobs:start_background_jobs",
     "server.push:start_watcher",
+    "server.sla_jobs:start_digest_job",
+    "server.ingest:start_ingest",
+    "server.retention:start_retention",
 )
 
 

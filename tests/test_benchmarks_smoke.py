@@ -27,3 +27,21 @@ def test_scale_out_two_processes_on_postgres(capsys):
     scale_out.main(5)
     out = capsys.readouterr().out
     assert "received=5/5" in out and "missing=0" in out and "staff /admin/" in out
+
+
+def test_archive_year_writes_and_verifies(capsys):
+    from benchmarks import archive_year
+    archive_year.main(5, 2, 1, 5, 100)
+    out = capsys.readouterr().out
+    assert "MiB/s" in out and "peak Python memory" in out and "problems=0" in out
+
+
+def test_signage_benchmarks_report_frames_alert_latency_and_rss():
+    """Each signage benchmark in its own process (one Kivy window per process), at a tiny size."""
+    from benchmarks.signage_common import run_script
+    out = run_script("signage_frames", "4", "--size=480x270", "--source=960x540")
+    assert "4 transitions" in out and "cut frame ms: p50=" in out and "slides shown=5" in out
+    out = run_script("signage_alert", "2", "--size=480x270")
+    assert "2 alerts raised" in out and "raise -> alert drawn ms: p50=" in out and "clear -> alert gone" in out
+    out = run_script("signage_soak", "1", "--slide=300", "--size=480x270")
+    assert "RSS MiB: start=" in out and "per hour: " in out

@@ -96,3 +96,6 @@ for _name, _fn in render.FILTERS.items():
 
 from server.admin import (views_auth, views_catalog, views_edit, views_feedback,  # noqa: E402,F401
                           views_items, views_screens, views_users)
+from server.admin import views_compliance  # noqa: E402,F401
+from server.admin import views_commitments  # noqa: E402,F401
+from server.admin import views_signage  # noqa: E402,F401

@@ -46,4 +46,5 @@ def caller_unit(code: str | None = None) -> Unit:
     raise ServiceError(403, "forbidden")
 
 
-from server.api import calendar, catalog, items, openapi, tokens  # noqa: E402,F401  (routes register on bp)
+from server.api import alerts, calendar, catalog, commitments, items, openapi, tokens  # noqa: E402,F401  (routes register on bp)
+from server.api import feedback  # noqa: E402,F401  (反馈 and 依申请公开 routes)

@@ -7,19 +7,46 @@ from server.api import bp
 
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}, "code": {"type": "string"},
                                            "fields": {"type": "object"}}}
+SIGNAGE = {"type": "object", "description": "How the item plays on signage screens (docs/signage.md)",
+           "properties": {"enabled": {"type": "boolean"}, "ticker": {"type": "boolean"},
+                          "slide": {"type": "string", "enum": ["auto", "notice", "image", "document",
+                                                               "table", "stats"]},
+                          "duration": {"type": "integer", "minimum": 3, "maximum": 300},
+                          "order": {"type": "integer"}, "groups": {"type": "array", "items": {"type": "string"}},
+                          "dayparts": {"type": "array", "items": {"type": "object"}}}}
 ITEM_IN = {"type": "object", "required": ["category", "title"], "properties": {
     "category": {"type": "string"}, "title": {"type": "string", "maxLength": 200},
     "body": {"type": "string"}, "unit": {"type": "string"},
-    "audiences": {"type": "array", "items": {}}, "sensitive": {"type": "boolean"},
+    "audiences": {"type": "array", "items": {}}, "sensitive": {"type": "boolean"}, "signage": SIGNAGE,
     "window": {"type": "object", "properties": {"start": {"type": "string", "format": "date-time"},
                                                 "end": {"type": "string", "format": "date-time"}}}}}
+ALERT_IN = {"type": "object", "required": ["title"], "properties": {
+    "title": {"type": "string", "maxLength": 100}, "body": {"type": "string", "maxLength": 2000},
+    "groups": {"type": "array", "items": {"type": "string"}}, "unit": {"type": "string"}}}
 ACTION_IN = {"type": "object", "required": ["action"], "properties": {
     "action": {"type": "string", "enum": ["submit", "review", "clear", "approve", "escalate",
                                           "reject", "withdraw"]},
     "comment": {"type": "string"}}}
+COMMITMENT_IN = {"type": "object", "required": ["title", "pledge", "committer_kind", "committer", "due_date"],
+                 "properties": {
+    "title": {"type": "string", "maxLength": 200}, "pledge": {"type": "string", "maxLength": 1000},
+    "committer_kind": {"type": "string", "enum": ["unit", "department", "party_branch"]},
+    "committer": {"type": "string", "maxLength": 100}, "due_date": {"type": "string", "format": "date"},
+    "category": {"type": "string", "default": "commitments"}, "unit": {"type": "string"},
+    "audiences": {"type": "array", "items": {}}}}
+PROGRESS_IN = {"type": "object", "required": ["text"], "properties": {
+    "text": {"type": "string", "maxLength": 1000}, "on_date": {"type": "string", "format": "date"},
+    "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+    "milestone": {"type": "string", "maxLength": 100}}}
 
 # (method, path, summary, request schema or None, {status: description}, needs bearer)
 ENDPOINTS = [
+    ("get", "/alerts", "Emergency alerts (紧急通知) of the caller's units, active first (?active=1)",
+     None, {"200": "alerts"}, True),
+    ("post", "/alerts", "Raise an emergency alert on the unit's screens (approver or admin)", ALERT_IN,
+     {"201": "alert", "403": "role not allowed", "422": "invalid input"}, True),
+    ("post", "/alerts/{id}/clear", "Clear an emergency alert (approver or admin)", None,
+     {"200": "alert", "403": "role not allowed", "404": "not found", "409": "cleared already"}, True),
     ("post", "/tokens", "Trade user name and password for a bearer token",
      {"type": "object", "required": ["username", "password"],
       "properties": {"username": {"type": "string"}, "password": {"type": "string"}}},
@@ -44,8 +71,78 @@ ENDPOINTS = [
     ("post", "/items/{id}/actions", "Take a workflow action", ACTION_IN,
      {"200": "item", "403": "role not allowed", "409": "not allowed in this state",
       "422": "invalid input"}, True),
+    ("get", "/commitments", "公开承诺 of the unit (?unit=, ?committer=, ?status=, ?overdue=1)", None,
+     {"200": "commitments with updates and rating counts", "422": "unknown status"}, True),
+    ("post", "/commitments", "Create a commitment (a draft item of kind commitment)", COMMITMENT_IN,
+     {"201": "commitment", "403": "not a contributor", "422": "invalid input"}, True),
+    ("get", "/commitments/{id}", "One commitment", None, {"200": "commitment", "404": "not found"}, True),
+    ("post", "/commitments/{id}/progress", "践诺: a progress update as a new revision to approve",
+     PROGRESS_IN, {"201": "commitment", "403": "not a contributor",
+                   "409": "not published, closed, or an update is in the workflow",
+                   "422": "invalid input"}, True),
+    ("patch", "/commitments/{id}/progress", "Change the 践诺 update still in draft (e.g. sent back)",
+     PROGRESS_IN, {"200": "commitment", "403": "not a contributor", "409": "no draft update",
+                   "422": "invalid input"}, True),
+    ("post", "/commitments/{id}/close", "兑现结论: fulfilled or unfulfilled (reviewer, approver)",
+     {"type": "object", "required": ["outcome", "note"], "properties": {
+         "outcome": {"type": "string", "enum": ["fulfilled", "unfulfilled"]}, "note": {"type": "string"}}},
+     {"200": "commitment", "403": "role not allowed", "409": "already closed or update pending",
+      "422": "invalid input"}, True),
+    ("get", "/commitments/ledger.csv", "台账 of the unit as CSV (UTF-8 with BOM)", None,
+     {"200": "text/csv"}, True),
 ]
 
+
+# 反馈 and 依申请公开 (server/api/feedback.py)
+FEEDBACK_IN = {"type": "object", "required": ["channel", "kind", "text"], "properties": {
+    "unit": {"type": "string"}, "channel": {"type": "string", "enum": ["hotline", "box", "visit"]},
+    "kind": {"type": "string", "enum": ["suggestion", "complaint", "praise", "question"]},
+    "text": {"type": "string", "maxLength": 1000}, "name": {"type": "string", "maxLength": 50},
+    "phone": {"type": "string"}}}
+FEEDBACK_ACTION_IN = {"type": "object", "required": ["action"], "properties": {
+    "action": {"type": "string", "enum": ["assign", "answer", "publish", "close", "escalate"]},
+    "department": {"type": "string"}, "handler": {"type": ["string", "integer"]},
+    "kind": {"type": "string"}, "conduct": {"type": "boolean"}, "reply": {"type": "string"},
+    "note": {"type": "string"}, "reason": {"type": "string"}}}
+REQUEST_IN = {"type": "object", "required": ["channel", "name", "id_type", "id_number", "contact",
+                                             "description", "delivery"], "properties": {
+    "unit": {"type": "string"}, "channel": {"type": "string", "enum": ["letter", "visit", "hotline"]},
+    "name": {"type": "string"}, "id_type": {"type": "string", "enum": ["id_card", "passport", "other"]},
+    "id_number": {"type": "string"}, "contact": {"type": "string"}, "description": {"type": "string"},
+    "delivery": {"type": "string", "enum": ["paper", "email", "pickup", "online"]}}}
+REQUEST_ACTION_IN = {"type": "object", "required": ["action"], "properties": {
+    "action": {"type": "string", "enum": ["correction", "corrected", "extend", "answer", "close"]},
+    "note": {"type": "string"}, "notice": {"type": "string"},
+    "days": {"type": "integer", "minimum": 1, "description": "extension, up to REQUEST_EXTENSION_DAYS"},
+    "answer_type": {"type": "string", "enum": ["public", "provided", "partial", "refused", "not_exist",
+                                               "not_held", "repeat"]},
+    "text": {"type": "string"}, "item": {"type": "integer"}, "holder": {"type": "string"}}}
+HANDLING = {"200": "the record", "403": "role not allowed", "404": "not found",
+            "409": "not allowed in this state", "422": "invalid input"}
+ENDPOINTS += [
+    ("get", "/feedback", "Feedback inbox of the caller's unit (?unit=, ?status=); phone masked",
+     None, {"200": "feedback list", "403": "no feedback role", "422": "bad status"}, True),
+    ("post", "/feedback", "Enter a hotline call, box note or visit (staff channel); an Idempotency-Key "
+     "header makes a repeat return the first record", FEEDBACK_IN,
+     {"201": "feedback", "200": "repeat of an Idempotency-Key", "403": "role not allowed",
+      "422": "invalid input"}, True),
+    ("get", "/feedback/{id}", "One feedback with its handling steps", None,
+     {"200": "feedback", "403": "not visible to this handler", "404": "not found"}, True),
+    ("post", "/feedback/{id}/actions", "Assign, answer, publish, close or escalate", FEEDBACK_ACTION_IN,
+     HANDLING, True),
+    ("get", "/feedback/digests", "Daily overdue digests of the unit (?unit=)", None,
+     {"200": "digests", "403": "role not allowed"}, True),
+    ("get", "/requests", "依申请公开 requests of the caller's unit (?unit=, ?status=)", None,
+     {"200": "request list", "403": "role not allowed", "422": "bad status"}, True),
+    ("post", "/requests", "Enter a request that came by letter, visit or phone (Idempotency-Key as "
+     "for /feedback)", REQUEST_IN,
+     {"201": "request", "200": "repeat of an Idempotency-Key", "403": "role not allowed",
+      "422": "invalid input"}, True),
+    ("get", "/requests/{id}", "One request with its handling steps", None,
+     {"200": "request", "403": "role not allowed", "404": "not found"}, True),
+    ("post", "/requests/{id}/actions", "Correction, corrected, extend, answer or close",
+     REQUEST_ACTION_IN, HANDLING, True),
+]
 
 def _operation(summary, schema, responses, secured) -> dict:
     op = {"summary": summary, "responses": {
