@@ -8,7 +8,6 @@ rating records. Sync callbacks arrive on background threads and hop here with Cl
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 import time
 from datetime import datetime, timezone
@@ -25,6 +24,7 @@ from kivy.uix.screenmanager import NoTransition
 from kiosk import model, theme
 from kiosk.overlays import AttractOverlay, Overlay, RootLayout  # noqa: F401 (Factory names for kiosk.kv)
 from kiosk.viewer import ImageViewer, ZoomScatter  # noqa: F401 (Factory names for kiosk.kv)
+from kiosk.remote import RemoteCommands
 from kiosk.search import SearchIndex
 
 __all__ = ["KioskApp"]
@@ -44,7 +44,7 @@ def load_kv_once(path: str) -> None:
         Builder.load_file(path)
 
 
-class KioskApp(App):
+class KioskApp(RemoteCommands, App):
     large_text = BooleanProperty(False)
     text_scale = NumericProperty(1.0)
     target = NumericProperty(dp(theme.MIN_TARGET + 4))
@@ -335,13 +335,6 @@ class KioskApp(App):
             self.hide_overlay("alert")
 
     # ---- remote commands -----------------------------------------------------------------------
-    def run_command(self, name: str, data=None):
-        handler = self.commands.get(name)
-        if handler is None:
-            return False
-        handler(data or {})
-        return True
-
     def cmd_reload(self, _data):
         cached = self.sync.cached_manifest()
         if cached is not None:
@@ -349,33 +342,9 @@ class KioskApp(App):
         threading.Thread(target=self.sync.sync_once, daemon=True).start()
 
     def cmd_identify(self, _data, seconds: float = 10):
-        device = (self.manifest or {}).get("device") or {}
-        name = model.text(device.get("name") or "未命名屏幕", 40)
-        code = model.text(device.get("screen_code") or self.sync.device_id or "", 40)
+        name, code = self.identity()
         self.show_overlay("identify", title=name, message=code)
         Clock.schedule_once(lambda dt: self.hide_overlay("identify"), seconds)
-
-    def cmd_screenshot(self, _data):
-        """PNG of exactly what is on screen, uploaded in the background."""
-        folder = tempfile.mkdtemp(prefix="gk-shot-")
-        path = Window.screenshot(name=os.path.join(folder, "screen.png"))
-        self.last_screenshot = path
-        if not path:
-            return
-        with open(path, "rb") as f:
-            png = f.read()
-        upload = self.upload
-        if upload is None:
-            from kiosk.upload import upload_screenshot
-            upload = lambda data: upload_screenshot(self.server_url, self.data_dir, data)  # noqa: E731
-        threading.Thread(target=self._upload, args=(upload, png), daemon=True).start()
-
-    @staticmethod
-    def _upload(upload, png):
-        try:
-            upload(png)
-        except Exception:  # network trouble: the admin simply asks again
-            pass
 
     # ---- analytics -----------------------------------------------------------------------------
     def end_view(self):

@@ -21,43 +21,24 @@ from __future__ import annotations
 import os
 import sys
 
-from content.screen_cli import build_parser
+from content.screen_cli import build_parser, parse_size
 
 __all__ = ["main"]
 
 
 def main(argv=None) -> int:
     args = build_parser("python -m signage", "Gongkai signage player: rotating slides of disclosed items, "
-                        "ticker, emergency alerts.").parse_args(argv)
+                        "ticker, emergency alerts.", default_data="~/.local/share/gongkai-signage").parse_args(argv)
     data = os.path.abspath(args.data or os.path.expanduser("~/.local/share/gongkai-signage"))
-    size = (1920, 1080)
-    from kiosk.env import prepare_kivy_env
-    prepare_kivy_env(os.path.join(data, "kivy"))
-    from kiosk.fonts import FontMissing, register_cjk_font
-    from kivy.config import Config
-    Config.set("graphics", "width", str(size[0]))
-    Config.set("graphics", "height", str(size[1]))
-    Config.set("graphics", "fullscreen", "auto" if args.fullscreen else "0")
-    Config.set("graphics", "show_cursor", "0" if args.fullscreen else "1")
-    try:
-        register_cjk_font()
-    except FontMissing as exc:
-        print(f"python -m signage: {exc}", file=sys.stderr)
+    size = parse_size(args.size)
+    from kiosk.launch import prepare_window, run_with_sync
+    if not prepare_window("python -m signage", data, size, args.fullscreen):
         return 2
-    from content.sync import SyncClient
-    from signage.app import SignageApp
-    app = None
-    sync = SyncClient(args.server, data, kind="signage", screen=size,
-                      on_manifest=lambda m: app and app.on_sync_manifest(m),
-                      on_status=lambda s: app and app.on_sync_status(s),
-                      on_command=lambda n, d: app and app.on_sync_command(n, d))
-    app = SignageApp(sync, server_url=args.server, data_dir=data)
-    sync.start()
-    try:
-        app.run()
-    finally:
-        sync.close()
-    return 0
+
+    def make_app(sync):
+        from signage.app import SignageApp
+        return SignageApp(sync, server_url=args.server, data_dir=data)
+    return run_with_sync(make_app, args.server, data, "signage", size)
 
 
 if __name__ == "__main__":

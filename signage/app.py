@@ -8,7 +8,6 @@ Sync callbacks arrive on background threads and hop to Kivy's thread with Clock.
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from datetime import datetime, timedelta
 
@@ -22,6 +21,7 @@ from kivy.uix.screenmanager import NoTransition
 
 from content.playlist import alert_of, is_open, local_zone, night_mode
 from kiosk import model
+from kiosk.remote import RemoteCommands
 from kiosk.app import load_kv_once
 from kiosk.pairing import PairingScreen
 from signage.context import SlideContext
@@ -43,7 +43,7 @@ class SignageRoot(FloatLayout):
     """ScreenManager (pairing, player); overlays are added on top by the app."""
 
 
-class SignageApp(App):
+class SignageApp(RemoteCommands, App):
     unit_name = StringProperty("医院信息公开")
     clock_text = StringProperty("")
     offline_text = StringProperty("")
@@ -181,13 +181,6 @@ class SignageApp(App):
         self.show_overlay("alert", title=alert["title"], message=alert["body"], since=since)
 
     # ---- remote commands -----------------------------------------------------------------------
-    def run_command(self, name: str, data=None) -> bool:
-        handler = self.commands.get(name)
-        if handler is None:
-            return False
-        handler(data or {})
-        return True
-
     def cmd_reload(self, _data):
         """Re-read the cache (re-render everything), then ask the server for anything newer."""
         cached = self.sync.cached_manifest()
@@ -197,34 +190,9 @@ class SignageApp(App):
         threading.Thread(target=self.sync.sync_once, daemon=True).start()
 
     def cmd_identify(self, _data):
-        device = (self.manifest or {}).get("device") or {}
-        name = model.text(device.get("name") or "未命名屏幕", 40)
-        code = model.text(device.get("screen_code") or self.sync.device_id or "", 40)
+        name, code = self.identity()
         self.show_overlay("identify", title=name, message=code)
         self.identify_until = self.now() + timedelta(seconds=IDENTIFY_SECONDS)
-
-    def cmd_screenshot(self, _data):
-        """A PNG of exactly what the window shows, uploaded off the main thread."""
-        folder = tempfile.mkdtemp(prefix="gk-signage-shot-")
-        path = Window.screenshot(name=os.path.join(folder, "screen.png"))
-        self.last_screenshot = path
-        if not path:
-            return
-        with open(path, "rb") as fh:
-            png = fh.read()
-        send = self.upload if self.upload is not None else self._upload_to_server
-        threading.Thread(target=self._send_quietly, args=(send, png), daemon=True).start()
-
-    def _upload_to_server(self, png: bytes):
-        from kiosk.upload import upload_screenshot
-        return upload_screenshot(self.server_url, self.data_dir, png)
-
-    @staticmethod
-    def _send_quietly(send, png):
-        try:
-            send(png)
-        except Exception:  # network trouble: the admin asks again
-            pass
 
     def on_stop(self):
         if getattr(self, "_ev", None):

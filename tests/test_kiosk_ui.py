@@ -25,22 +25,10 @@ CHILD = os.environ.get("GONGKAI_KIOSK_UI") == "child"
 if not CHILD:
     def test_kiosk_ui_in_a_real_window(tmp_path):
         """Portrait runs every test; landscape (its own window) runs the tests named *_both."""
-        runs = []
-        for size, select in (("1080x1920", []), ("1920x1080", ["-k", "both"])):
-            env = {k: v for k, v in os.environ.items() if not k.startswith("KIVY_") and k != "DISPLAY"}
-            env.update(GONGKAI_KIOSK_UI="child", GONGKAI_KIOSK_SIZE=size, KIVY_HOME=str(tmp_path / size),
-                       KIVY_NO_ARGS="1", KIVY_NO_CONFIG="1", KIVY_NO_FILELOG="1", KIVY_LOG_MODE="MIXED",
-                       GONGKAI_KIOSK_FIGURES=str(tmp_path / f"figures-{size}.json"))
-            runs.append(subprocess.Popen(
-                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xvfb",
-                 *select, os.path.abspath(__file__)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True))
-        failures = []
-        for run in runs:
-            out, _ = run.communicate(timeout=240)
-            if run.returncode != 0:
-                failures.append(out[-8000:])
-        assert not failures, "\n".join(failures)
+        from kivy_windows import run_in_windows
+        run_in_windows(__file__, lambda size: {
+            "GONGKAI_KIOSK_UI": "child", "GONGKAI_KIOSK_SIZE": size,
+            "GONGKAI_KIOSK_FIGURES": str(tmp_path / f"figures-{size}.json")}, tmp_path, timeout=300)
         for figures in sorted(tmp_path.glob("figures-*.json")):
             print(figures.name, figures.read_text())
 
