@@ -230,7 +230,9 @@ def playlist_at(manifest, now: datetime) -> tuple[list[Entry], datetime | None]:
     _check_now(now)
     parsed, opening, zone = _parsed(manifest), _opening(manifest), local_zone(manifest, now)
     instants = [t for _, bounds, _ in parsed for t in bounds if t is not None]
-    times = sorted({t for ranges in [opening] + [p[2] for p in parsed] for _, a, b in ranges for t in (a, b)})
+    # every from/to, and midnight: a from == to range covers its whole weekday, so it starts
+    # and ends at 00:00 (a range's weekday also changes there)
+    times = sorted({0} | {t for ranges in [opening] + [p[2] for p in parsed] for _, a, b in ranges for t in (a, b)})
     answer = lambda when: _answer(parsed, opening, zone, when)  # noqa: E731
     return answer(now), _next_change(answer, now, instants, times, zone)
 

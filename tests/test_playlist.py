@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from content.playlist import (Entry, alert_of, expand_slides, is_open, night_mode, playlist_at,
                               ticker_at)
@@ -157,6 +157,11 @@ def first_change(m, now, horizon):
     return None
 
 
+@example({'server_time': '2026-11-23T00:00:00+08:00', 'items': [], 'ticker': [], 'alert': None,
+          'playlist': [{'item': 1, 'revision': 1, 'title': '事项1', 'slide': 'notice', 'duration': 15,
+                        'order': 1, 'dayparts': [], 'window': {'start': None, 'end': None}}],
+          'device': {'signage': {'opening_hours': [{'days': [1], 'from': '00:30', 'to': '00:30'}],
+                                 'night_mode': True}}}, 0)  # whole-day range: changes at midnight
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(manifests(), st.integers(0, 7 * 24 * 60 * 60 - 1))
 def test_next_deadline_is_exact(m, seconds):
