@@ -12,6 +12,8 @@ from conftest import PASSWORD
 from server import db
 from server.models import AuditEntry, Item, User
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -12,6 +12,8 @@ from server import db, feedback as fbs
 from server.feedback_models import Feedback, InfoRequest
 from server.instance import create_user, find_unit
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 REQUEST = {"channel": "letter", "name": "张三", "id_type": "id_card", "id_number": "330102199001011234",
            "contact": "杭州市上城区 1 号", "description": "2025 年药品采购 <目录>", "delivery": "paper"}
 

@@ -11,6 +11,8 @@ from server.commitment_models import Commitment, CommitmentRating
 from server.feedback_models import FeedbackPoint
 from server.instance import find_unit
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 FLOW = [("submit", "alice"), ("review", "bob"), ("clear", "carol"), ("approve", "dan")]
 NEW = {"title": "内科党支部 2026 年公开承诺", "pledge": "门诊候诊时间缩短到 30 分钟以内。",
        "committer_kind": "party_branch", "committer": "内科党支部", "due_date": "2026-12-31"}

@@ -22,6 +22,8 @@ from server.svgcharts import bar_chart, line_chart
 from server.workdays import calendar_for
 from test_admin import Staff
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 ROOT = Path(__file__).resolve().parent.parent
 CST = timezone(timedelta(hours=8))
 TODAY = date(2026, 11, 23)  # a Monday
@@ -221,7 +223,8 @@ def cli(*args):
                           cwd=ROOT, timeout=120)
 
 
-def test_monthly_report_command(app, world, tmp_path, capsys):
+def test_monthly_report_command(app, world, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", app.config["DATABASE_URL"])  # the test app's database
     app.extensions["gongkai.engine"].dispose()
     out = tmp_path / "report.pdf"
     ok = cli("monthly-report", "--month", "2026-11", "--unit", "H001", "--out", str(out),

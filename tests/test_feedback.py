@@ -15,6 +15,8 @@ from server.instance import create_user, find_unit
 from server.models import AuditEntry, User
 from server.validation import ServiceError
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 CST = timezone(timedelta(hours=8))
 CAL = WorkingDayCalendar()
 

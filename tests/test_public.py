@@ -11,6 +11,8 @@ from server import db
 from server.feedback_models import Feedback, FeedbackPoint, InfoRequest
 from server.instance import find_unit
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 KEY = re.compile(r'name="k" value="([^"]+)"')
 CODE = re.compile(r"(FK|SQ)-\d{4}-\d{6}")
 

@@ -17,6 +17,8 @@ from content.manifest import verify_manifest
 from test_admin import Staff
 from test_push import Stream
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 CST = timezone(timedelta(hours=8))
 WEEKDAYS = [{"days": [1, 2, 3, 4, 5], "from": "08:00", "to": "17:30"}]
 

@@ -5,6 +5,8 @@ from server import db
 from server.jobs import apply_time_boundaries
 from server.models import CalendarOverride
 
+BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
+
 CST = timezone(timedelta(hours=8))
 
 
