@@ -47,8 +47,13 @@ def seed_template(app) -> None:
 
 
 def pytest_generate_tests(metafunc):
-    """Modules that set BACKENDS = ("sqlite", "postgres") run every test on both databases."""
+    """Modules that set BACKENDS = ("sqlite", "postgres") run every test on both databases;
+    GONGKAI_TEST_BACKENDS=postgres runs every test that uses `app` on PostgreSQL only (a full
+    PostgreSQL pass of the suite: `GONGKAI_TEST_BACKENDS=postgres ./gongkai test`)."""
     backends = getattr(metafunc.module, "BACKENDS", None)
+    forced = os.environ.get("GONGKAI_TEST_BACKENDS")
+    if forced:
+        backends = tuple(b for b in forced.split(",") if b in ("sqlite", "postgres"))
     if backends and "app" in metafunc.fixturenames:
         metafunc.parametrize("backend", backends)
 
