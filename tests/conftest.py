@@ -54,7 +54,8 @@ def pytest_generate_tests(metafunc):
     forced = os.environ.get("GONGKAI_TEST_BACKENDS")
     if forced:
         backends = tuple(b for b in forced.split(",") if b in ("sqlite", "postgres"))
-    if backends and "app" in metafunc.fixturenames:
+    chosen = any("backend" in m.args[0] for m in metafunc.definition.iter_markers("parametrize"))
+    if backends and "app" in metafunc.fixturenames and not chosen:
         metafunc.parametrize("backend", backends)
 
 
@@ -152,6 +153,9 @@ def pg_app(postgres, pg_template, tmp_path):
     postgres.sql(f"CREATE DATABASE {name} TEMPLATE gk_template")
     instance = tmp_path / "pg-instance"
     shutil.copytree(pg_template, instance)
+    # like a production instance: its config names the database, so the CLI in a subprocess
+    # (and any create_app(instance_path=...)) finds PostgreSQL, not an empty SQLite file
+    (instance / "config.py").write_text(f"DATABASE_URL = {postgres.url(name)!r}\n", encoding="utf-8")
     app = create_app({"SECRET_KEY": "test", "TESTING": True, "DATABASE_URL": postgres.url(name)},
                      instance_path=str(instance))
     yield app

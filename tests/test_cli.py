@@ -32,9 +32,9 @@ def test_help_lists_the_commands():
         assert "--instance" in cli(name, "--help").stdout
 
 
-@pytest.mark.parametrize("app", ["kiosk", "signage"])
-def test_screen_apps_have_help(app):
-    result = subprocess.run([sys.executable, "-m", app, "--help"], capture_output=True, text=True, cwd=ROOT)
+@pytest.mark.parametrize("program", ["kiosk", "signage"])
+def test_screen_apps_have_help(program):
+    result = subprocess.run([sys.executable, "-m", program, "--help"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and "--server" in result.stdout
 
 

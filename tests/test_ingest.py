@@ -407,6 +407,7 @@ def test_reviewer_sees_the_highlighted_diff_in_chromium(inbox, app):
         browser.close()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # breaks the SQLite file on purpose
 def test_a_database_failure_leaves_the_file_in_the_inbox(app):
     """Not the file's fault: it stays where it was dropped and is taken on the next scan."""
     import sqlite3

@@ -142,7 +142,8 @@ def test_a_change_made_by_another_process_arrives(app, api, served):
     screen = Screen(api)
     stream = Stream(served, screen.token)
     stream.next()
-    other = create_app({"SECRET_KEY": "test", "TESTING": True}, instance_path=app.instance_path)
+    other = create_app({"SECRET_KEY": "test", "TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]},
+                       instance_path=app.instance_path)
     other_api = type(api)(other.test_client())
     other_api.publish(other_api.create(title="另一进程发布")["id"])
     name, data = stream.next()

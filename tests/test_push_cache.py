@@ -60,7 +60,8 @@ def test_revoked_in_another_process_is_refused_within_the_trust_window(app, api)
     """App B (a second server process) serves the device from its watcher's mark; a revoke made
     through app A reaches B's watcher, so B refuses the token well inside TRUST_SECONDS."""
     screen = Screen(api)
-    other = create_app({"SECRET_KEY": "test", "TESTING": True}, instance_path=app.instance_path)
+    other = create_app({"SECRET_KEY": "test", "TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]},
+                       instance_path=app.instance_path)
     watcher = start_watcher(other)
     try:
         client = other.test_client()

@@ -131,6 +131,7 @@ def test_months_before_clamps_to_the_shorter_month():
     assert months_before(datetime(2024, 3, 30, tzinfo=timezone.utc), 1) == datetime(2024, 2, 29, tzinfo=timezone.utc)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # ages the rows with sqlite3 directly
 def test_the_command_dry_run_then_for_real(app, cases, capsys):
     s, _, ids, _ = cases
     codes = {s.get(Feedback, ids["closed"]).code, s.get(Feedback, ids["closed_shared"]).code}
