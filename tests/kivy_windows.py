@@ -35,3 +35,33 @@ def run_in_windows(test_file: str, env_for, tmp_path, timeout: float) -> None:
         if run.returncode != 0:
             failures.append(out[-8000:])
     assert not failures, "\n".join(failures)
+
+
+# ---- helpers for the child processes (import only after the Kivy environment is prepared) ------
+def walk(widget):
+    """The widget and everything below it."""
+    yield widget
+    for child in widget.children:
+        yield from walk(child)
+
+
+def opaque(widget) -> bool:
+    """Neither the widget nor any parent is fully transparent."""
+    w = widget
+    while w is not None and w is not w.parent:
+        if getattr(w, "opacity", 1) == 0:
+            return False
+        w = w.parent
+    return True
+
+
+def save_screenshot(dest: str) -> None:
+    """A PNG of exactly what the window shows, written to `dest`."""
+    import shutil
+    import tempfile
+    from kivy.core.window import Window
+    folder = tempfile.mkdtemp()
+    path = Window.screenshot(name=os.path.join(folder, "shot.png"))
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    shutil.move(path, dest)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
@@ -56,6 +54,7 @@ else:
 
     from content.sync import SyncClient
     from kiosk import theme
+    from kivy_windows import opaque, save_screenshot, walk
     from kiosk.app import KioskApp
     import kiosk_fixtures as kf
 
@@ -124,21 +123,11 @@ else:
         touch.touch_up()
         frames(2)
 
-    def walk(widget):
-        yield widget
-        for child in widget.children:
-            yield from walk(child)
-
     def shown(widget):
         """On screen: inside the window, not transparent (also its parents), not zero-sized."""
-        w = widget
-        while w is not None and w is not w.parent:
-            if getattr(w, "opacity", 1) == 0:
-                return False
-            w = w.parent
         x, y = widget.to_window(*widget.pos)
-        return (widget.width > 1 and widget.height > 1 and x < Window.width and y < Window.height
-                and x + widget.width > 0 and y + widget.height > 0)
+        return (opaque(widget) and widget.width > 1 and widget.height > 1 and x < Window.width
+                and y < Window.height and x + widget.width > 0 and y + widget.height > 0)
 
     def find(app, cls=Label, text=None):
         return [w for w in walk(app.root) if isinstance(w, cls) and shown(w)
@@ -146,13 +135,8 @@ else:
 
     def screenshot(name):
         """docs/screenshots/kiosk-<name>-<orientation>.png, exactly what the window shows."""
-        name = f"{name}-{ORIENT}"
         frames(3)
-        folder = tempfile.mkdtemp()
-        path = Window.screenshot(name=os.path.join(folder, "shot.png"))
-        os.makedirs(SHOTS, exist_ok=True)
-        shutil.move(path, os.path.join(SHOTS, f"kiosk-{name}.png"))
-        shutil.rmtree(folder, ignore_errors=True)
+        save_screenshot(os.path.join(SHOTS, f"kiosk-{name}-{ORIENT}.png"))
 
     _GLYPH_CACHE: dict = {}
 

@@ -52,6 +52,7 @@ else:
     from signage.textfit import CUT_HINT
     import kiosk_fixtures as kf
     import signage_fixtures as sf
+    from kivy_windows import opaque, save_screenshot, walk
 
     class FakeNow:
         """Server time that moves only when the test says so."""
@@ -119,18 +120,8 @@ else:
         sf.write_manifest(tmp_path, items, playlist, ticker=sf.TICKER)
         return tmp_path
 
-    def walk(widget):
-        yield widget
-        for child in widget.children:
-            yield from walk(child)
-
     def visible(widget):
-        w = widget
-        while w is not None and w is not w.parent:
-            if getattr(w, "opacity", 1) == 0:
-                return False
-            w = w.parent
-        return widget.width > 1 and widget.height > 1
+        return opaque(widget) and widget.width > 1 and widget.height > 1
 
     def texts(app):
         return [w.text for w in walk(app.root) if isinstance(w, Label) and visible(w) and w.text]
@@ -138,11 +129,7 @@ else:
     def screenshot(name):
         """docs/screenshots/signage-<name>-<orientation>.png, exactly what the window shows."""
         frames(3)
-        folder = tempfile.mkdtemp()
-        path = Window.screenshot(name=os.path.join(folder, "shot.png"))
-        os.makedirs(SHOTS, exist_ok=True)
-        shutil.move(path, os.path.join(SHOTS, f"signage-{name}-{ORIENT}.png"))
-        shutil.rmtree(folder, ignore_errors=True)
+        save_screenshot(os.path.join(SHOTS, f"signage-{name}-{ORIENT}.png"))
 
     def window_pixels():
         folder = tempfile.mkdtemp()
