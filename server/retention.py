@@ -107,21 +107,6 @@ def start_retention(app) -> threading.Thread | None:
     is off, so the default keeps everything."""
     if int(app.config.get(SETTING) or 0) <= 0:
         return None
-    stop = threading.Event()
-
-    def loop():
-        delay = 60.0
-        while not stop.wait(delay):
-            delay = DAY_SECONDS
-            with app.app_context():
-                try:
-                    purge_personal_data(db.session(), int(app.config[SETTING]), app.config["MEDIA_DIR"])
-                except Exception:  # keep the loop alive; tomorrow's round retries
-                    app.logger.exception("personal-data retention job failed")
-                finally:
-                    db.close_session()
-
-    thread = threading.Thread(target=loop, name="gongkai-retention", daemon=True)
-    thread.stop = stop
-    thread.start()
-    return thread
+    from server.services import start_periodic
+    return start_periodic(app, "gongkai-retention", lambda: purge_personal_data(
+        db.session(), int(app.config[SETTING]), app.config["MEDIA_DIR"]), DAY_SECONDS, first=60.0)

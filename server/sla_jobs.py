@@ -294,19 +294,5 @@ def recent(s: Session, unit: Unit) -> list[DigestRun]:
 
 def start_digest_job(app) -> threading.Thread:
     """A daemon thread that checks once a minute whether today's digest is due (see run_daily)."""
-    stop = threading.Event()
-
-    def loop():
-        while not stop.wait(TICK_SECONDS):
-            with app.app_context():
-                try:
-                    run_daily()
-                except Exception:  # keep the loop alive; the next tick retries
-                    app.logger.exception("overdue digest job failed")
-                finally:
-                    db.close_session()
-
-    thread = threading.Thread(target=loop, name="gongkai-sla-digest", daemon=True)
-    thread.stop = stop
-    thread.start()
-    return thread
+    from server.services import start_periodic
+    return start_periodic(app, "gongkai-sla-digest", run_daily, TICK_SECONDS)
