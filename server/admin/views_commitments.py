@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
-from server import commitments as svc, db, items
+from server import commitment_ledger as ledger_svc, commitments as svc, db, items
 from server.admin import bp, set_unit
 from server.admin.labels import t
 from server.commitment_models import Commitment
@@ -154,7 +154,7 @@ def commitment_close(commitment_id: int):
 def commitment_ledger():
     """台账: every commitment of the unit with its updates (and approval dates) and ratings, to print."""
     _reader()
-    return render_template("admin/commitment_ledger.html", entries=svc.ledger(db.session(), g.unit),
+    return render_template("admin/commitment_ledger.html", entries=ledger_svc.ledger(db.session(), g.unit),
                            word=svc.word, approval=svc.approval_status, progress_of=svc.progress_of,
                            today=svc.today())
 
@@ -163,6 +163,6 @@ def commitment_ledger():
 def commitment_ledger_csv():
     """台账 as CSV for Excel (UTF-8 with BOM)."""
     _reader()
-    body = svc.ledger_csv(svc.ledger(db.session(), g.unit))
+    body = ledger_svc.ledger_csv(ledger_svc.ledger(db.session(), g.unit))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="commitments-{g.unit.code}.csv"'})

@@ -5,7 +5,7 @@ import functools
 
 from flask import Response, g, jsonify, request
 
-from server import commitments as svc, db
+from server import commitment_ledger as ledger_svc, commitments as svc, db
 from server.api import bp, caller_unit, json_body
 from server.commitment_models import Commitment
 from server.validation import ServiceError
@@ -95,6 +95,6 @@ def close_commitment(commitment_id: int):
 def ledger_csv():
     """台账 of the unit as CSV (UTF-8 with BOM)."""
     unit = caller_unit()
-    body = svc.ledger_csv(svc.ledger(db.session(), unit))
+    body = ledger_svc.ledger_csv(ledger_svc.ledger(db.session(), unit))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="commitments-{unit.code}.csv"'})
