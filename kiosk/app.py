@@ -21,6 +21,7 @@ from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
+from content.playlist import local_zone
 from kiosk import model, theme
 from kiosk.overlays import AttractOverlay, Overlay, RootLayout  # noqa: F401 (Factory names for kiosk.kv)
 from kiosk.viewer import ImageViewer, ZoomScatter  # noqa: F401 (Factory names for kiosk.kv)
@@ -206,7 +207,8 @@ class KioskApp(RemoteCommands, App):
 
     def tick(self, _dt=0):
         """Every second: clock text, offline indicator, item windows, idle countdown."""
-        now = datetime.now().astimezone()
+        now = self.now()
+        now = now.astimezone(local_zone(self.manifest, now.astimezone()))  # the unit's wall clock
         self.clock_text = now.strftime("%Y-%m-%d  %H:%M")
         self.offline_text = self._offline_text()
         if self.manifest is not None and now.minute != getattr(self, "_minute", None):
@@ -219,7 +221,7 @@ class KioskApp(RemoteCommands, App):
             return ""
         when = model.text(self.manifest.get("server_time"))
         try:
-            stamp = model.parse_time(when).astimezone().strftime("%m-%d %H:%M")
+            stamp = model.parse_time(when).strftime("%m-%d %H:%M")  # in the server's own zone
         except (ValueError, AttributeError):
             stamp = "未知"
         return f"离线 · 内容更新于 {stamp}"

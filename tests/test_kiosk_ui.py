@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -569,6 +570,10 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         kf.build_cache(tmp_path, table_rows=10, alert={"title": "紧急疏散", "body": "请按指示有序离开大楼"})
         app = make_app(tmp_path)
         assert app.offline_text.startswith("离线 · 内容更新于 ")
+        # the clock is the unit's wall clock (the manifest's +08:00), not this machine's zone
+        app.tick()
+        wall = datetime.now(timezone(timedelta(hours=8)))
+        assert app.clock_text in {(wall - timedelta(minutes=m)).strftime("%Y-%m-%d  %H:%M") for m in (0, 1)}
         assert "alert" in app.overlays and find(app, text="紧急疏散")
         tap(app.screen("home").ids.search_bar)  # the alert covers everything
         assert app.sm.current == "home"
