@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pgserver import TempPostgres  # noqa: E402
 from tests.benchmarks.harness import Server, percentile  # noqa: E402
-from tests.benchmarks.push_latency import approve_seconds, run_round  # noqa: E402
+from tests.benchmarks.push_latency import approve_seconds, arrivals, run_round  # noqa: E402
 
 
 async def staff_load(server: Server, stop: asyncio.Event, timings: list) -> None:
@@ -59,6 +59,8 @@ def main(n: int) -> None:
                   f"p50={percentile(results, 50) * 1000:.1f} ms  p99={percentile(results, 99) * 1000:.1f} ms  "
                   f"received={len(results)}/{n}  missing={missing}  "
                   f"(the approve request itself took {approve_seconds[-1] * 1000:.0f} ms)")
+            print(f"  feed event arrived on the stream: p50={percentile(arrivals, 50) * 1000:.1f} ms  "
+                  f"p99={percentile(arrivals, 99) * 1000:.1f} ms")
             for path in ("/admin/", "/api/v1/items?queue=1"):
                 values = [t for p, t in timings if p == path]
                 print(f"  staff {path:<22} p95={percentile(values, 95) * 1000:.1f} ms  "
