@@ -139,10 +139,10 @@ def test_unit_boots_the_screen_under_cage(unit, kind, app, api, screen_dir, xvfb
                 for a in shlex.split(exec_start)]
         assert argv[0] == "/usr/bin/cage" and "--fullscreen" in argv and argv[argv.index("--") + 2:][:2] == ["-m", kind]
         argv[0] = need("cage")
-        log = open(os.path.join(screen_dir, "session.log"), "w")
+        session_log = os.path.join(screen_dir, "session.log")
+        log = open(session_log, "w")
         session = subprocess.Popen([*prefix, *argv], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            session_log = os.path.join(screen_dir, "session.log")
             pending = wait_for(lambda: [d for d in api.call("GET", "/devices", "root").get_json()
                                         if d["status"] == "pending" and d["kind"] == kind], 90, "enrolment")
             wait_for(lambda: os.path.exists(os.path.join(run, "wayland-0")), 30, "cage's socket")
