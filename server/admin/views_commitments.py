@@ -111,28 +111,25 @@ def commitment(commitment_id: int):
 @bp.post("/commitments/<int:commitment_id>/progress")
 def commitment_progress(commitment_id: int):
     """践诺: a progress update opens a new draft revision of the commitment item."""
-    c = _load(commitment_id)
-    values = {k: request.form.get(k, "") for k in ("on_date", "text", "percent", "milestone")}
-    try:
-        svc.add_progress(db.session(), g.user, c, values)
-    except ServiceError as exc:
-        db.session().rollback()
-        return render_commitment(c, _errors(exc), values, exc.status)
-    flash(t("cm.progress_added"))
-    return redirect(url_for("admin.item", item_id=c.item_id))
+    return _save_progress(commitment_id, svc.add_progress, "cm.progress_added")
 
 
 @bp.post("/commitments/<int:commitment_id>/progress/edit")
 def commitment_progress_edit(commitment_id: int):
     """Change the 践诺 update still in draft (e.g. after 退回修改); the item body follows."""
+    return _save_progress(commitment_id, svc.revise_progress, "flash.saved")
+
+
+def _save_progress(commitment_id: int, save, message: str):
+    """The 践诺 form, added or revised by `save`; errors show on the commitment page."""
     c = _load(commitment_id)
     values = {k: request.form.get(k, "") for k in ("on_date", "text", "percent", "milestone")}
     try:
-        svc.revise_progress(db.session(), g.user, c, values)
+        save(db.session(), g.user, c, values)
     except ServiceError as exc:
         db.session().rollback()
         return render_commitment(c, _errors(exc), values, exc.status)
-    flash(t("flash.saved"))
+    flash(t(message))
     return redirect(url_for("admin.item", item_id=c.item_id))
 
 
