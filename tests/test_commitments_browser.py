@@ -2,21 +2,20 @@
 commitment and a 践诺 update by filling the forms, the public rates it (评诺) on the 320 px phone form,
 a supervisor opens the 台账; axe-core finds zero violations on each page. Screenshots go to
 tests/artifacts/. Approvals go through the JSON API (the admin browser tests click through those)."""
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
-from browsing import ARGS, ARTIFACTS, CHROMIUM, require_chromium, served
-from conftest import PASSWORD, Api
+import test_public_browser
+from browsing import ARTIFACTS, served
+from conftest import Api
 from server import create_app, db
 from server.feedback_models import FeedbackPoint
 from server.instance import find_unit
+from test_public_browser import axe, login
 
-ROOT = Path(__file__).resolve().parent.parent
-AXE = Path(os.environ.get("GONGKAI_AXE_JS", ROOT / ".venv/node/node_modules/axe-core/axe.min.js"))
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+browser = test_public_browser.browser  # the real-Chromium fixture (with the axe-core check), shared
+
 FLOW = [("submit", "alice"), ("review", "bob"), ("clear", "carol"), ("approve", "dan")]
 
 
@@ -32,34 +31,6 @@ def live(template_instance, tmp_path):
         s.commit()
     with served(app) as url:
         yield url, Api(app.test_client())
-
-
-@pytest.fixture
-def browser():
-    require_chromium()
-    if not AXE.is_file():
-        pytest.fail(f"axe-core is missing at {AXE}: run ./gongkai (npm install --prefix .venv/node "
-                    "axe-core) or set GONGKAI_AXE_JS", pytrace=False)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def axe(page) -> list:
-    """axe-core's violations in the page: rule id and, per node hit, its target and why."""
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-    return [(v["id"], [(n["target"], n["failureSummary"]) for n in v["nodes"]]) for v in result["violations"]]
-
-
-def login(page, base, username):
-    page.goto(f"{base}/admin/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_selector("nav.tabs")
 
 
 def approve(api, item_id, steps=FLOW):
