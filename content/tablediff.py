@@ -1,7 +1,7 @@
 """Table diff for reviewers: rows added, removed and changed between the published table and a
 draft, matched by a key column (e.g. 项目编码), so reordered rows are no change at all.
 
-Pure: tables are {"columns": [...], "rows": [[...], ...]} as server/uploads.py makes them. Ragged
+Pure: tables are {"columns": [...], "rows": [[...], ...]} as server/disclosure/uploads.py makes them. Ragged
 rows are tolerated: short rows count as empty cells, cells beyond the header get the column names
 `#n`. Rows sharing a key are matched in order of appearance.
 """

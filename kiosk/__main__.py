@@ -1,19 +1,18 @@
 """python -m kiosk --server URL [--data DIR] [--fullscreen]: the lobby touch kiosk (Kivy).
 
 Which file does what:
-    __main__.py     command line; Kivy environment and window settings, then KioskApp.run()
-    env.py          KIVY_HOME/KIVY_NO_ARGS/... set before the first Kivy import
-    fonts.py        finds and registers a CJK font (fails loudly without one)
+    __main__.py     command line (screen.cli); Kivy environment and window (screen.launch), then KioskApp
     app.py          KioskApp: screens, manifest in use, idle reset, overlays, commands, analytics
-    kiosk.kv        shared widgets (KLabel, KButton...), header bar, overlays (idle, identify, alert)
-    pairing.py/.kv  the pairing code, big, until an admin approves the screen
+    kiosk.kv        header bar, overlays (idle, alert, attract), image viewer
     home.py/.kv     category tiles with counts, search bar, feedback QR + satisfaction tap
     category.py/.kv items of a category (RecycleView) with the 公示 badge
     item.py/.kv     Markdown-subset body, images, table (RecycleView), the item's QR code
     searchscreen.py/.kv  on-screen keyboard, results per key (pinyin initials or text)
-    model.py        pure logic: tiles, counts, badge, Markdown subset, safe text, tables
-    search.py       the search index (pinyin initials via pypinyin)
-    qr.py, theme.py, upload.py  QR textures; colours/sizes/contrast; screenshot upload
+    overlays.py     idle countdown and attract loop layers; viewer.py the full-screen image viewer
+    search.py       the search index (pinyin initials via content.searchkeys)
+What both screen apps share is the screen/ package: sync client and cache, pairing screen, fonts,
+theme, QR textures, PDF pages, remote commands, screenshot upload, the shared KV rules
+(screen/widgets.kv) and the pure display logic (screen/present.py: tiles, badge, Markdown, tables).
 Without DISPLAY, Kivy's bundled SDL renders offscreen (screenshots still work).
 """
 from __future__ import annotations
@@ -21,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 
-from content.screen_cli import build_parser as screen_parser, parse_size
+from screen.cli import build_parser as screen_parser, parse_size
 
 __all__ = ["build_parser", "main"]
 
@@ -41,7 +40,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     data = os.path.abspath(args.data or os.path.expanduser("~/.local/share/gongkai-kiosk"))
     w, h = parse_size(args.size)
-    from kiosk.launch import prepare_window, run_with_sync
+    from screen.launch import prepare_window, run_with_sync
     if not prepare_window("python -m kiosk", data, (w, h), args.fullscreen,
                           (("input", "mouse", "mouse,disable_multitouch"),)):
         return 2

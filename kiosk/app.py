@@ -16,33 +16,28 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
-from kivy.lang import Builder
 from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
 from content.playlist import local_zone
-from kiosk import model, theme
-from kiosk.overlays import AttractOverlay, Overlay, RootLayout  # noqa: F401 (Factory names for kiosk.kv)
+from screen import present
+from screen import theme
+from kiosk.overlays import AttractOverlay, RootLayout  # noqa: F401 (Factory names for kiosk.kv)
 from kiosk.viewer import ImageViewer, ZoomScatter  # noqa: F401 (Factory names for kiosk.kv)
-from kiosk.remote import RemoteCommands
+from screen.remote import RemoteCommands
+from screen.widgets import Overlay, load_kv_once, load_shared_kv
 from kiosk.search import SearchIndex
 
 __all__ = ["KioskApp"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCREENS = {  # name → (module, class); each module has its .kv beside it
-    "pairing": ("kiosk.pairing", "PairingScreen"), "home": ("kiosk.home", "HomeScreen"),
+    "pairing": ("screen.pairing", "PairingScreen"), "home": ("kiosk.home", "HomeScreen"),
     "category": ("kiosk.category", "CategoryScreen"), "item": ("kiosk.item", "ItemScreen"),
     "search": ("kiosk.searchscreen", "SearchScreen"),
 }
 VIEW_BATCH = 20  # touch views queued together
-
-
-def load_kv_once(path: str) -> None:
-    """Load a .kv file unless already loaded (loading twice would apply its rules twice)."""
-    if os.path.abspath(path) not in {os.path.abspath(f) for f in Builder.files}:
-        Builder.load_file(path)
 
 
 class KioskApp(RemoteCommands, App):
@@ -96,7 +91,8 @@ class KioskApp(RemoteCommands, App):
         return root
 
     def load_kv(self, filename=None):
-        """kiosk.kv holds only rules (no root), loaded once per process however many apps run."""
+        """The shared rules, then kiosk.kv (rules only, no root), once per process however many apps run."""
+        load_shared_kv()
         load_kv_once(os.path.join(HERE, "kiosk.kv"))
         return True
 
@@ -170,8 +166,8 @@ class KioskApp(RemoteCommands, App):
         self.manifest = manifest
         device = manifest.get("device") if isinstance(manifest.get("device"), dict) else {}
         unit = device.get("unit") if isinstance(device.get("unit"), dict) else {}
-        self.unit_name = model.text(unit.get("name") or device.get("name") or "医院信息公开", 40)
-        self.hotline = model.text(unit.get("hotline"), 40)
+        self.unit_name = present.text(unit.get("name") or device.get("name") or "医院信息公开", 40)
+        self.hotline = present.text(unit.get("hotline"), 40)
         self.feedback_url = self._general_feedback_url(manifest, device)
         self.refresh_items(force=True)
         self.update_alert()
@@ -183,15 +179,15 @@ class KioskApp(RemoteCommands, App):
 
     def _general_feedback_url(self, manifest, device) -> str:
         for item in manifest.get("items") or []:
-            url = model.text(item.get("feedback_url")) if isinstance(item, dict) else ""
+            url = present.text(item.get("feedback_url")) if isinstance(item, dict) else ""
             if "/f/" in url:
                 return url.split("?", 1)[0]
-        code = model.text(device.get("screen_code"))
+        code = present.text(device.get("screen_code"))
         return f"{self.server_url.rstrip('/')}/f/{code}" if code else self.server_url
 
     def refresh_items(self, force=False):
         """Recompute visible items (window by server time); rebuild the search index on change."""
-        items = model.visible(self.manifest, self.now())
+        items = present.visible(self.manifest, self.now())
         ids = tuple((i.get("id"), i.get("revision")) for i in items)
         if force or ids != self._visible_ids:
             self._visible_ids, self.items = ids, items
@@ -219,9 +215,9 @@ class KioskApp(RemoteCommands, App):
     def _offline_text(self) -> str:
         if self.manifest is None or getattr(self.sync, "connected", False):
             return ""
-        when = model.text(self.manifest.get("server_time"))
+        when = present.text(self.manifest.get("server_time"))
         try:
-            stamp = model.parse_time(when).strftime("%m-%d %H:%M")  # in the server's own zone
+            stamp = present.parse_time(when).strftime("%m-%d %H:%M")  # in the server's own zone
         except (ValueError, AttributeError):
             stamp = "未知"
         return f"离线 · 内容更新于 {stamp}"
@@ -270,11 +266,11 @@ class KioskApp(RemoteCommands, App):
                 except (ValueError, TypeError):
                     continue
                 if os.path.isfile(path):
-                    slides.append((model.text(item.get("title"), 60), path))
+                    slides.append((present.text(item.get("title"), 60), path))
             if len(slides) == before and item.get("title"):
-                slides.append((model.text(item.get("title"), 60), ""))
+                slides.append((present.text(item.get("title"), 60), ""))
         if not slides:
-            slides = [(model.text(i.get("title"), 60), "") for i in self.items[:12] if i.get("title")]
+            slides = [(present.text(i.get("title"), 60), "") for i in self.items[:12] if i.get("title")]
         return slides or [(self.unit_name, "")]
 
     def start_attract(self):
@@ -330,8 +326,8 @@ class KioskApp(RemoteCommands, App):
     def update_alert(self):
         alert = self.manifest.get("alert") if isinstance(self.manifest, dict) else None
         if isinstance(alert, dict) and alert:
-            title = model.text(alert.get("title") or "紧急通知", 60)
-            body = model.text(alert.get("body") or alert.get("text") or alert.get("message"), 600)
+            title = present.text(alert.get("title") or "紧急通知", 60)
+            body = present.text(alert.get("body") or alert.get("text") or alert.get("message"), 600)
             self.show_overlay("alert", title=title, message=body)
         else:
             self.hide_overlay("alert")

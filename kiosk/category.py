@@ -8,7 +8,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from kiosk import model
+from screen import present
 
 __all__ = ["CategoryScreen", "ItemRow"]
 
@@ -38,12 +38,12 @@ class CategoryScreen(Screen):
 
     def refresh(self):
         app = App.get_running_app()
-        self.heading = model.escape(model.category_name(app.manifest, self.cat_id) or "公开信息")
-        self.entries = model.category_items(app.manifest, app.items, self.cat_id)
+        self.heading = present.escape(present.category_name(app.manifest, self.cat_id) or "公开信息")
+        self.entries = present.category_items(app.manifest, app.items, self.cat_id)
         now = app.now()
-        self.ids.rv.data = [{"title": model.escape(i.get("title"), model.MAX_TITLE) or "（无标题）",
-                             "date": model.fmt_date(i.get("published_at") or (i.get("window") or {}).get("start")),
-                             "badge": model.badge_text(app.manifest, i, now), "index": n}
+        self.ids.rv.data = [{"title": present.escape(i.get("title"), present.MAX_TITLE) or "（无标题）",
+                             "date": present.fmt_date(i.get("published_at") or (i.get("window") or {}).get("start")),
+                             "badge": present.badge_text(app.manifest, i, now), "index": n}
                             for n, i in enumerate(self.entries)]
         self.ids.rv.scroll_y = 1
         self.empty = "" if self.entries else "本栏目暂无公开内容"

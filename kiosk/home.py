@@ -8,8 +8,8 @@ from kivy.metrics import sp
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk import model
-from kiosk.qr import qr_texture
+from screen import present
+from screen.qr import qr_texture
 
 __all__ = ["HomeScreen", "RATINGS", "REASONS"]
 
@@ -31,8 +31,8 @@ class HomeScreen(Screen):
         grid = self.ids.tiles
         grid.clear_widgets()
         small = round(sp(19) * app.text_scale)
-        for tile in model.public_tiles(app.manifest, app.items):
-            button = Factory.TileButton(text=f"{model.escape(tile.name)}\n[size={small}]{tile.count} 项[/size]")
+        for tile in present.public_tiles(app.manifest, app.items):
+            button = Factory.TileButton(text=f"{present.escape(tile.name)}\n[size={small}]{tile.count} 项[/size]")
             button.tile = tile
             button.bind(on_release=self.open_tile)
             grid.add_widget(button)

@@ -13,9 +13,9 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from kiosk import model
-from kiosk.pdfpages import pdf_pages
-from kiosk.qr import qr_texture
+from screen import present
+from screen.pdfpages import pdf_pages
+from screen.qr import qr_texture
 
 __all__ = ["ItemScreen", "TableCell", "TableRow"]
 
@@ -64,10 +64,10 @@ class ItemScreen(Screen):
             return
         app = App.get_running_app()
         self.item = item
-        self.item_title = model.escape(item.get("title"), model.MAX_TITLE) or "（无标题）"
-        self.badge = model.badge_text(app.manifest, item, app.now())
-        self.date = model.fmt_date(item.get("published_at"))
-        self.qr_url = model.text(item.get("feedback_url"), 500) or app.feedback_url
+        self.item_title = present.escape(item.get("title"), present.MAX_TITLE) or "（无标题）"
+        self.badge = present.badge_text(app.manifest, item, app.now())
+        self.date = present.fmt_date(item.get("published_at"))
+        self.qr_url = present.text(item.get("feedback_url"), 500) or app.feedback_url
         if self.qr_url:
             self.ids.qr.texture = qr_texture(self.qr_url)
         self._build_body(item)
@@ -79,7 +79,7 @@ class ItemScreen(Screen):
     def _build_body(self, item):
         box = self.ids.body
         box.clear_widgets()
-        for style, markup in model.markdown_blocks(item.get("body")):
+        for style, markup in present.markdown_blocks(item.get("body")):
             size, bold = STYLES.get(style, (20, False))
             label = Factory.BodyLabel(text=markup, bold=bold)
             label.base_size = size
@@ -91,7 +91,7 @@ class ItemScreen(Screen):
         media = [m for m in (item.get("media") or []) if isinstance(m, dict)][:MAX_IMAGES]
         images, others = [], 0
         for m in media:
-            kind, sha = model.text(m.get("type")), model.text(m.get("sha256"))
+            kind, sha = present.text(m.get("type")), present.text(m.get("sha256"))
             try:
                 path = app.sync.media_path(sha)
             except ValueError:
@@ -122,7 +122,7 @@ class ItemScreen(Screen):
             box.add_widget(Factory.MediaMissing(text=f"另有 {others} 页/个附件：请扫码在手机上查看"))
 
     def _build_table(self, item, row):
-        table = model.table_of(item)
+        table = present.table_of(item)
         rv = self.ids.table
         self.has_table = table is not None
         if table is None:

@@ -1,35 +1,19 @@
 """Layers of the window: RootLayout (header + ScreenManager, see kiosk.kv) and the overlays drawn on
-top of it — idle countdown, attract loop, identify, emergency alert — which swallow every touch."""
+top of it — idle countdown, attract loop, emergency alert (identify is screen/widgets.kv) — which swallow
+every touch."""
 from __future__ import annotations
 
 from kivy.app import App
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 
-__all__ = ["AttractOverlay", "IdleOverlay", "Overlay", "RootLayout"]
+from screen.widgets import Overlay
+
+__all__ = ["AttractOverlay", "IdleOverlay", "RootLayout"]
 
 
 class RootLayout(FloatLayout):
     """Header bar + ScreenManager (kiosk.kv); overlays are added on top by the app."""
-
-
-class Overlay(FloatLayout):
-    """A full-window layer that swallows touches (idle countdown, identify, alert)."""
-    title = StringProperty("")
-    message = StringProperty("")
-    button = StringProperty("")
-
-    def on_touch_down(self, touch):
-        super().on_touch_down(touch)
-        return True
-
-    def on_touch_move(self, touch):
-        super().on_touch_move(touch)
-        return True
-
-    def on_touch_up(self, touch):
-        super().on_touch_up(touch)
-        return True
 
 
 class IdleOverlay(Overlay):

@@ -7,7 +7,7 @@ pinyin initials ("CT检查" → "ctjc"), all in one big string per kind, so a ke
 from __future__ import annotations
 
 from content.searchkeys import initials
-from kiosk.model import table_of, text
+from screen.present import table_of, text
 
 __all__ = ["Hit", "SearchIndex", "initials"]
 

@@ -9,7 +9,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from kiosk import model
+from screen import present
 from kiosk.search import SearchIndex
 
 __all__ = ["KEY_ROWS", "ResultRow", "SearchScreen"]
@@ -68,16 +68,16 @@ class SearchScreen(Screen):
         self.hits = index.search(self.query)
         data = []
         for n, hit in enumerate(self.hits):
-            title = model.escape(hit.item.get("title"), model.MAX_TITLE) or "（无标题）"
+            title = present.escape(hit.item.get("title"), present.MAX_TITLE) or "（无标题）"
             if hit.cells is not None:
-                detail = model.escape(" · ".join(c for c in hit.cells if c), 120)
+                detail = present.escape(" · ".join(c for c in hit.cells if c), 120)
                 data.append({"title": detail, "detail": "表格：" + title, "index": n})
             else:
-                data.append({"title": title, "detail": model.escape(model.category_name(
+                data.append({"title": title, "detail": present.escape(present.category_name(
                     app.manifest, hit.item.get("category"))), "index": n})
         self.ids.results.data = data
         self.ids.results.scroll_y = 1
-        where = f"在《{model.escape(self.scope.get('title'), 40)}》中查找：" if self.scope is not None else ""
+        where = f"在《{present.escape(self.scope.get('title'), 40)}》中查找：" if self.scope is not None else ""
         if not self.query:
             self.summary = where + "输入拼音首字母（如 xcg 查“血常规”，ct 查“CT检查”）或编号"
         else:

@@ -8,7 +8,7 @@ from kivy.graphics.transformation import Matrix
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.scatter import Scatter
 
-from kiosk.overlays import Overlay
+from screen.widgets import Overlay
 
 __all__ = ["ImageViewer", "ZoomScatter"]
 

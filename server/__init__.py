@@ -29,11 +29,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 64 * 1024)
     from server import schema  # noqa: F401  (every table mapped before the first query)
     db.init_app(app)
-    from server import push
+    from server.screens import push
     app.extensions["gongkai.bus"] = push.Bus()
     push.install(app.extensions["gongkai.sessions"], app.extensions["gongkai.bus"])
 
-    from server import admin, api, devices, errors, media, public
+    from server import admin, api, devices, errors, public
+
+    from server.devices import media
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(devices.bp)

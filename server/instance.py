@@ -11,7 +11,7 @@ from content.catalog import load_catalog
 from content.model import Role
 from server import audit, db
 from server.auth import hash_password, set_roles
-from server.keys import ensure_keys
+from server.screens.keys import ensure_keys
 from server.models import Category, Unit, User
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")

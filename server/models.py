@@ -153,7 +153,7 @@ class Revision(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     edit_version: Mapped[int] = mapped_column(Integer, default=1)
-    signage: Mapped[dict | None] = mapped_column(JSON)   # server/signage.py: how it plays on screens
+    signage: Mapped[dict | None] = mapped_column(JSON)   # server/screens/signage.py: how it plays on screens
     item: Mapped[Item] = relationship(back_populates="revisions")
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="revision", order_by="Attachment.position", cascade="all, delete-orphan")

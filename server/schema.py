@@ -1,6 +1,8 @@
 """Every table the server has, registered on Base.metadata (for Alembic and schema checks)."""
-from server import (commitment_models, device_models, feedback_models,  # noqa: F401
-                    ingest_models, signage_models)
+from server.commitments import models as _commitments  # noqa: F401
+from server.hearing import models as _hearing  # noqa: F401
+from server.ingest import models as _ingest  # noqa: F401
 from server.models import Base
+from server.screens import models as _screens  # noqa: F401
 
 metadata = Base.metadata

@@ -9,7 +9,7 @@ from content.model import Role
 from server import audit
 from server.auth import roles_in, set_roles
 from server.instance import USERNAME, create_user
-from server.items import require_role
+from server.disclosure.items import require_role
 from server.models import Unit, User
 from server.validation import ServiceError
 

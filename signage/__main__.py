@@ -1,27 +1,28 @@
 """python -m signage --server URL [--data DIR] [--fullscreen]: the signage slide player (Kivy).
 
 Which file does what:
-    __main__.py       command line (content.screen_cli, the same shape as python -m kiosk)
+    __main__.py       command line (screen.cli, the same shape as python -m kiosk)
     app.py            SignageApp: pairing → player, manifest in use, overlays, remote commands
     signage.kv        the root layout (ScreenManager)
     player.py/.kv     the rotation: current slide, the next one prepared beneath it, header, ticker
     slides.py/.kv     slide widgets (notice, image, document page, table page, statistics) + QR
     ticker.py/.kv     the 滚动字幕 line
-    overlays.py/.kv   emergency alert, night screen (identify reuses the kiosk's)
+    overlays.py/.kv   emergency alert, night screen (identify is the shared one in screen/widgets.kv)
     textfit.py        text auto-fitted to its box
     display.py        optional display off/on commands for the night screen
     images.py         image decoding off the main thread
     context.py        media files and PDF pages for slides
     proof.py          proof-of-play records into the outbox
-The schedule itself (windows, dayparts, opening hours) is content.playlist. Pairing, fonts, QR
-codes, the Kivy environment and screenshot upload are the kiosk's modules, imported.
+The schedule itself (windows, dayparts, opening hours) is content.playlist. Sync, cache, pairing,
+fonts, QR codes, the Kivy environment, remote commands and screenshot upload are the shared screen/
+package, which the kiosk uses too; signage never imports the kiosk.
 """
 from __future__ import annotations
 
 import os
 import sys
 
-from content.screen_cli import build_parser, parse_size
+from screen.cli import build_parser, parse_size
 
 __all__ = ["main"]
 
@@ -31,7 +32,7 @@ def main(argv=None) -> int:
                         "ticker, emergency alerts.", default_data="~/.local/share/gongkai-signage").parse_args(argv)
     data = os.path.abspath(args.data or os.path.expanduser("~/.local/share/gongkai-signage"))
     size = parse_size(args.size)
-    from kiosk.launch import prepare_window, run_with_sync
+    from screen.launch import prepare_window, run_with_sync
     if not prepare_window("python -m signage", data, size, args.fullscreen):
         return 2
 

@@ -1,6 +1,6 @@
 """SignageApp: the window, pairing, the manifest in use, overlays and remote commands.
 
-Screen flow: pairing (kiosk.pairing, until approved and content is cached) → player. The app owns
+Screen flow: pairing (screen.pairing, until approved and content is cached) → player. The app owns
 the server clock (`now`, injectable for tests), the once-per-tick checks (clock text, offline
 label, night screen, identify timeout) and the overlays; the rotation itself is PlayerScreen's.
 Sync callbacks arrive on background threads and hop to Kivy's thread with Clock.schedule_once.
@@ -20,10 +20,10 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
 from content.playlist import alert_of, is_open, local_zone, night_mode
-from kiosk import model
-from kiosk.remote import RemoteCommands
-from kiosk.app import load_kv_once
-from kiosk.pairing import PairingScreen
+from screen import present
+from screen.remote import RemoteCommands
+from screen.widgets import load_kv_once, load_shared_kv
+from screen.pairing import PairingScreen
 from signage.context import SlideContext
 from signage.display import switch_display
 from signage.overlays import ORDER, SignageAlert, NightOverlay
@@ -33,9 +33,7 @@ from signage.slides import unit_of
 __all__ = ["IDENTIFY_SECONDS", "SignageApp", "SignageRoot"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KIOSK = os.path.join(os.path.dirname(HERE), "kiosk")
-KV_FILES = [os.path.join(KIOSK, "kiosk.kv"), os.path.join(KIOSK, "pairing.kv")] + [
-    os.path.join(HERE, f"{name}.kv") for name in ("signage", "slides", "ticker", "overlays", "player")]
+KV_FILES = [os.path.join(HERE, f"{name}.kv") for name in ("signage", "slides", "ticker", "overlays", "player")]
 IDENTIFY_SECONDS = 10
 
 
@@ -65,6 +63,8 @@ class SignageApp(RemoteCommands, App):
 
     # ---- start ---------------------------------------------------------------------------------
     def load_kv(self, filename=None):
+        """The shared rules, then signage's own files, once per process."""
+        load_shared_kv()
         for path in KV_FILES:
             load_kv_once(path)
         return True
@@ -116,7 +116,7 @@ class SignageApp(RemoteCommands, App):
         self.context.set_manifest(manifest)
         device = manifest.get("device") if isinstance(manifest.get("device"), dict) else {}
         unit = device.get("unit") if isinstance(device.get("unit"), dict) else {}
-        self.unit_name = model.text(unit.get("name") or device.get("name") or "医院信息公开", 40)
+        self.unit_name = present.text(unit.get("name") or device.get("name") or "医院信息公开", 40)
         if self.sm.current_screen is not self.player:
             self.sm.switch_to(self.player)
         now = self.now()
@@ -174,7 +174,7 @@ class SignageApp(RemoteCommands, App):
             return
         since = ""
         try:
-            when = model.parse_time((self.manifest.get("alert") or {}).get("since"))
+            when = present.parse_time((self.manifest.get("alert") or {}).get("since"))
             since = f"发布时间 {when.astimezone(local_zone(self.manifest, when)):%Y-%m-%d %H:%M}" if when else ""
         except (ValueError, TypeError, AttributeError):
             pass

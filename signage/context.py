@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import os
 
-from kiosk import model
-from kiosk.pdfpages import pdf_pages
+from screen import present
+from screen.pdfpages import pdf_pages
 
 __all__ = ["SlideContext"]
 
 
 class SlideContext:
     """Media files come from the sync client's verified cache; PDF pages are rendered once into
-    <data>/pages/ (kiosk.pdfpages) and reused."""
+    <data>/pages/ (screen.pdfpages) and reused."""
 
     def __init__(self, sync, server_url: str = ""):
         self.sync, self.server_url = sync, server_url
@@ -21,7 +21,7 @@ class SlideContext:
     def set_manifest(self, manifest: dict) -> None:
         self.manifest = manifest
         device = manifest.get("device") if isinstance(manifest.get("device"), dict) else {}
-        code = model.text(device.get("screen_code"), 40)
+        code = present.text(device.get("screen_code"), 40)
         self.feedback_url = f"{self.server_url.rstrip('/')}/f/{code}" if code else self.server_url
 
     def _cached(self, sha) -> str | None:

@@ -1,13 +1,13 @@
 """Layers above the slides: the emergency alert (above everything), identify, night screen.
 
-They reuse the kiosk's touch-swallowing Overlay; the identify layer is the kiosk's IdentifyOverlay
-(kiosk.kv). ORDER is the stacking order, bottom first.
+They are screen.widgets' touch-swallowing Overlay; the identify layer is the shared IdentifyOverlay
+(screen/widgets.kv). ORDER is the stacking order, bottom first.
 """
 from __future__ import annotations
 
 from kivy.properties import NumericProperty, StringProperty
 
-from kiosk.overlays import Overlay
+from screen.widgets import Overlay
 
 __all__ = ["ORDER", "SignageAlert", "NightOverlay"]
 

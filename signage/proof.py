@@ -1,6 +1,6 @@
 """Proof of play: every slide shown (item, revision, start, duration) queued as "play" batches.
 
-Records go to the sync client's outbox (content.outbox), which keeps them on disk until the
+Records go to the sync client's outbox (screen.outbox), which keeps them on disk until the
 server has acknowledged the report, so a screen offline for days still reports what it showed.
 """
 from __future__ import annotations

@@ -14,8 +14,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
-from kiosk import model
-from kiosk.qr import qr_texture
+from screen import present
+from screen.qr import qr_texture
 from signage.images import load_texture_async
 from signage.textfit import FitLabel  # noqa: F401 (Factory name for slides.kv)
 
@@ -159,7 +159,7 @@ class StatsSlide(SlideView):
 
 def _body_markup(body) -> str:
     lines = []
-    for style, markup in model.markdown_blocks(model.text(body, MAX_BODY)):
+    for style, markup in present.markdown_blocks(present.text(body, MAX_BODY)):
         lines.append(f"[b]{markup}[/b]" if style.startswith("h") else markup)
     return "\n".join(lines)
 
@@ -176,12 +176,12 @@ def _count(value) -> str:
 
 def _fill(widget: SlideView, slide, item: dict | None, context) -> None:
     widget.slide = slide
-    widget.title = model.text(slide.title or (item or {}).get("title") or "公开信息", 120)
+    widget.title = present.text(slide.title or (item or {}).get("title") or "公开信息", 120)
     if item:
-        category = model.category_name(context.manifest, item.get("category"))
-        date = model.fmt_date(item.get("published_at"))
+        category = present.category_name(context.manifest, item.get("category"))
+        date = present.fmt_date(item.get("published_at"))
         widget.meta = " · ".join(p for p in (category, date) if p)
-        widget.qr_url = model.text(item.get("feedback_url"), 500) or context.feedback_url
+        widget.qr_url = present.text(item.get("feedback_url"), 500) or context.feedback_url
     else:
         widget.qr_url = context.feedback_url
     if slide.parts > 1 and not widget.page_text:
@@ -203,7 +203,7 @@ def _image(slide, item, context, box) -> SlideView:
 
 def _table(slide, item) -> SlideView:
     widget = TableSlide()
-    table = model.table_of(item or {})
+    table = present.table_of(item or {})
     if table is None or slide.rows is None:
         return NoticeSlide(body=PLACEHOLDER)
     columns, rows = table
@@ -235,12 +235,12 @@ def build_slide(slide, item: dict | None, context, box: tuple[int, int]) -> Slid
             widget = NoticeSlide(body=_body_markup((item or {}).get("body")) if item else PLACEHOLDER)
         _fill(widget, slide, item, context)
         if slide.kind == "stats":
-            month = model.text((slide.extra or {}).get("month"), 10)
+            month = present.text((slide.extra or {}).get("month"), 10)
             widget.meta = f"{month} 依申请公开与投诉办理" if month else widget.meta
         return widget
     except Exception:  # a slide must never stop the player
         import logging
         logging.getLogger(__name__).exception("slide %s", slide)
         widget = NoticeSlide(body=PLACEHOLDER, qr_url=context.feedback_url or "")
-        widget.title = model.text(getattr(slide, "title", ""), 120) or "公开信息"
+        widget.title = present.text(getattr(slide, "title", ""), 120) or "公开信息"
         return widget

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 
 from content.manifest import etag_for, generate_keypair, sign_manifest
-from content.sync import SyncClient
+from screen.sync import SyncClient
 
 CST = timezone(timedelta(hours=8))
 SERVER_TIME = datetime(2025, 3, 10, 9, 0, tzinfo=CST)

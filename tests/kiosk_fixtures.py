@@ -1,4 +1,4 @@
-"""A kiosk data folder as content.sync leaves it after approval: device.json (token + pinned public
+"""A kiosk data folder as screen.sync leaves it after approval: device.json (token + pinned public
 key), a signed manifest.json and media/<sha256> — so the kiosk can be tested without a server."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import os
 from datetime import datetime, timedelta, timezone
 
-from content.cache import write_json
+from screen.cache import write_json
 from content.manifest import generate_keypair, sign_manifest
 
 CST = timezone(timedelta(hours=8))

@@ -1,4 +1,4 @@
-"""A signage data folder as content.sync leaves it after approval (device.json with the pinned key,
+"""A signage data folder as screen.sync leaves it after approval (device.json with the pinned key,
 a signed manifest.json with playlist/ticker/alert, media/<sha256>), built on kiosk_fixtures' items."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import os
 from datetime import datetime, timedelta
 
-from content.cache import write_json
+from screen.cache import write_json
 from content.manifest import generate_keypair, sign_manifest
 import kiosk_fixtures as kf
 

@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from server import db
-from server.device_models import Device, DeviceCommand
+from server.screens.models import Device, DeviceCommand
 from server.instance import find_unit
 from test_admin import Staff
 from test_devices import Screen

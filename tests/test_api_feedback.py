@@ -8,8 +8,9 @@ from sqlalchemy import select
 from content.calendar import WorkingDayCalendar
 
 from conftest import PASSWORD
-from server import db, feedback as fbs
-from server.feedback_models import Feedback, InfoRequest
+from server import db
+from server.hearing import feedback as fbs
+from server.hearing.models import Feedback, InfoRequest
 from server.instance import create_user, find_unit
 
 BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases

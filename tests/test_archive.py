@@ -17,12 +17,16 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from server import db, feedback as fbs, requests_service as rqs
+from server import db
+
+from server.hearing import feedback as fbs
+
+from server.hearing import requests as rqs
 from server.__main__ import main
-from server.archive import UnsafeArchive, extract_archive
+from server.records.archive import UnsafeArchive, extract_archive
 from server.instance import create_user, find_unit
 from server.models import User
-from server.uploads import store_image
+from server.disclosure.uploads import store_image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 YEAR = datetime.now(timezone(timedelta(hours=8))).year

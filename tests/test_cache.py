@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-import content.cache as cache_module
-from content.cache import ContentCache, MediaError, atomic_write, read_json, sweep_temp_files, write_json
+import screen.cache as cache_module
+from screen.cache import ContentCache, MediaError, atomic_write, read_json, sweep_temp_files, write_json
 
 DATA = b"price list " * 100
 SHA = hashlib.sha256(DATA).hexdigest()

@@ -7,8 +7,8 @@ import re
 from datetime import date, timedelta
 
 from server import db
-from server.commitment_models import Commitment, CommitmentRating
-from server.feedback_models import FeedbackPoint
+from server.commitments.models import Commitment, CommitmentRating
+from server.hearing.models import FeedbackPoint
 from server.instance import find_unit
 
 BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
@@ -333,7 +333,8 @@ def test_ledger_csv_and_printable_page(app, api):
 
 def test_demo_commitments(app):
     """The demo's commitments (seeded with the demo's own accounts, without the rest of the demo)."""
-    from server import commitments as cms, demo
+    from server.commitments import pledges
+    from server.demo import content as demo
     from server.instance import create_user
     with app.app_context():
         s = db.session()
@@ -342,15 +343,15 @@ def test_demo_commitments(app):
             create_user(s, name, demo.PASSWORD, roles.split(","), unit)
         s.commit()
         demo._seed_commitments(s, unit)
-        rows = {c.committer_kind: c for c in cms.unit_commitments(s, unit)}
+        rows = {c.committer_kind: c for c in pledges.unit_commitments(s, unit)}
         branch, dept = rows["party_branch"], rows["department"]
         assert [u.revision.status for u in branch.updates] == ["superseded", "published"]
         assert all(u.revision.published_at for u in branch.updates)
         live = branch.item.revisions[-1]
         assert live.status == "published" and all(u.text in live.body for u in branch.updates)
-        assert cms.is_overdue(dept) and not cms.is_overdue(branch)
+        assert pledges.is_overdue(dept) and not pledges.is_overdue(branch)
         assert dept.item.revisions[-1].status == "published"
-        assert cms.rating_counts(s, [branch.id])[branch.id]["total"] == 5
+        assert pledges.rating_counts(s, [branch.id])[branch.id]["total"] == 5
 
 
 def test_whole_loop_on_postgres(pg_app):

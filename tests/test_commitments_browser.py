@@ -10,7 +10,7 @@ import test_public_browser
 from browsing import ARTIFACTS, served
 from conftest import Api
 from server import create_app, db
-from server.feedback_models import FeedbackPoint
+from server.hearing.models import FeedbackPoint
 from server.instance import find_unit
 from test_public_browser import axe, login
 

@@ -15,10 +15,13 @@ from browsing import ARTIFACTS
 from conftest import PASSWORD
 from content.duedates import periodic_status
 from content.model import TimeRule
-from server import compliance, db, feedback as fbs, monthly_report
+from server import db
+from server.oversight import compliance
+from server.hearing import feedback as fbs
+from server.oversight import monthly_report
 from server.instance import add_unit, create_user, find_unit
 from server.models import Category, Item
-from server.svgcharts import bar_chart, line_chart
+from server.oversight.svgcharts import bar_chart, line_chart
 from server.workdays import calendar_for
 from test_admin import Staff
 
@@ -279,6 +282,6 @@ def test_chart_text_is_escaped():
 
 @pytest.mark.parametrize("value", [0, 1, 3, 5, 9, 10, 37, 100, 999])
 def test_count_axes_have_whole_number_steps(value):
-    from server.svgcharts import nice_max
+    from server.oversight.svgcharts import nice_max
     top = nice_max(value, integer=True)
     assert top >= value and top % 4 == 0 and top <= max(4, 2.5 * value)

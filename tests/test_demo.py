@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from server import create_app, db
 from server.audit import verify
-from server.demo import seed_demo
+from server.demo.content import seed_demo
 from server.instance import init_instance
 from server.models import Item, Revision, Unit, User
 
@@ -47,8 +47,8 @@ def test_demo_accounts_can_log_in(tmp_path):
 
 
 def test_demo_approves_only_its_own_screen(tmp_path):
-    from server.demo_screens import approve_if_pending
-    from server.device_models import Device
+    from server.demo.screens import approve_if_pending
+    from server.screens.models import Device
     app = create_app({"SECRET_KEY": "t"}, instance_path=str(tmp_path / "demo"))
     init_instance(app, "县卫生健康局", "BUREAU")
     seed_demo(app)

@@ -2,8 +2,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import content.events as events_module
-from content.events import Backoff, Event, SSEParser
+import screen.events as events_module
+from screen.events import Backoff, Event, SSEParser
 
 STREAM = (b": connected\n\n"
           b"id: 41\nevent: feed\ndata: {\"version\": 41}\n\n"

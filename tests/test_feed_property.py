@@ -8,11 +8,11 @@ from sqlalchemy import delete, select
 
 from content.model import AudiencePlan
 from server import db
-from server.device_info import by_id
-from server.device_models import Device
-from server.feed import build_device_feed
+from server.screens.device_info import by_id
+from server.screens.models import Device
+from server.screens.device_feed import build_device_feed
 from server.models import Category, Item, Revision, Unit
-from server.push import current_mark
+from server.screens.push import current_mark
 
 AUDIENCES = ["party", "staff", "patients", "public"]
 STATUSES = ["draft", "submitted", "reviewed", "cleared", "approved", "scheduled", "published",

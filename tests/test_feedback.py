@@ -8,9 +8,11 @@ from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
 from content.calendar import WorkingDayCalendar
-from server import db, feedback as fbs, requests_service as rqs
-from server import satisfaction as sat
-from server.feedback_models import Feedback
+from server import db
+from server.hearing import feedback as fbs
+from server.hearing import requests as rqs
+from server.hearing import satisfaction as sat
+from server.hearing.models import Feedback
 from server.instance import create_user, find_unit
 from server.models import AuditEntry, User
 from server.validation import ServiceError
@@ -187,7 +189,7 @@ def test_staff_escalation_needs_a_reason_and_happens_once(ctx):
 
 def test_satisfaction_flags_units_under_80_percent(ctx):
     s, unit, u = ctx
-    from server.device_models import Device, DeviceEvent
+    from server.screens.models import Device, DeviceEvent
     s.add(Device(id="dev1", kind="kiosk", screen_w=1080, screen_h=1920, status="active", pairing_code="X",
                  unit_id=unit.id, screen_code="SAAAAA", name="门诊大厅"))
     when = datetime(2026, 5, 10, 3, tzinfo=timezone.utc)

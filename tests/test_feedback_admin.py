@@ -7,8 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from conftest import PASSWORD
-from server import db, feedback as fbs, requests_service as rqs
-from server.feedback_models import Feedback, FeedbackPoint, InfoRequest
+from server import db
+from server.hearing import feedback as fbs
+from server.hearing import requests as rqs
+from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.instance import create_user, find_unit
 from test_admin import Staff
 

@@ -7,7 +7,9 @@ import pytest
 
 from browsing import ARTIFACTS, served
 from conftest import PASSWORD
-from server import create_app, db, feedback as fbs, sla_jobs
+from server import create_app, db
+from server.hearing import feedback as fbs
+from server.hearing import sla_jobs
 from server.instance import create_user, find_unit
 import test_public_browser
 from test_public_browser import axe, login

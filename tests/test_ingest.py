@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from conftest import Api
 from server import db
-from server.ingest import INGEST_USER, IngestService, start_ingest
-from server.ingest_models import IngestedFile
-from server.items import take_action
+from server.ingest.process import INGEST_USER, IngestService, start_ingest
+from server.ingest.models import IngestedFile
+from server.disclosure.items import take_action
 from server.models import AuditEntry, Item, Revision, User
 from server.validation import ServiceError
 from test_admin import Staff

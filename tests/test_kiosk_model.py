@@ -12,11 +12,12 @@ import httpx
 import pytest
 
 import kiosk_fixtures as kf
-from content.sync import SyncClient
-from kiosk import model, theme
-from kiosk.fonts import find_cjk_font, find_cjk_fonts
+from screen.sync import SyncClient
+from screen import present
+from screen import theme
+from screen.fonts import find_cjk_font, find_cjk_fonts
 from kiosk.search import SearchIndex, initials
-from kiosk.upload import upload_screenshot
+from screen.upload import upload_screenshot
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOW = datetime.now(kf.CST)
@@ -33,13 +34,13 @@ def test_fixture_cache_verifies_like_a_synced_one(manifest):
 
 
 def test_visible_items_hide_expired_ones(manifest):
-    ids = [i["id"] for i in model.visible(manifest, NOW)]
+    ids = [i["id"] for i in present.visible(manifest, NOW)]
     assert 8 not in ids and {1, 2, 3, 4, 5} <= set(ids)
-    assert 4 not in [i["id"] for i in model.visible(manifest, NOW + timedelta(days=10))]
+    assert 4 not in [i["id"] for i in present.visible(manifest, NOW + timedelta(days=10))]
 
 
 def test_tiles_are_public_categories_with_counts(manifest):
-    tiles = model.public_tiles(manifest, model.visible(manifest, NOW))
+    tiles = present.public_tiles(manifest, present.visible(manifest, NOW))
     names = [t.name for t in tiles]
     assert names[:2] == ["资质信息", "医疗服务价格"] and "公示公告" in names and "医疗服务信息" not in names
     by_name = {t.name: t.count for t in tiles}
@@ -48,15 +49,15 @@ def test_tiles_are_public_categories_with_counts(manifest):
 
 def test_badge_counts_working_days(manifest):
     notice = next(i for i in manifest["items"] if i["id"] == 4)
-    text = model.badge_text(manifest, notice, NOW)
+    text = present.badge_text(manifest, notice, NOW)
     assert text.startswith("公示中 · 还剩 ") and text.endswith(" 个工作日")
     assert 1 <= int(text.split()[3]) <= 9  # the window ends 9 days from now
-    assert model.badge_text(manifest, manifest["items"][1], NOW) == ""
-    assert model.badge_text(manifest, notice, NOW + timedelta(days=20)) == ""
+    assert present.badge_text(manifest, manifest["items"][1], NOW) == ""
+    assert present.badge_text(manifest, notice, NOW + timedelta(days=20)) == ""
 
 
 def test_markdown_subset_and_escaping():
-    blocks = model.markdown_blocks("# 标题\n\n第一段**加粗**文字\n继续。\n\n- 甲\n* 乙\n2. 丙\n\n"
+    blocks = present.markdown_blocks("# 标题\n\n第一段**加粗**文字\n继续。\n\n- 甲\n* 乙\n2. 丙\n\n"
                                    "| 项目 | 价格 |\n|---|---|\n| 血常规 | 20 |\n\n[b]x[/b] & [color=f00]")
     assert blocks[0] == ("h1", "标题")
     assert blocks[1] == ("p", "第一段[b]加粗[/b]文字继续。")
@@ -66,17 +67,17 @@ def test_markdown_subset_and_escaping():
 
 
 def test_huge_body_is_cut_with_a_notice():
-    blocks = model.markdown_blocks("很长的正文。" * 900_000)
-    assert sum(len(b[1]) for b in blocks) < model.MAX_BODY + 200
-    assert all(len(b[1]) <= model.MAX_BLOCK for b in blocks[:-1]) and "扫码" in blocks[-1][1]
+    blocks = present.markdown_blocks("很长的正文。" * 900_000)
+    assert sum(len(b[1]) for b in blocks) < present.MAX_BODY + 200
+    assert all(len(b[1]) <= present.MAX_BLOCK for b in blocks[:-1]) and "扫码" in blocks[-1][1]
 
 
 def test_ragged_and_garbage_tables_are_squared():
     items = {i["id"]: i for i in kf.hostile_items()}
-    columns, rows = model.table_of(items[23])
+    columns, rows = present.table_of(items[23])
     assert columns == ["甲", "乙", "丙"] and all(len(r) == 3 for r in rows)
     assert rows[0] == ["1", "", ""] and rows[4] == ["x", "", ""] and rows[5] == ["", "5", "[b]"]
-    assert model.table_of(items[24]) is None and model.text(None) == ""
+    assert present.table_of(items[24]) is None and present.text(None) == ""
 
 
 def test_initials():

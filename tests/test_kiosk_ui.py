@@ -32,10 +32,10 @@ if not CHILD:
             print(figures.name, figures.read_text())
 
 else:
-    from kiosk.env import prepare_kivy_env
+    from screen.env import prepare_kivy_env
 
     prepare_kivy_env(os.environ["KIVY_HOME"])
-    from kiosk.fonts import FONT_NAME, register_cjk_font
+    from screen.fonts import FONT_NAME, register_cjk_font
     from kivy.config import Config
 
     SIZE = tuple(int(v) for v in os.environ.get("GONGKAI_KIOSK_SIZE", "1080x1920").split("x"))
@@ -53,8 +53,8 @@ else:
     from kivy.uix.behaviors import ButtonBehavior
     from kivy.uix.label import Label
 
-    from content.sync import SyncClient
-    from kiosk import theme
+    from screen.sync import SyncClient
+    from screen import theme
     from kivy_windows import opaque, save_screenshot, walk
     from kiosk.app import KioskApp
     import kiosk_fixtures as kf
@@ -203,14 +203,14 @@ else:
 import os, sys, time
 t0 = time.perf_counter()
 sys.path[:0] = [sys.argv[2], os.path.join(sys.argv[2], "tests")]
-from kiosk.env import prepare_kivy_env
+from screen.env import prepare_kivy_env
 prepare_kivy_env(os.environ["KIVY_HOME"])
-from kiosk.fonts import register_cjk_font
+from screen.fonts import register_cjk_font
 from kivy.config import Config
 Config.set("graphics", "width", "1080"); Config.set("graphics", "height", "1920")
 register_cjk_font()
 from kivy.base import EventLoop
-from content.sync import SyncClient
+from screen.sync import SyncClient
 from kiosk.app import KioskApp
 app = KioskApp(SyncClient("http://127.0.0.1:9", sys.argv[1], screen=(1080, 1920)))
 app._run_prepare()

@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-import content.outbox as outbox_module
-from content.outbox import Outbox
+import screen.outbox as outbox_module
+from screen.outbox import Outbox
 
 
 def test_exported_surface():

@@ -39,8 +39,8 @@ def test_workflow_on_postgres(pg_app):
 def test_feed_and_push_across_apps_on_postgres(pg_app, monkeypatch):
     """Process B hears of a publish in process A through LISTEN/NOTIFY (its fallback check is
     set to 30 s here, so only the notification can wake it within the 5 s allowed)."""
-    from server import push
-    from server.push import start_watcher
+    from server.screens import push
+    from server.screens.push import start_watcher
     monkeypatch.setattr(push, "LISTEN_SECONDS", 30.0)
     from test_devices import Screen
     api = Api(pg_app.test_client())

@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from server import db
-from server.feedback_models import Feedback, FeedbackPoint, InfoRequest
+from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.instance import find_unit
 
 BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases

@@ -13,7 +13,7 @@ import pytest
 from browsing import ARGS, ARTIFACTS, CHROMIUM, require_chromium, served
 from conftest import PASSWORD
 from server import create_app, db
-from server.feedback_models import FeedbackPoint
+from server.hearing.models import FeedbackPoint
 from server.instance import create_user, find_unit
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from server import create_app
 from server.devices import feed as feed_routes
-from server.push import start_watcher
+from server.screens.push import start_watcher
 from test_devices import Screen
 
 

@@ -4,8 +4,8 @@ import threading
 import time
 
 from server import create_app
-from server.lru import LRU
-from server.push import Bus, Mark, start_watcher
+from server.screens.lru import LRU
+from server.screens.push import Bus, Mark, start_watcher
 from test_devices import Screen
 
 

@@ -10,16 +10,20 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from server import db, feedback as fbs, requests_service as rqs
-from server import satisfaction as sat
+from server import db
+
+from server.hearing import feedback as fbs
+
+from server.hearing import requests as rqs
+from server.hearing import satisfaction as sat
 from server.__main__ import main
 from server.audit import verify
-from server.feedback_models import Feedback, InfoRequest
+from server.hearing.models import Feedback, InfoRequest
 from server.instance import create_user, find_unit
 from server.models import AuditEntry, User, utcnow
-from server.retention import months_before, purge_personal_data, start_retention
-from server.services import SERVICES
-from server.uploads import store_image
+from server.hearing.retention import months_before, purge_personal_data, start_retention
+from server.background import SERVICES
+from server.disclosure.uploads import store_image
 
 
 def photo(app, color) -> str:
@@ -112,7 +116,7 @@ def test_recently_closed_cases_and_the_default_keep_everything(app, cases):
     s.expire_all()
     assert s.get(Feedback, ids["closed"]).phone == "13800138000"
     assert start_retention(app) is None                                  # default 0: no job at all
-    assert "server.retention:start_retention" in SERVICES
+    assert "server.hearing.retention:start_retention" in SERVICES
 
 
 def test_a_second_run_erases_nothing_more(app, cases):

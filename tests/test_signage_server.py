@@ -147,9 +147,9 @@ def test_group_opening_hours_reach_the_device(app, api, screens):
 def stream_state(app, device_id):
     """What the event stream compares to decide whether this screen gets a `feed` event."""
     from server import db
-    from server.device_info import by_id
-    from server.feed import content_state
-    from server.push import current_mark
+    from server.screens.device_info import by_id
+    from server.screens.device_feed import content_state
+    from server.screens.push import current_mark
     with app.app_context():
         s = db.session()
         mark = current_mark(s)

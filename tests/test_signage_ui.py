@@ -28,10 +28,10 @@ if not CHILD:
                        tmp_path, timeout=300)
 
 else:
-    from kiosk.env import prepare_kivy_env
+    from screen.env import prepare_kivy_env
 
     prepare_kivy_env(os.environ["KIVY_HOME"])
-    from kiosk.fonts import register_cjk_font
+    from screen.fonts import register_cjk_font
     from kivy.config import Config
 
     SIZE = tuple(int(v) for v in os.environ.get("GONGKAI_SIGNAGE_SIZE", "1080x1920").split("x"))
@@ -46,7 +46,7 @@ else:
     from kivy.uix.label import Label
     from PIL import Image as PILImage, ImageFont
 
-    from content.sync import SyncClient
+    from screen.sync import SyncClient
     from signage.app import SignageApp
     from signage.slides import ImageSlide, NoticeSlide, StatsSlide, TableSlide
     from signage.textfit import CUT_HINT

@@ -16,8 +16,11 @@ from hypothesis import given, settings, strategies as st
 from sqlalchemy import func, select
 
 from content.calendar import WorkingDayCalendar
-from server import create_app, db, feedback as fbs, requests_service as rqs, sla_jobs
-from server.feedback_models import DigestRun, Feedback
+from server import create_app, db
+from server.hearing import feedback as fbs
+from server.hearing import requests as rqs
+from server.hearing import sla_jobs
+from server.hearing.models import DigestRun, Feedback
 from server.instance import find_unit
 from server.models import CalendarOverride
 from test_admin import Staff
@@ -183,7 +186,7 @@ def test_smtp_down_is_logged_and_retried_without_resending(app, caplog):
     mail_settings(app, port)
     overdue_feedback(app, date(2026, 9, 28))
     now = at(date(2026, 10, 12), 9)
-    with app.app_context(), caplog.at_level(logging.WARNING, logger="server.sla_jobs"):
+    with app.app_context(), caplog.at_level(logging.WARNING, logger="server.hearing.sla_jobs"):
         made = sla_jobs.run_daily(now)                                # no exception
         assert [r.mail_status for r in made] == ["failed", "off"]
         run_id = made[0].id

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-import content.cache as cache_module
-import content.sync as sync_module
+import screen.cache as cache_module
+import screen.sync as sync_module
 from content.manifest import generate_keypair, verify_manifest
-from content.sync import SyncClient
+from screen.sync import SyncClient
 from device_fakes import SERVER_TIME, FakeServer, enrolled, sha
 
 OLD = {"ct": b"CT 300" * 50, "mri": b"MRI 800" * 50}
@@ -55,7 +55,7 @@ def test_exported_surface():
 
 
 def test_content_imports_neither_flask_nor_kivy_nor_server():
-    code = ("import sys, content.sync, content.manifest, content.cache, content.events; "
+    code = ("import sys, screen.sync, content.manifest, screen.cache, screen.events; "
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'kivy', 'server')); "
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)

@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from content.cache import ContentCache, write_json
+from screen.cache import ContentCache, write_json
 from content.manifest import etag_for, generate_keypair, sign_manifest, verify_manifest
-from content.sync import SyncClient
+from screen.sync import SyncClient
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "token-live"
@@ -122,8 +122,8 @@ def data_dir(live, tmp_path):
 
 CHILD = """
 import json, os, signal, sys
-import content.cache as cache
-from content.sync import SyncClient
+import screen.cache as cache
+from screen.sync import SyncClient
 crash_at = os.environ.get("CRASH_AT")
 def die():
     os.kill(os.getpid(), signal.SIGKILL)

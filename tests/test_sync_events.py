@@ -121,7 +121,7 @@ def test_backoff_is_capped_at_sixty_seconds_plus_jitter(server, tmp_path):
 
 # ---- the background threads --------------------------------------------------------------------
 def test_background_enrols_syncs_and_polls_while_the_stream_is_down(server, tmp_path):
-    from content.sync import SyncClient
+    from screen.sync import SyncClient
     manifests, states = [], []
     client = SyncClient("http://screens.test", str(tmp_path), transport=server.transport,
                         on_manifest=manifests.append, on_status=states.append, poll_seconds=0.05,

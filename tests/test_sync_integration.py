@@ -11,7 +11,7 @@ from PIL import Image
 from werkzeug.serving import make_server
 
 from content.manifest import verify_manifest
-from content.sync import SyncClient
+from screen.sync import SyncClient
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 from server import db
-from server.jobs import apply_time_boundaries
+from server.disclosure.boundaries import apply_time_boundaries
 from server.models import CalendarOverride
 
 BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
@@ -62,7 +62,7 @@ def test_calendar_api_needs_admin_and_validates(api):
 
 
 def test_the_job_sleeps_until_the_next_boundary(api, app):
-    from server.jobs import MAX_SLEEP_SECONDS, next_boundary, seconds_until_next
+    from server.disclosure.boundaries import MAX_SLEEP_SECONDS, next_boundary, seconds_until_next
     now = datetime.now(CST)
     start = now + timedelta(seconds=20)
     item = api.create(window={"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()})
@@ -75,7 +75,7 @@ def test_the_job_sleeps_until_the_next_boundary(api, app):
 
 
 def test_background_job_opens_a_window_on_time(api, app):
-    from server.jobs import start_background_jobs
+    from server.disclosure.boundaries import start_background_jobs
     import time
     start = datetime.now(CST) + timedelta(seconds=1)
     item = api.create(window={"start": start.isoformat()})

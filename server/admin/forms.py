@@ -5,7 +5,7 @@ from datetime import datetime
 
 from content.model import AudiencePlan
 from server.admin.render import local_zone
-from server.catalog import category_dict
+from server.disclosure.catalog import category_dict
 from server.i18n import message
 
 AUDIENCES = ("party", "staff", "patients", "public")

@@ -8,14 +8,17 @@ from __future__ import annotations
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
-from server import commitment_ledger as ledger_svc, commitments as svc, db, items
+from server import db
+from server.commitments import ledger
+from server.commitments import pledges
+from server.disclosure import items
 from server.admin import bp, set_unit
 from server.admin.labels import t
-from server.commitment_models import Commitment
+from server.commitments.models import Commitment
 from server.validation import ServiceError
 
 NEW = {"title": "", "pledge": "", "committer_kind": "party_branch", "committer": "", "due_date": "",
-       "category": svc.DEFAULT_CATEGORY}
+       "category": pledges.DEFAULT_CATEGORY}
 
 
 def _reader() -> None:
@@ -26,14 +29,14 @@ def _reader() -> None:
 def _load(commitment_id: int) -> Commitment:
     """The commitment if the user holds a role in its unit (404 otherwise); its unit becomes current."""
     c = db.session().get(Commitment, commitment_id)
-    if c is None or not svc.can_read(g.user, c):
+    if c is None or not pledges.can_read(g.user, c):
         raise ServiceError(404, "not_found")
     set_unit(c.unit)
     return c
 
 
 def _errors(exc: ServiceError) -> dict:
-    return svc.describe(exc.fields) or {"_form": svc.error_text(exc)}
+    return pledges.describe(exc.fields) or {"_form": pledges.error_text(exc)}
 
 
 @bp.get("/commitments")
@@ -43,13 +46,13 @@ def commitments():
     s = db.session()
     committer, status = request.args.get("committer", ""), request.args.get("status", "")
     overdue = request.args.get("overdue") == "1"
-    rows = svc.unit_commitments(s, g.unit, committer=committer, status=status, overdue=overdue)
-    everyone = svc.unit_commitments(s, g.unit)
-    counts = svc.rating_counts(s, [c.id for c in rows])
+    rows = pledges.unit_commitments(s, g.unit, committer=committer, status=status, overdue=overdue)
+    everyone = pledges.unit_commitments(s, g.unit)
+    counts = pledges.rating_counts(s, [c.id for c in rows])
     return render_template("admin/commitments.html", rows=rows, counts=counts,
                            committers=sorted({c.committer for c in everyone}), committer=committer,
-                           status=status, overdue=overdue, statuses=svc.STATUSES, word=svc.word,
-                           is_overdue=svc.is_overdue, title_of=_title)
+                           status=status, overdue=overdue, statuses=pledges.STATUSES, word=pledges.word,
+                           is_overdue=pledges.is_overdue, title_of=_title)
 
 
 def _title(c: Commitment) -> str:
@@ -64,7 +67,7 @@ def new_commitment():
     if request.method == "GET":
         return _form(values)
     try:
-        c = svc.create(db.session(), g.user, g.unit, values)
+        c = pledges.create(db.session(), g.user, g.unit, values)
     except ServiceError as exc:
         db.session().rollback()
         return _form(values, _errors(exc), exc.status)
@@ -74,7 +77,7 @@ def new_commitment():
 
 def _form(values: dict, errors: dict | None = None, status: int = 200):
     return render_template("admin/commitment_form.html", values=values, errors=errors or {},
-                           kinds=svc.COMMITTER_KINDS, word=svc.word), status
+                           kinds=pledges.COMMITTER_KINDS, word=pledges.word), status
 
 
 def render_commitment(c: Commitment, errors: dict | None = None, values: dict | None = None,
@@ -84,18 +87,18 @@ def render_commitment(c: Commitment, errors: dict | None = None, values: dict | 
     working = items.working_revision(c.item)
     live = items.live_revision(c.item)
     open_ = c.status == "ongoing" and working is None and live is not None
-    pending = svc.pending_update(c) if c.status == "ongoing" and "contributor" in _roles() else None
+    pending = pledges.pending_update(c) if c.status == "ongoing" and "contributor" in _roles() else None
     if pending is not None and values is None:
         values = {"on_date": pending.on_date.isoformat(), "text": pending.text, "milestone": pending.milestone,
                   "percent": "" if pending.percent is None else str(pending.percent)}
     return render_template("admin/commitment.html", c=c, title=_title(c), live=live, working=working,
-                           ratings=svc.rating_counts(s, [c.id])[c.id], word=svc.word,
-                           overdue=svc.is_overdue(c), approval=svc.approval_status,
-                           progress_of=svc.progress_of, can_update=open_ and "contributor" in _roles(),
+                           ratings=pledges.rating_counts(s, [c.id])[c.id], word=pledges.word,
+                           overdue=pledges.is_overdue(c), approval=pledges.approval_status,
+                           progress_of=pledges.progress_of, can_update=open_ and "contributor" in _roles(),
                            can_close=open_ and bool({"reviewer", "approver"} & _roles()),
                            pending=pending, errors=errors or {},
-                           values=values or {"on_date": svc.today().isoformat()},
-                           ratings_order=svc.RATINGS), status
+                           values=values or {"on_date": pledges.today().isoformat()},
+                           ratings_order=pledges.RATINGS), status
 
 
 def _roles() -> set[str]:
@@ -111,13 +114,13 @@ def commitment(commitment_id: int):
 @bp.post("/commitments/<int:commitment_id>/progress")
 def commitment_progress(commitment_id: int):
     """践诺: a progress update opens a new draft revision of the commitment item."""
-    return _save_progress(commitment_id, svc.add_progress, "cm.progress_added")
+    return _save_progress(commitment_id, pledges.add_progress, "cm.progress_added")
 
 
 @bp.post("/commitments/<int:commitment_id>/progress/edit")
 def commitment_progress_edit(commitment_id: int):
     """Change the 践诺 update still in draft (e.g. after 退回修改); the item body follows."""
-    return _save_progress(commitment_id, svc.revise_progress, "flash.saved")
+    return _save_progress(commitment_id, pledges.revise_progress, "flash.saved")
 
 
 def _save_progress(commitment_id: int, save, message: str):
@@ -139,11 +142,11 @@ def commitment_close(commitment_id: int):
     c = _load(commitment_id)
     values = {k: request.form.get(k, "") for k in ("outcome", "note")}
     try:
-        svc.close(db.session(), g.user, c, values["outcome"], values["note"])
+        pledges.close(db.session(), g.user, c, values["outcome"], values["note"])
     except ServiceError as exc:
         db.session().rollback()
         return render_commitment(c, _errors(exc), values, exc.status)
-    flash(t("cm.closed", outcome=svc.word(c.status)))
+    flash(t("cm.closed", outcome=pledges.word(c.status)))
     return redirect(url_for("admin.commitment", commitment_id=c.id))
 
 
@@ -151,15 +154,15 @@ def commitment_close(commitment_id: int):
 def commitment_ledger():
     """台账: every commitment of the unit with its updates (and approval dates) and ratings, to print."""
     _reader()
-    return render_template("admin/commitment_ledger.html", entries=ledger_svc.ledger(db.session(), g.unit),
-                           word=svc.word, approval=svc.approval_status, progress_of=svc.progress_of,
-                           today=svc.today())
+    return render_template("admin/commitment_ledger.html", entries=ledger.ledger(db.session(), g.unit),
+                           word=pledges.word, approval=pledges.approval_status, progress_of=pledges.progress_of,
+                           today=pledges.today())
 
 
 @bp.get("/commitments/ledger.csv")
 def commitment_ledger_csv():
     """台账 as CSV for Excel (UTF-8 with BOM)."""
     _reader()
-    body = ledger_svc.ledger_csv(ledger_svc.ledger(db.session(), g.unit))
+    body = ledger.ledger_csv(ledger.ledger(db.session(), g.unit))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="commitments-{g.unit.code}.csv"'})

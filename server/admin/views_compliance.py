@@ -1,16 +1,18 @@
 """公开监督 (supervisor, reviewer): the compliance dashboard with SVG charts, and the printable monthly
-report as HTML and PDF. Thin views over server/compliance.py and server/monthly_report.py."""
+report as HTML and PDF. Thin views over server/oversight/compliance.py and server/oversight/monthly_report.py."""
 from __future__ import annotations
 
 from flask import Response, g, render_template, request
 
 from content.model import Role
-from server import compliance, db, monthly_report
+from server import db
+from server.oversight import compliance
+from server.oversight import monthly_report
 from server.admin import bp
 from server.admin.labels import t
-from server.feedback import today
+from server.hearing.feedback import today
 from server.i18n import lang
-from server.svgcharts import bar_chart, line_chart
+from server.oversight.svgcharts import bar_chart, line_chart
 from server.validation import ServiceError
 
 OVERSIGHT = frozenset({Role.SUPERVISOR, Role.REVIEWER})

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
-from server import catalog, db, items as svc
+from server import db
+from server.disclosure import catalog
+from server.disclosure import items
 from server.admin import bp, forms, signage_forms
 from server.admin.labels import t
 from server.admin.render import table_preview
@@ -16,7 +18,7 @@ EMPTY = {"category": "", "title": "", "body": "", "audiences": [], "window_start
 
 
 def _form(template_values: dict, errors: dict | None = None, item=None, status: int = 200):
-    rev = svc.working_revision(item) if item is not None else None
+    rev = items.working_revision(item) if item is not None else None
     return render_template("admin/item_form.html", values=template_values, errors=errors or {},
                            item=item, rev=rev, categories=catalog.tree(db.session(), g.unit),
                            table=table_preview(rev.table) if rev is not None else None), status
@@ -25,13 +27,13 @@ def _form(template_values: dict, errors: dict | None = None, item=None, status: 
 @bp.route("/items/new", methods=["GET", "POST"])
 def new_item():
     """新建事项: a draft in one of the unit's catalog categories."""
-    svc.require_role(g.user, g.unit, Role.CONTRIBUTOR)
+    items.require_role(g.user, g.unit, Role.CONTRIBUTOR)
     if request.method == "GET":
         return _form({**EMPTY, **signage_forms.stored_values(None), "category": request.args.get("category", "")})
     values = {**forms.item_values(request.form), **signage_forms.item_values(request.form)}
     try:
         data = {**forms.new_item_data(values), **signage_forms.item_changes(request.form, values)}
-        item = svc.create_draft(db.session(), g.user, g.unit, data)
+        item = items.create_draft(db.session(), g.user, g.unit, data)
     except ServiceError as exc:
         db.session().rollback()
         return _form(values, forms.field_errors(exc), status=exc.status)
@@ -43,7 +45,7 @@ def new_item():
 def edit_item(item_id: int):
     """修改草稿: fields, table upload and images in one form; a stale version is refused."""
     item = load_item(item_id)
-    rev = svc.editable_draft(g.user, item)
+    rev = items.editable_draft(g.user, item)
     stored = {**forms.revision_values(item, rev), **signage_forms.stored_values(rev.signage)}
     if request.method == "GET":
         return _form(stored, item=item)
@@ -53,7 +55,7 @@ def edit_item(item_id: int):
     try:
         data = {**_with_table_choice(forms.edit_item_data(values, stored)),
                 **signage_forms.item_changes(request.form, values, rev.signage)}
-        svc.edit_with_uploads(
+        items.edit_with_uploads(
             db.session(), g.user, item, data,
             values["version"], table_csv=table.read() if table else None,
             image=(image.read(), image.filename or "") if image else None,

@@ -1,18 +1,20 @@
 """反馈与依申请公开 (reviewer, handler, supervisor): inbox with due-soon/overdue badges, staff-entered
 channels, assign / answer / publish / close / escalate, requests, 评议 statistics, QR location codes.
-Thin views over server/feedback.py and server/requests_service.py."""
+Thin views over server/hearing/feedback.py and server/hearing/requests.py."""
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from content.model import Role
-from server import db, feedback as fbs, requests_service as rqs
-from server import satisfaction as sat
+from server import db
+from server.hearing import feedback as fbs
+from server.hearing import requests as rqs
+from server.hearing import satisfaction as sat
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors
 from server.admin.labels import t
-from server.feedback_models import Feedback, FeedbackPoint, InfoRequest
+from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.models import Item, RoleGrant, User
 from server.validation import ServiceError
 from server.workdays import calendar_for
@@ -54,7 +56,7 @@ def feedback_inbox():
 @bp.get("/feedback/digests")
 def feedback_digests():
     """每日超期汇总: the digests the daily job wrote (and whether the e-mail went out), newest first."""
-    from server import sla_jobs
+    from server.hearing import sla_jobs
     if not {Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN} & g.roles:
         raise ServiceError(403, "role_missing")
     return render_template("admin/feedback_digests.html", runs=sla_jobs.recent(db.session(), g.unit),
@@ -239,7 +241,7 @@ def slide_body(unit, month: str, figures: dict) -> str:
 @bp.post("/satisfaction/slide")
 def statistics_slide():
     """统计幻灯片: a draft item with this month's figures, to go through the normal approval flow."""
-    from server import items as item_svc
+    from server.disclosure import items
     s = db.session()
     month = request.form.get("month") or fbs.today().strftime("%Y-%m")
     try:
@@ -252,7 +254,7 @@ def statistics_slide():
                         "stats": {"month": month, **{k: figures[k] for k in (
                             "received", "answered", "on_time_pct", "satisfaction_pct")}}}}
     try:
-        item = item_svc.create_draft(s, g.user, g.unit, data)
+        item = items.create_draft(s, g.user, g.unit, data)
     except ServiceError as exc:
         s.rollback()
         flash(" ".join(field_errors(exc).values()))
@@ -319,7 +321,7 @@ def feedback_poster(code: str, ext: str):
     """二维码海报 as an A4 PNG or PDF, for a location code or a screen code of this unit."""
     import io
     from flask import current_app, send_file
-    from server.device_models import Device
+    from server.screens.models import Device
     if ext not in ("png", "pdf"):
         abort(404)
     s = db.session()

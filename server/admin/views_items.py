@@ -5,7 +5,8 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from content.model import Status
 from content.tablediff import review_diff
-from server import db, items as svc
+from server import db
+from server.disclosure import items
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors
 from server.admin.labels import t, term
@@ -19,7 +20,7 @@ PAGE = 50
 def load_item(item_id: int) -> Item:
     """The item if the user holds a role in its unit (404 otherwise); its unit becomes current."""
     item = db.session().get(Item, item_id)
-    if item is None or not svc.can_view(g.user, item):
+    if item is None or not items.can_view(g.user, item):
         raise ServiceError(404, "not_found")
     set_unit(item.unit)
     return item
@@ -28,27 +29,27 @@ def load_item(item_id: int) -> Item:
 def _row(item: Item, actions: list[str] | None = None) -> dict:
     rev = item.revisions[-1]
     when = max([rev.updated_at] + [d.at for d in rev.decisions])
-    return {"item": item, "rev": rev, "status": rev.status, "live": svc.live_revision(item), "when": when,
-            "actions": actions if actions is not None else svc.allowed_for(g.user, item)}
+    return {"item": item, "rev": rev, "status": rev.status, "live": items.live_revision(item), "when": when,
+            "actions": actions if actions is not None else items.allowed_for(g.user, item)}
 
 
 @bp.get("/")
 def queue():
     """待我审核: what awaits my sign-off, my drafts, and what was published lately."""
-    rows = [_row(i) for i in svc.unit_items(db.session(), g.unit)]
-    awaiting = [r for r in rows if svc.SIGN_OFF & set(r["actions"])]
+    rows = [_row(i) for i in items.unit_items(db.session(), g.unit)]
+    awaiting = [r for r in rows if items.SIGN_OFF & set(r["actions"])]
     drafts = [r for r in rows if "submit" in r["actions"]]
     recent = sorted((r for r in rows if r["live"] is not None and r["live"].published_at),
                     key=lambda r: r["live"].published_at, reverse=True)[:10]
     return render_template("admin/queue.html", awaiting=awaiting, drafts=drafts, recent=recent)
 
 
-@bp.get("/items")
-def items():
+@bp.get("/items", endpoint="items")
+def item_list():
     """全部事项, filtered by status."""
     status = request.args.get("status", "")
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows = [_row(i, []) for i in svc.unit_items(db.session(), g.unit, limit=5000)]
+    rows = [_row(i, []) for i in items.unit_items(db.session(), g.unit, limit=5000)]
     if status in {s.value for s in Status}:
         rows = [r for r in rows if r["status"] == status]
     shown = rows[(page - 1) * PAGE:page * PAGE]
@@ -63,16 +64,16 @@ def render_item(item: Item, errors: dict | None = None, comments: dict | None = 
     number = request.args.get("rev", type=int)
     rev = next((r for r in revs if r.number == number), revs[-1])
     history = [(r, d) for r in revs for d in r.decisions]
-    working = svc.working_revision(item)
+    working = items.working_revision(item)
     can_correct = ("contributor" in {r.value for r in g.roles} and working is None
-                   and svc.live_revision(item) is not None)
+                   and items.live_revision(item) is not None)
     related = db.session().get(Item, item.related_item_id) if item.related_item_id else None
     return render_template("admin/item.html", item=item, rev=rev, newest=revs[-1], history=history,
-                           live=svc.live_revision(item), working=working,
-                           actions=svc.allowed_for(g.user, item), table=table_preview(rev.table),
+                           live=items.live_revision(item), working=working,
+                           actions=items.allowed_for(g.user, item), table=table_preview(rev.table),
                            can_correct=can_correct, errors=errors or {}, comments=comments or {},
-                           table_diff=review_diff(svc.live_revision(item), rev, current_app.config["TABLE_DIFF_KEYS"]),
-                           related=related if related and svc.can_view(g.user, related) else None
+                           table_diff=review_diff(items.live_revision(item), rev, current_app.config["TABLE_DIFF_KEYS"]),
+                           related=related if related and items.can_view(g.user, related) else None
                            ), status
 
 
@@ -89,7 +90,7 @@ def act(item_id: int):
     action = request.form.get("action", "")
     comment = request.form.get("comment", "")
     try:
-        svc.take_action(db.session(), g.user, item, action, comment)
+        items.take_action(db.session(), g.user, item, action, comment)
     except ServiceError as exc:
         db.session().rollback()
         errors = field_errors(exc)
@@ -104,7 +105,7 @@ def correct(item_id: int):
     item = load_item(item_id)
     reason = request.form.get("reason", "")
     try:
-        svc.start_correction(db.session(), g.user, item, reason)
+        items.start_correction(db.session(), g.user, item, reason)
     except ServiceError as exc:
         db.session().rollback()
         errors = field_errors(exc)

@@ -1,5 +1,5 @@
 """屏幕管理 (admins of the unit): approve pending screens, edit, command and revoke screens, see
-their latest screenshot. Thin views over server/screens.py."""
+their latest screenshot. Thin views over server/screens/registry.py."""
 from __future__ import annotations
 
 import re
@@ -7,12 +7,14 @@ import re
 from flask import current_app, flash, g, redirect, render_template, request, send_file, url_for
 
 from content.model import Role
-from server import db, items as svc, screens
+from server import db
+from server.disclosure import items
+from server.screens import registry
 from server.admin import bp, set_unit
 from server.admin.forms import AUDIENCES, field_errors
 from server.admin.labels import t, term
-from server.device_models import Device
-from server.push import current_mark
+from server.screens.models import Device
+from server.screens.push import current_mark
 from server.validation import ServiceError
 
 NEW = {"name": "", "location": "", "audiences": [], "groups": "", "orientation": "auto"}
@@ -40,8 +42,8 @@ def screen_data(values: dict) -> dict:
 
 def _load(device_id: str) -> Device:
     """A screen of a unit the user administers (404 otherwise); its unit becomes current."""
-    svc.require_role(g.user, g.unit, Role.ADMIN)
-    device = screens.device_for_admin(db.session(), g.user, device_id)
+    items.require_role(g.user, g.unit, Role.ADMIN)
+    device = registry.device_for_admin(db.session(), g.user, device_id)
     if device.unit is not None and device.unit.id != g.unit.id:
         set_unit(device.unit)
     return device
@@ -49,34 +51,34 @@ def _load(device_id: str) -> Device:
 
 def _behind(device: Device) -> bool:
     """落后: the screen reported showing other content than it would be sent now."""
-    return screens.up_to_date(device) is False
+    return registry.up_to_date(device) is False
 
 
 def _list(errors: dict | None = None, values: dict | None = None, status: int = 200):
     s = db.session()
-    rows = screens.list_for_admin(s, g.user, g.unit)
+    rows = registry.list_for_admin(s, g.user, g.unit)
     return render_template(
         "admin/screens.html", pending=[d for d in rows if d.status == "pending"],
         active=sorted((d for d in rows if d.status == "active"), key=lambda d: (d.name, d.screen_code)),
         revoked=[d for d in rows if d.status == "revoked"], current=current_mark(s).version,
-        online=screens.is_online, behind=_behind, errors=errors or {}, values=values or {}, new=NEW,
-        audiences=AUDIENCES, orientations=screens.ORIENTATIONS), status
+        online=registry.is_online, behind=_behind, errors=errors or {}, values=values or {}, new=NEW,
+        audiences=AUDIENCES, orientations=registry.ORIENTATIONS), status
 
 
 def _detail(device: Device, errors: dict | None = None, values: dict | None = None, status: int = 200):
     s = db.session()
-    shot = screens.screenshot_path(device, current_app.config["MEDIA_DIR"])
+    shot = registry.screenshot_path(device, current_app.config["MEDIA_DIR"])
     return render_template(
         "admin/screen.html", d=device, values=values or stored_values(device), errors=errors or {},
-        current=current_mark(s).version, online=screens.is_online(device), has_shot=shot is not None,
+        current=current_mark(s).version, online=registry.is_online(device), has_shot=shot is not None,
         behind=_behind,
-        audiences=AUDIENCES, orientations=screens.ORIENTATIONS, commands=screens.COMMANDS), status
+        audiences=AUDIENCES, orientations=registry.ORIENTATIONS, commands=registry.COMMANDS), status
 
 
 @bp.get("/screens")
 def screens_page():
     """Screens waiting for approval, screens in use with their state, and revoked ones."""
-    svc.require_role(g.user, g.unit, Role.ADMIN)
+    items.require_role(g.user, g.unit, Role.ADMIN)
     return _list()
 
 
@@ -86,7 +88,7 @@ def approve_screen(device_id: str):
     device = _load(device_id)
     values = screen_values(request.form)
     try:
-        screens.approve(db.session(), g.user, device.id, {**screen_data(values), "unit": g.unit.code})
+        registry.approve(db.session(), g.user, device.id, {**screen_data(values), "unit": g.unit.code})
     except ServiceError as exc:
         db.session().rollback()
         return _list({device_id: field_errors(exc)}, {device_id: values}, exc.status)
@@ -106,7 +108,7 @@ def edit_screen(device_id: str):
     device = _load(device_id)
     values = screen_values(request.form)
     try:
-        screens.update(db.session(), g.user, device.id, screen_data(values))
+        registry.update(db.session(), g.user, device.id, screen_data(values))
     except ServiceError as exc:
         db.session().rollback()
         return _detail(device, field_errors(exc), values, exc.status)
@@ -119,7 +121,7 @@ def screen_command(device_id: str):
     """重新加载 / 截屏 / 识别: queue a command for the screen."""
     device = _load(device_id)
     name = request.form.get("name", "")
-    screens.queue_command(db.session(), g.user, device.id, name)
+    registry.queue_command(db.session(), g.user, device.id, name)
     flash(t("flash.command", name=term("screen", name)))
     return redirect(url_for("admin.screen", device_id=device.id))
 
@@ -131,7 +133,7 @@ def revoke_screen(device_id: str):
     code = device.screen_code or device.pairing_code
     if request.form.get("confirm", "").strip().upper() != code:
         return _detail(device, {"confirm": t("screens.confirm_wrong")}, status=422)
-    screens.revoke(db.session(), g.user, device.id)
+    registry.revoke(db.session(), g.user, device.id)
     flash(t("flash.revoked", name=device.name or code))
     return redirect(url_for("admin.screens_page"))
 
@@ -140,6 +142,6 @@ def revoke_screen(device_id: str):
 def screen_screenshot(device_id: str):
     """The latest PNG the screen uploaded (404 if none)."""
     device = _load(device_id)
-    path = screens.latest_screenshot_path(db.session(), g.user, device.id,
+    path = registry.latest_screenshot_path(db.session(), g.user, device.id,
                                           current_app.config["MEDIA_DIR"])
     return send_file(path, mimetype="image/png", max_age=0)

@@ -1,6 +1,6 @@
 """信息屏 (admins and approvers of the unit): playlist rules per screen group, opening hours and night
 mode, 紧急通知 with a confirm step, a live preview of a group's playlist, and the proof-of-play
-report. Thin views over server/signage_admin.py and server/signage.py."""
+report. Thin views over server/screens/signage_rules.py and server/screens/signage.py."""
 from __future__ import annotations
 
 import csv
@@ -13,19 +13,22 @@ from sqlalchemy import select
 
 from content.model import Role
 from content.playlist import alert_of, is_open, night_mode, playlist_at, ticker_at
-from server import catalog, db, items as item_svc, signage_admin as svc
+from server import db
+from server.disclosure import catalog
+from server.disclosure import items as disclosure_items
+from server.screens import signage_rules
 from server.admin import bp
 from server.admin.forms import AUDIENCES, field_errors, from_local_input
 from server.admin.labels import t
 from server.admin.render import local_name, local_zone
 from server.admin.signage_forms import dayparts_label, dayparts_text, parse_dayparts, split_groups
-from server.device_info import DeviceInfo
-from server.device_models import Device
-from server.feed import preview_manifest
+from server.screens.device_info import DeviceInfo
+from server.screens.models import Device
+from server.screens.device_feed import preview_manifest
 from server.models import Item, utcnow
-from server.push import current_mark
-from server.signage import plays_per_day
-from server.signage_models import ScreenGroup, SignageAlert, SignageRule
+from server.screens.push import current_mark
+from server.screens.signage import plays_per_day
+from server.screens.models import ScreenGroup, SignageAlert, SignageRule
 from server.validation import ServiceError
 
 READERS = frozenset({Role.ADMIN, Role.APPROVER, Role.SUPERVISOR})
@@ -57,10 +60,10 @@ def _home(errors: dict | None = None, rule_values: dict | None = None, status: i
                       .order_by(SignageRule.position, SignageRule.id)).all()
     return render_template(
         "admin/signage.html", groups=unit_groups(s), settings=settings, rules=rules,
-        alerts=svc.unit_alerts(s, [g.unit.id], limit=20), categories=categories,
+        alerts=signage_rules.unit_alerts(s, [g.unit.id], limit=20), categories=categories,
         category_names={cat.key: local_name(cat) for cat, _ in categories},
         errors=errors or {}, rule_values=rule_values or RULE_FORM, dayparts_label=dayparts_label,
-        dayparts_text=dayparts_text, can_manage=bool(svc.MANAGERS & g.roles)), status
+        dayparts_text=dayparts_text, can_manage=bool(signage_rules.MANAGERS & g.roles)), status
 
 
 @bp.get("/signage")
@@ -74,13 +77,13 @@ def add_signage_rule():
     """Add a rule "all (公示) items of category X" for a group."""
     values = {**RULE_FORM, **request.form.to_dict(), "immediate_only": bool(request.form.get("immediate_only"))}
     values["window"] = {"start": from_local_input(values["window_start"]), "end": from_local_input(values["window_end"])}
-    svc.require_manager(g.user, g.unit)
+    signage_rules.require_manager(g.user, g.unit)
     try:
         try:
             data = {**values, "dayparts": parse_dayparts(values["dayparts"], "dayparts")}
         except ServiceError as exc:
-            svc.check_rule(db.session(), g.unit, {**values, "dayparts": []}, exc.fields)
-        svc.add_rule(db.session(), g.user, g.unit, data)
+            signage_rules.check_rule(db.session(), g.unit, {**values, "dayparts": []}, exc.fields)
+        signage_rules.add_rule(db.session(), g.user, g.unit, data)
     except ServiceError as exc:
         db.session().rollback()
         return _home({"rule": field_errors(exc)}, values, exc.status)
@@ -91,7 +94,7 @@ def add_signage_rule():
 @bp.post("/signage/rules/<int:rule_id>/delete")
 def delete_signage_rule(rule_id: int):
     """Delete a rule."""
-    svc.delete_rule(db.session(), g.user, g.unit, rule_id)
+    signage_rules.delete_rule(db.session(), g.user, g.unit, rule_id)
     flash(t("sg.flash.rule_deleted"))
     return redirect(url_for("admin.signage_home"))
 
@@ -103,7 +106,7 @@ def save_signage_group():
     try:
         data = {"name": form.get("name", ""), "night_mode": bool(form.get("night_mode")),
                 "opening_hours": parse_dayparts(form.get("opening_hours", ""), "opening_hours")}
-        svc.save_group(db.session(), g.user, g.unit, data)
+        signage_rules.save_group(db.session(), g.user, g.unit, data)
     except ServiceError as exc:
         db.session().rollback()
         return _home({"group:" + form.get("name", ""): field_errors(exc)}, status=exc.status)
@@ -114,15 +117,15 @@ def save_signage_group():
 @bp.post("/signage/alerts")
 def raise_signage_alert():
     """紧急通知: first a confirm page, then (confirmed) the alert goes to the screens at once."""
-    svc.require_manager(g.user, g.unit)
+    signage_rules.require_manager(g.user, g.unit)
     data = {"title": request.form.get("title", ""), "body": request.form.get("body", ""),
             "groups": split_groups(request.form.get("groups", ""))}
     try:
-        clean = svc.check_alert(data)
+        clean = signage_rules.check_alert(data)
         if request.form.get("confirmed") != "1":
             return render_template("admin/signage_confirm.html", action="raise", alert=clean,
                                    groups_text=request.form.get("groups", ""))
-        alert = svc.raise_alert(db.session(), g.user, g.unit, data)
+        alert = signage_rules.raise_alert(db.session(), g.user, g.unit, data)
     except ServiceError as exc:
         db.session().rollback()
         return _home({"alert": field_errors(exc)}, status=exc.status)
@@ -137,10 +140,10 @@ def clear_signage_alert(alert_id: int):
     alert = s.get(SignageAlert, alert_id)
     if alert is None or alert.unit_id != g.unit.id:
         raise ServiceError(404, "not_found")
-    svc.require_manager(g.user, g.unit)
+    signage_rules.require_manager(g.user, g.unit)
     if request.form.get("confirmed") != "1":
         return render_template("admin/signage_confirm.html", action="clear", alert=alert, groups_text="")
-    svc.clear_alert(s, g.user, alert)
+    signage_rules.clear_alert(s, g.user, alert)
     flash(t("sg.flash.alert_cleared", title=alert.title))
     return redirect(url_for("admin.signage_home"))
 
@@ -217,7 +220,7 @@ def _slide(entry, items: dict) -> dict | None:
         return None
     data = items.get(entry.item) or {}
     item = db.session().get(Item, entry.item)
-    live = item_svc.live_revision(item) if item is not None else None
+    live = disclosure_items.live_revision(item) if item is not None else None
     images = [a.sha256 for a in live.attachments] if live is not None else []
     table = data.get("table") or {}
     return {"entry": entry, "item": data, "images": images, "stats": (data.get("signage") or {}).get("stats"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
-from server import db, items as svc, staff
+from server import db, staff
+from server.disclosure import items
 from server.admin import bp, forms
 from server.admin.labels import t
 from server.auth import roles_in
@@ -21,14 +22,14 @@ def _list(values: dict | None = None, errors: dict | None = None, status: int = 
 @bp.get("/users")
 def users():
     """Accounts of this unit and the form for a new one."""
-    svc.require_role(g.user, g.unit, Role.ADMIN)
+    items.require_role(g.user, g.unit, Role.ADMIN)
     return _list()
 
 
 @bp.post("/users")
 def create_user():
     """Create an account with roles in this unit."""
-    svc.require_role(g.user, g.unit, Role.ADMIN)
+    items.require_role(g.user, g.unit, Role.ADMIN)
     values = forms.user_values(request.form)
     try:
         staff.create_staff(db.session(), g.user, g.unit, values)

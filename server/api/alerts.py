@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from server import db, signage_admin as svc
+from server import db
+
+from server.screens import signage_rules
 from server.api import bp, caller_unit, json_body
 from server.auth import units_of
-from server.signage_models import SignageAlert
+from server.screens.models import SignageAlert
 from server.validation import ServiceError
 
 
@@ -15,8 +17,8 @@ def raise_alert():
     """Raise an alert on the unit's screens (or the named groups): approvers and admins only."""
     data = json_body()
     unit = caller_unit(data.get("unit") if isinstance(data.get("unit"), str) else None)
-    alert = svc.raise_alert(db.session(), g.user, unit, data)
-    return jsonify(svc.alert_dict(alert)), 201
+    alert = signage_rules.raise_alert(db.session(), g.user, unit, data)
+    return jsonify(signage_rules.alert_dict(alert)), 201
 
 
 @bp.post("/alerts/<int:alert_id>/clear")
@@ -26,13 +28,13 @@ def clear_alert(alert_id: int):
     alert = s.get(SignageAlert, alert_id)
     if alert is None or alert.unit_id not in {u.id for u in units_of(s, g.user)}:
         raise ServiceError(404, "not_found")
-    return jsonify(svc.alert_dict(svc.clear_alert(s, g.user, alert)))
+    return jsonify(signage_rules.alert_dict(signage_rules.clear_alert(s, g.user, alert)))
 
 
 @bp.get("/alerts")
 def list_alerts():
     """Alerts of the caller's units, active first; ?active=1 keeps only those on screens now."""
-    rows = svc.unit_alerts(db.session(), [u.id for u in units_of(db.session(), g.user)])
+    rows = signage_rules.unit_alerts(db.session(), [u.id for u in units_of(db.session(), g.user)])
     if request.args.get("active"):
         rows = [a for a in rows if a.cleared_at is None]
-    return jsonify([svc.alert_dict(a) for a in rows])
+    return jsonify([signage_rules.alert_dict(a) for a in rows])

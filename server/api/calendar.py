@@ -9,7 +9,7 @@ from sqlalchemy import select
 from content.model import Role
 from server import audit, db
 from server.api import bp, caller_unit, json_body
-from server.items import require_role
+from server.disclosure.items import require_role
 from server.models import CalendarOverride, utcnow
 from server.validation import ServiceError
 from server.workdays import calendar_for

@@ -5,9 +5,13 @@ import functools
 
 from flask import Response, g, jsonify, request
 
-from server import commitment_ledger as ledger_svc, commitments as svc, db
+from server import db
+
+from server.commitments import ledger
+
+from server.commitments import pledges
 from server.api import bp, caller_unit, json_body
-from server.commitment_models import Commitment
+from server.commitments.models import Commitment
 from server.validation import ServiceError
 
 
@@ -19,15 +23,15 @@ def answers(view):
             return view(*args, **kwargs)
         except ServiceError as exc:
             db.session().rollback()
-            return jsonify({"error": svc.error_text(exc), "code": exc.code,
-                            "fields": svc.describe(exc.fields)}), exc.status
+            return jsonify({"error": pledges.error_text(exc), "code": exc.code,
+                            "fields": pledges.describe(exc.fields)}), exc.status
     return wrapper
 
 
 def load(commitment_id: int) -> Commitment:
     """The commitment if the caller holds a role in its unit; 404 otherwise (no existence leak)."""
     c = db.session().get(Commitment, commitment_id)
-    if c is None or not svc.can_read(g.user, c):
+    if c is None or not pledges.can_read(g.user, c):
         raise ServiceError(404, "not_found")
     return c
 
@@ -38,19 +42,19 @@ def list_commitments():
     """The unit's commitments; ?committer=, ?status=ongoing|fulfilled|unfulfilled, ?overdue=1."""
     unit = caller_unit()
     status = request.args.get("status", "")
-    if status and status not in svc.STATUSES:
+    if status and status not in pledges.STATUSES:
         raise ServiceError(422, "invalid", {"status": ("invalid", {})})
-    rows = svc.unit_commitments(db.session(), unit, committer=request.args.get("committer", "").strip(),
+    rows = pledges.unit_commitments(db.session(), unit, committer=request.args.get("committer", "").strip(),
                                 status=status, overdue=request.args.get("overdue") in ("1", "true"))
-    counts = svc.rating_counts(db.session(), [c.id for c in rows])
-    return jsonify([svc.to_json(db.session(), c, counts[c.id]) for c in rows])
+    counts = pledges.rating_counts(db.session(), [c.id for c in rows])
+    return jsonify([pledges.to_json(db.session(), c, counts[c.id]) for c in rows])
 
 
 @bp.get("/commitments/<int:commitment_id>")
 @answers
 def get_commitment(commitment_id: int):
     """One commitment with its updates (and their approval) and rating counts."""
-    return jsonify(svc.to_json(db.session(), load(commitment_id)))
+    return jsonify(pledges.to_json(db.session(), load(commitment_id)))
 
 
 @bp.post("/commitments")
@@ -58,8 +62,8 @@ def get_commitment(commitment_id: int):
 def create_commitment():
     """Create a commitment: a draft item of kind "commitment" (contributors)."""
     data = json_body()
-    c = svc.create(db.session(), g.user, caller_unit(data.get("unit")), data)
-    return jsonify(svc.to_json(db.session(), c)), 201
+    c = pledges.create(db.session(), g.user, caller_unit(data.get("unit")), data)
+    return jsonify(pledges.to_json(db.session(), c)), 201
 
 
 @bp.post("/commitments/<int:commitment_id>/progress")
@@ -67,8 +71,8 @@ def create_commitment():
 def add_progress(commitment_id: int):
     """践诺: a progress update as a new draft revision of the commitment item (contributors)."""
     c = load(commitment_id)
-    svc.add_progress(db.session(), g.user, c, json_body())
-    return jsonify(svc.to_json(db.session(), c)), 201
+    pledges.add_progress(db.session(), g.user, c, json_body())
+    return jsonify(pledges.to_json(db.session(), c)), 201
 
 
 @bp.patch("/commitments/<int:commitment_id>/progress")
@@ -76,8 +80,8 @@ def add_progress(commitment_id: int):
 def revise_progress(commitment_id: int):
     """Change the 践诺 update whose revision is still a draft (e.g. sent back by a reviewer)."""
     c = load(commitment_id)
-    svc.revise_progress(db.session(), g.user, c, json_body())
-    return jsonify(svc.to_json(db.session(), c))
+    pledges.revise_progress(db.session(), g.user, c, json_body())
+    return jsonify(pledges.to_json(db.session(), c))
 
 
 @bp.post("/commitments/<int:commitment_id>/close")
@@ -86,8 +90,8 @@ def close_commitment(commitment_id: int):
     """兑现结论 fulfilled / unfulfilled with a note (reviewers and approvers)."""
     c = load(commitment_id)
     data = json_body()
-    svc.close(db.session(), g.user, c, data.get("outcome"), data.get("note"))
-    return jsonify(svc.to_json(db.session(), c))
+    pledges.close(db.session(), g.user, c, data.get("outcome"), data.get("note"))
+    return jsonify(pledges.to_json(db.session(), c))
 
 
 @bp.get("/commitments/ledger.csv")
@@ -95,6 +99,6 @@ def close_commitment(commitment_id: int):
 def ledger_csv():
     """台账 of the unit as CSV (UTF-8 with BOM)."""
     unit = caller_unit()
-    body = ledger_svc.ledger_csv(ledger_svc.ledger(db.session(), unit))
+    body = ledger.ledger_csv(ledger.ledger(db.session(), unit))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="commitments-{unit.code}.csv"'})

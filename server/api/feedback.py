@@ -1,16 +1,18 @@
 """Feedback (反馈) and information requests (依申请公开) in the staff API: the inbox, one record with its
-handling steps, staff-entered records and the handling actions. Thin over server/feedback.py and
-server/requests_service.py, so the role and state rules are the HTML UI's own."""
+handling steps, staff-entered records and the handling actions. Thin over server/hearing/feedback.py and
+server/hearing/requests.py, so the role and state rules are the HTML UI's own."""
 from __future__ import annotations
 
 from flask import g, jsonify, request
 from sqlalchemy import select
 
 from content.model import Role
-from server import db, feedback as fbs, requests_service as rqs
+from server import db
+from server.hearing import feedback as fbs
+from server.hearing import requests as rqs
 from server.api import bp, caller_unit, json_body
 from server.auth import roles_in, units_of
-from server.feedback_models import Feedback, InfoRequest
+from server.hearing.models import Feedback, InfoRequest
 from server.models import Item, User
 from server.validation import ServiceError
 from server.workdays import calendar_for
@@ -194,7 +196,7 @@ def feedback_action(fb_id: int):
 @bp.get("/feedback/digests")
 def list_digests():
     """每日超期汇总 the daily job wrote for the unit (reviewer, supervisor, admin), newest first."""
-    from server import sla_jobs
+    from server.hearing import sla_jobs
     unit = caller_unit()
     if not {Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN} & roles_in(g.user, unit):
         raise ServiceError(403, "role_missing")

@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 
-from server import db, items as svc
+from server import db
+
+from server.disclosure import items
 from server.api import bp, caller_unit, json_body
 from server.auth import units_of
 from server.models import Item
-from server.uploads import parse_csv, store_visuals
+from server.disclosure.uploads import parse_csv, store_visuals
 from server.validation import ServiceError
 
 
@@ -19,7 +21,7 @@ def _iso(value):
 def item_json(item: Item, user) -> dict:
     """The item as staff see it: newest revision, what is live, history, and what they may do."""
     rev = item.revisions[-1]
-    live = svc.live_revision(item)
+    live = items.live_revision(item)
     return {
         "id": item.id, "unit": item.unit.code, "category": item.category.key, "kind": item.kind,
         "related_item": item.related_item_id, "status": rev.status, "revision": rev.number,
@@ -29,7 +31,7 @@ def item_json(item: Item, user) -> dict:
         "published_revision": live.number if live else None,
         "media": [{"sha256": a.sha256, "type": a.mime, "w": a.width, "h": a.height, "bytes": a.size}
                   for a in rev.attachments],
-        "allowed_actions": svc.allowed_for(user, item),
+        "allowed_actions": items.allowed_for(user, item),
         "history": [{"revision": r.number, "action": d.action, "from": d.from_status, "to": d.to_status,
                      "by": d.actor.username if d.actor else "system", "at": _iso(d.at),
                      "comment": d.comment}
@@ -40,7 +42,7 @@ def item_json(item: Item, user) -> dict:
 def load_item(item_id: int) -> Item:
     """The item if the caller holds a role in its unit; 404 otherwise (no existence leak)."""
     item = db.session().get(Item, item_id)
-    if item is None or not svc.can_view(g.user, item):
+    if item is None or not items.can_view(g.user, item):
         raise ServiceError(404, "not_found")
     return item
 
@@ -49,7 +51,7 @@ def load_item(item_id: int) -> Item:
 def create_item():
     """Create a draft in a catalog category of the caller's unit."""
     data = json_body()
-    item = svc.create_draft(db.session(), g.user, caller_unit(data.get("unit")), data)
+    item = items.create_draft(db.session(), g.user, caller_unit(data.get("unit")), data)
     return jsonify(item_json(item, g.user)), 201
 
 
@@ -63,7 +65,7 @@ def list_items():
     if request.args.get("status"):
         out = [i for i in out if i["status"] == request.args["status"]]
     if request.args.get("queue"):
-        out = [i for i in out if svc.SIGN_OFF & set(i["allowed_actions"])]
+        out = [i for i in out if items.SIGN_OFF & set(i["allowed_actions"])]
     return jsonify(out)
 
 
@@ -81,7 +83,7 @@ def patch_item(item_id: int):
     item = load_item(item_id)
     if "table" in data and data["table"] is not None:
         data["table"] = _table_from_json(data["table"])
-    svc.edit_draft(db.session(), g.user, item, data, version)
+    items.edit_draft(db.session(), g.user, item, data, version)
     return jsonify(item_json(item, g.user))
 
 
@@ -103,7 +105,7 @@ def put_table(item_id: int):
     upload = request.files.get("file")
     raw = upload.read() if upload else request.get_data()
     table = parse_csv(raw, current_app.config["MAX_TABLE_ROWS"])
-    svc.edit_draft(db.session(), g.user, item, {"table": table},
+    items.edit_draft(db.session(), g.user, item, {"table": table},
                    request.values.get("version") or request.headers.get("If-Match", "").strip('"'))
     return jsonify(item_json(item, g.user))
 
@@ -112,7 +114,7 @@ def put_table(item_id: int):
 def add_image(item_id: int):
     """Attach an image (verified, metadata stripped) or a PDF's pages as images to the draft."""
     item = load_item(item_id)
-    svc.editable_draft(g.user, item)
+    items.editable_draft(g.user, item)
     upload = request.files.get("file")
     if upload is None:
         raise ServiceError(422, "invalid", {"image": ("required", {})})
@@ -120,7 +122,7 @@ def add_image(item_id: int):
                           current_app.config["MAX_IMAGE_PIXELS"])
     for page, meta in enumerate(metas):
         name = upload.filename or ""
-        svc.attach_image(db.session(), g.user, item, meta, name if len(metas) == 1 else f"{name} #{page + 1}")
+        items.attach_image(db.session(), g.user, item, meta, name if len(metas) == 1 else f"{name} #{page + 1}")
     return jsonify(item_json(item, g.user)), 201
 
 
@@ -129,7 +131,7 @@ def new_revision(item_id: int):
     """更正: open a new draft revision of a published item, with the reason for the change."""
     data = json_body()
     item = load_item(item_id)
-    svc.start_correction(db.session(), g.user, item, str(data.get("reason") or ""))
+    items.start_correction(db.session(), g.user, item, str(data.get("reason") or ""))
     return jsonify(item_json(item, g.user)), 201
 
 
@@ -141,5 +143,5 @@ def act(item_id: int):
     action, comment = data.get("action"), data.get("comment", "")
     if not isinstance(action, str) or not isinstance(comment, str):
         raise ServiceError(422, "invalid", {"action": ("unknown_action", {})})
-    svc.take_action(db.session(), g.user, item, action, comment)
+    items.take_action(db.session(), g.user, item, action, comment)
     return jsonify(item_json(item, g.user))

@@ -9,9 +9,9 @@ import hashlib
 
 from flask import Blueprint, current_app, g, request
 from server import db
-from server.device_info import DeviceInfo, by_token_hash
-from server.device_models import Device
-from server.push import current_mark
+from server.screens.device_info import DeviceInfo, by_token_hash
+from server.screens.models import Device
+from server.screens.push import current_mark
 from server.validation import ServiceError
 
 bp = Blueprint("devices", __name__, url_prefix="/api/v1")

@@ -1,12 +1,14 @@
 """Screen administration for staff with the admin role of the screen's unit (DESIGN.md §3).
 
-Thin JSON views over server/screens.py, which the HTML UI uses too.
+Thin JSON views over server/screens/registry.py, which the HTML UI uses too.
 """
 from __future__ import annotations
 
 from flask import current_app, jsonify, request, send_file, session
 
-from server import db, screens
+from server import db
+
+from server.screens import registry
 from server.auth import load_user
 from server.devices import bp
 from server.models import User
@@ -32,8 +34,8 @@ def _body() -> dict:
 @bp.get("/devices")
 def list_devices():
     """Screens of the units the caller administers, plus screens waiting for approval."""
-    rows = screens.list_for_admin(db.session(), _staff())
-    return jsonify([screens.device_json(d) for d in rows])
+    rows = registry.list_for_admin(db.session(), _staff())
+    return jsonify([registry.device_json(d) for d in rows])
 
 
 @bp.post("/devices/<device_id>/approve")
@@ -41,8 +43,8 @@ def approve(device_id: str):
     """Admit a pending screen into the caller's unit with name, location, audiences, groups."""
     user = _staff()
     s = db.session()
-    screens.device_for_admin(s, user, device_id)
-    return jsonify(screens.device_json(screens.approve(s, user, device_id, _body())))
+    registry.device_for_admin(s, user, device_id)
+    return jsonify(registry.device_json(registry.approve(s, user, device_id, _body())))
 
 
 @bp.patch("/devices/<device_id>")
@@ -50,14 +52,14 @@ def update(device_id: str):
     """Change an approved screen's name, location, audiences, groups or orientation."""
     user = _staff()
     s = db.session()
-    screens.device_for_admin(s, user, device_id)
-    return jsonify(screens.device_json(screens.update(s, user, device_id, _body())))
+    registry.device_for_admin(s, user, device_id)
+    return jsonify(registry.device_json(registry.update(s, user, device_id, _body())))
 
 
 @bp.post("/devices/<device_id>/revoke")
 def revoke(device_id: str):
     """Cut a screen off: its token stops working at once; it may enrol again."""
-    return jsonify(screens.device_json(screens.revoke(db.session(), _staff(), device_id)))
+    return jsonify(registry.device_json(registry.revoke(db.session(), _staff(), device_id)))
 
 
 @bp.post("/devices/<device_id>/commands")
@@ -65,15 +67,15 @@ def command(device_id: str):
     """Queue reload / screenshot / identify; it goes down the device's event stream."""
     user = _staff()
     s = db.session()
-    screens.device_for_admin(s, user, device_id)
+    registry.device_for_admin(s, user, device_id)
     name = _body().get("name")
-    screens.queue_command(s, user, device_id, name)
+    registry.queue_command(s, user, device_id, name)
     return jsonify({"queued": name}), 202
 
 
 @bp.get("/devices/<device_id>/screenshot")
 def screenshot(device_id: str):
     """The latest PNG the screen uploaded (404 if none)."""
-    path = screens.latest_screenshot_path(db.session(), _staff(), device_id,
+    path = registry.latest_screenshot_path(db.session(), _staff(), device_id,
                                           current_app.config["MEDIA_DIR"])
     return send_file(path, mimetype="image/png", max_age=0)

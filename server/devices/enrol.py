@@ -8,19 +8,15 @@ from flask import current_app, jsonify, request, url_for
 from sqlalchemy import delete, func, select
 
 from server import db
-from server.device_models import Device
+from server.screens.models import Device
 from server.devices import bp, token_hash
-from server.keys import load_keys
+from server.screens.keys import load_keys
+from server.screens.codes import new_code
 from server.models import utcnow
 from server.validation import ServiceError
 
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 MAX_PENDING = 500
 PENDING_DAYS = 7
-
-
-def new_code(length: int = 6) -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
 def _screen(data) -> tuple[int, int]:

@@ -7,11 +7,11 @@ from flask import Response, current_app, g, request
 from sqlalchemy import select
 
 from server import db
-from server.device_info import by_id
-from server.device_models import DeviceCommand
+from server.screens.device_info import by_id
+from server.screens.models import DeviceCommand
 from server.devices import bp, require_device
-from server.feed import build_device_feed, content_state
-from server.keys import signing_key
+from server.screens.device_feed import build_device_feed, content_state
+from server.screens.keys import signing_key
 from server.models import utcnow
 
 HEARTBEAT_SECONDS = 15.0

@@ -7,10 +7,10 @@ from flask import current_app, jsonify, request
 from sqlalchemy import select
 
 from server import db
-from server.device_models import DeviceEvent, ReportBatch
+from server.screens.models import DeviceEvent, ReportBatch
 from server.devices import bp, device_row, require_device
 from server.models import utcnow
-from server.uploads import store_image
+from server.disclosure.uploads import store_image
 from server.validation import ServiceError
 
 BATCH_TYPES = ("play", "view", "rating")

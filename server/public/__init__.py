@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from server.i18n import lang
-from server.public_messages import pt
+from server.public.messages import pt
 
 bp = Blueprint("public", __name__)
 KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

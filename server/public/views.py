@@ -1,4 +1,4 @@
-"""The public pages: thin views over server/feedback.py and server/requests_service.py."""
+"""The public pages: thin views over server/hearing/feedback.py and server/hearing/requests.py."""
 from __future__ import annotations
 
 import re
@@ -7,14 +7,20 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from server import commitments as cms, db, feedback as fbs, requests_service as rqs
-from server.device_models import Device
-from server.feedback_models import Feedback, FeedbackPoint, InfoRequest
-from server.items import live_revision
+from server import db
+
+from server.commitments import pledges
+
+from server.hearing import feedback as fbs
+
+from server.hearing import requests as rqs
+from server.screens.models import Device
+from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
+from server.disclosure.items import live_revision
 from server.models import Item, Unit
 from server.public import allowed, bp, is_bot, lang_args, new_key, sent_key
-from server.public_messages import field_message, pt
-from server.uploads import store_image
+from server.public.messages import field_message, pt
+from server.disclosure.uploads import store_image
 from server.validation import ServiceError
 
 MAX_PHOTO = 5 * 1024 * 1024
@@ -53,12 +59,12 @@ def _errors(exc: ServiceError) -> dict:
 
 
 def _form(code, unit, place, title, values=None, errors=None, status=200):
-    pledge = cms.for_item(db.session(), _item(unit)[0])  # 评诺 is offered beside a published commitment
+    pledge = pledges.for_item(db.session(), _item(unit)[0])  # 评诺 is offered beside a published commitment
     return render_template("public/feedback.html", screen=code, unit=unit, place=place, title=title,
                            values=values or {}, errors=errors or {}, key=new_key(),
                            kinds=fbs.KINDS, days=fbs.days_for("suggestion"),
-                           pledge=pledge, pledge_key=new_key(), pledge_ratings=cms.RATINGS,
-                           pledge_text=cms.public_text, rated=request.args.get("rated") == "1",
+                           pledge=pledge, pledge_key=new_key(), pledge_ratings=pledges.RATINGS,
+                           pledge_text=pledges.public_text, rated=request.args.get("rated") == "1",
                            form_args={k: v for k, v in request.args.items() if k in ("item", "lang")}), status
 
 
@@ -75,7 +81,7 @@ def rate_commitment(code: str):
     """评诺: one rating of how a published commitment (?item=) is being kept."""
     unit, place, device_id = _where(code)
     item, title = _item(unit)
-    pledge = cms.for_item(db.session(), item)
+    pledge = pledges.for_item(db.session(), item)
     if pledge is None:
         abort(404)
     if not allowed("c"):
@@ -85,11 +91,11 @@ def rate_commitment(code: str):
         return _form(code, unit, place, title, {}, {"_form": pt("err.expired")}, 400)
     if not is_bot(request.form):
         try:
-            cms.rate(db.session(), pledge, request.form.get("rating", ""), idem_key=key,
+            pledges.rate(db.session(), pledge, request.form.get("rating", ""), idem_key=key,
                      screen_code=code.upper(), device_id=device_id)
         except ServiceError as exc:
             db.session().rollback()
-            return _form(code, unit, place, title, {}, cms.describe(exc.fields), exc.status)
+            return _form(code, unit, place, title, {}, pledges.describe(exc.fields), exc.status)
     return redirect(url_for("public.feedback_form", code=code, item=item.id, rated=1, **lang_args()), 303)
 
 

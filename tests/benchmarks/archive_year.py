@@ -19,9 +19,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from sqlalchemy import select  # noqa: E402
 
 from server import audit, create_app, db  # noqa: E402
-from server.archive import write_archive  # noqa: E402
-from server.archive_verify import verify_archive  # noqa: E402
-from server.feedback_models import Feedback, HandlingStep  # noqa: E402
+from server.records.archive import write_archive  # noqa: E402
+from server.records.verify import verify_archive  # noqa: E402
+from server.hearing.models import Feedback, HandlingStep  # noqa: E402
 from server.instance import find_unit, init_instance  # noqa: E402
 from server.models import Attachment, Category, Item, Revision, utcnow  # noqa: E402
 

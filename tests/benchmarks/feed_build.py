@@ -14,13 +14,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 from sqlalchemy import select  # noqa: E402
 
 from server import create_app, db  # noqa: E402
-from server.device_info import by_id  # noqa: E402
-from server.device_models import Device  # noqa: E402
-from server.feed import build_device_feed  # noqa: E402
+from server.screens.device_info import by_id  # noqa: E402
+from server.screens.models import Device  # noqa: E402
+from server.screens.device_feed import build_device_feed  # noqa: E402
 from server.instance import find_unit, init_instance  # noqa: E402
-from server.keys import signing_key  # noqa: E402
+from server.screens.keys import signing_key  # noqa: E402
 from server.models import Category, Item, Revision, utcnow  # noqa: E402
-from server.push import current_mark  # noqa: E402
+from server.screens.push import current_mark  # noqa: E402
 
 
 def seed(s, n_items: int, n_rows: int) -> None:

@@ -41,7 +41,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         if embedded:
-            code = ("import sys; from server import create_app; from server.commands import serve; "
+            code = ("import sys; from server import create_app; from server.cli.commands import serve; "
                     f"serve(create_app(instance_path={self.instance!r}), '127.0.0.1', {self.port})")
             cmd = [sys.executable, "-c", code]
         else:

@@ -22,7 +22,7 @@ TIMEOUT = 30.0
 
 
 def enrolled_sync(server, data_dir: str, size):
-    from content.sync import SyncClient
+    from screen.sync import SyncClient
     sync = SyncClient(server.url, data_dir, kind="signage", screen=size, poll_seconds=60)
     assert sync.enrol_step() == "pending"
     [pending] = [d for d in server.call("GET", "/devices", "root").json() if d["pairing_code"] == sync.pairing_code]

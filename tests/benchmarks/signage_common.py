@@ -18,13 +18,13 @@ for path in (ROOT, os.path.join(ROOT, "tests")):
 
 def open_window(size: tuple[int, int]) -> None:
     """Kivy environment, window size, unlimited frame rate (frame times are work, not vsync), CJK font."""
-    from kiosk.env import prepare_kivy_env
+    from screen.env import prepare_kivy_env
     prepare_kivy_env(tempfile.mkdtemp(prefix="gk-bench-kivy-"))
     from kivy.config import Config
     Config.set("graphics", "width", str(size[0]))
     Config.set("graphics", "height", str(size[1]))
     Config.set("graphics", "maxfps", "0")
-    from kiosk.fonts import register_cjk_font
+    from screen.fonts import register_cjk_font
     register_cjk_font()
 
 
@@ -42,7 +42,7 @@ class FakeNow:
 
 
 def start_player(data_dir: str, now, size: tuple[int, int], sync=None):
-    from content.sync import SyncClient
+    from screen.sync import SyncClient
     from signage.app import SignageApp
     sync = sync or SyncClient("http://127.0.0.1:9", data_dir, kind="signage", screen=size)
     app = SignageApp(sync, server_url="http://gk.example", data_dir=data_dir, now=now, upload=lambda png: 201,

@@ -21,7 +21,7 @@ import signage_common as common  # noqa: E402
 def images(root: str, count: int, source: tuple[int, int], screen: tuple[int, int]) -> list[tuple[str, int, int, int]]:
     """`count` distinct photos-like JPEGs at `source` size, scaled for `screen` by the server's scaler."""
     from PIL import Image, ImageDraw, ImageFilter
-    from server.media_variants import _scaled  # the server's pre-scaling step (fit inside, LANCZOS)
+    from server.screens.variants import _scaled  # the server's pre-scaling step (fit inside, LANCZOS)
     import kiosk_fixtures as kf
     out = []
     for n in range(count):

@@ -1,0 +1,46 @@
+"""台账: the ledger of a unit's public commitments — every commitment with its 践诺 updates (and
+their approval), 评诺 rating counts and 满意率 — as rows for the printable page and as CSV."""
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy.orm import Session
+
+from server.disclosure import items
+from server.commitments.pledges import ZH, approval_status, is_overdue, progress_of, rating_counts, unit_commitments
+from server.models import Unit
+from server.workdays import local
+
+LEDGER_COLUMNS = ["承诺编号", "事项编号", "记录", "承诺主体类型", "承诺主体", "承诺事项", "承诺时限", "兑现情况",
+                  "是否逾期", "日期", "内容", "完成情况", "审批状态", "审定时间", "满意", "基本满意", "不满意",
+                  "满意率"]
+
+
+def ledger(s: Session, unit: Unit) -> list[dict]:
+    """Every commitment of the unit (oldest first) with its updates and rating counts."""
+    rows = sorted(unit_commitments(s, unit), key=lambda c: c.id)
+    counts = rating_counts(s, [c.id for c in rows])
+    return [{"c": c, "title": (items.live_revision(c.item) or c.item.revisions[-1]).title,
+             "overdue": is_overdue(c), "updates": list(c.updates), "ratings": counts[c.id]} for c in rows]
+
+
+def ledger_csv(entries: list[dict]) -> bytes:
+    """The 台账 as CSV, UTF-8 with a BOM so Excel opens the Chinese correctly."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(LEDGER_COLUMNS)
+    for e in entries:
+        c, r = e["c"], e["ratings"]
+        head = [c.id, c.item_id]
+        facts = [ZH[c.committer_kind], c.committer, e["title"], c.due_date.isoformat(), ZH[c.status],
+                 "是" if e["overdue"] else "否"]
+        pct = "" if r["pct"] is None else f"{r['pct']}%"
+        w.writerow(head + ["承诺"] + facts + [local(c.created_at).date().isoformat(), c.pledge, "", "", "",
+                                            r["satisfied"], r["basic"], r["unsatisfied"], pct])
+        for u in e["updates"]:
+            when = u.revision.published_at
+            approved = local(when).strftime("%Y-%m-%d %H:%M") if when else ""
+            w.writerow(head + ["践诺"] + facts + [u.on_date.isoformat(), u.text, progress_of(u),
+                                                approval_status(u), approved, "", "", "", ""])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

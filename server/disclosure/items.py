@@ -1,0 +1,340 @@
+"""Disclosure items: drafts, edits, corrections and workflow actions, shared by the API and admin UI."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content import lifecycle
+from content.lifecycle import Action, Actor, Flow, WorkflowError, allowed_actions
+from content.model import FINAL_STATUSES, LIVE_STATUSES, Role, Status, TimeRule
+from content.timerules import window_for
+from server import audit
+from server.auth import roles_in
+from server.models import Attachment, Category, Decision, Item, Revision, Unit, User, utcnow
+from server.screens.signage import clean_settings
+from server.disclosure.uploads import parse_csv, store_visuals
+from server.validation import ServiceError, clean_item_fields
+from server.workdays import calendar_for, local
+
+IN_PROGRESS = frozenset(Status) - LIVE_STATUSES - FINAL_STATUSES
+SIGNERS = ("submitted_by", "reviewed_by", "cleared_by", "approved_by", "escalated_by")
+NOTICE_TITLES = {"withdraw": "撤销说明：{title}", "correct": "更正说明：{title}"}
+SIGN_OFF = frozenset({"review", "clear", "approve", "escalate"})
+
+
+def actor_for(user: User, unit: Unit) -> Actor:
+    return Actor(user.id, roles_in(user, unit))
+
+
+def require_role(user: User, unit: Unit, *roles: Role) -> None:
+    if not set(roles) & roles_in(user, unit):
+        raise ServiceError(403, "role_missing")
+
+
+def can_view(user: User, item: Item) -> bool:
+    return bool(roles_in(user, item.unit))
+
+
+def allowed_for(user: User, item: Item) -> list[str]:
+    """Actions the user may take now: those on the working revision, plus withdraw on the live one."""
+    actor = actor_for(user, item.unit)
+    working = working_revision(item)
+    actions = [a.value for a in allowed_actions(flow_of(working), actor)] if working else []
+    live = live_revision(item)
+    if live is not None and Action.WITHDRAW in allowed_actions(flow_of(live), actor):
+        actions.append(Action.WITHDRAW.value)
+    return actions
+
+
+def awaits(user: User, item: Item) -> bool:
+    """True when the item waits for the user's sign-off (审议, 保密审查, 审定 or 再审定)."""
+    return bool(SIGN_OFF & set(allowed_for(user, item)))
+
+
+def unit_items(db: Session, unit: Unit, limit: int = 500) -> list[Item]:
+    """The unit's items, newest first."""
+    return list(db.scalars(select(Item).where(Item.unit_id == unit.id)
+                           .order_by(Item.id.desc()).limit(limit)))
+
+
+def working_revision(item: Item) -> Revision | None:
+    """The newest revision still in the workflow (draft to approved), if any."""
+    rev = item.revisions[-1] if item.revisions else None
+    return rev if rev is not None and Status(rev.status) in IN_PROGRESS else None
+
+
+def live_revision(item: Item) -> Revision | None:
+    """The revision on screens now or scheduled to be."""
+    for rev in reversed(item.revisions):
+        if Status(rev.status) in LIVE_STATUSES:
+            return rev
+    return None
+
+
+def find_category(db: Session, unit: Unit, key) -> Category:
+    cat = db.scalar(select(Category).where(Category.unit_id == unit.id, Category.key == key)) \
+        if isinstance(key, str) else None
+    if cat is None:
+        raise ServiceError(422, "invalid", {"category": ("unknown_category", {})})
+    return cat
+
+
+def _fields(data: dict, partial: bool) -> dict:
+    clean, errors = clean_item_fields(data, max_body=current_app.config["MAX_BODY_BYTES"],
+                                      partial=partial)
+    if "signage" in data:
+        clean["signage"], more = clean_settings(data["signage"])
+        errors.update(more)
+    if errors:
+        raise ServiceError(422, "invalid", errors)
+    return clean
+
+
+def create_draft(db: Session, user: User, unit: Unit, data: dict) -> Item:
+    """A new item with revision 1 as a draft; audiences and sensitivity default from the category."""
+    require_role(user, unit, Role.CONTRIBUTOR)
+    errors = {}
+    try:
+        cat = find_category(db, unit, data.get("category"))
+    except ServiceError as exc:
+        errors.update(exc.fields)
+        cat = None
+    try:
+        clean = _fields(data, partial=False)
+    except ServiceError as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ServiceError(422, "invalid", errors)
+    item = Item(unit=unit, category=cat, created_by=user.id)
+    rev = Revision(number=1, title=clean["title"], body=clean.get("body", ""),
+                   audiences=clean.get("audiences") or [{"audiences": sorted(cat.audiences), "at": None}],
+                   window_start=clean.get("window_start"), window_end=clean.get("window_end"),
+                   sensitive=clean.get("sensitive", cat.sensitive), signage=clean.get("signage"),
+                   created_by=user.id)
+    item.revisions.append(rev)
+    db.add(item)
+    db.flush()
+    audit.record(db, user.username, "item.create", f"item:{item.id}", None, snapshot(rev))
+    db.commit()
+    return item
+
+
+def editable_draft(user: User, item: Item, version=None, *, need_version: bool = False) -> Revision:
+    """The draft the user may change now: 403 without the role, 409 if none or `version` is stale."""
+    require_role(user, item.unit, Role.CONTRIBUTOR)
+    rev = working_revision(item)
+    if rev is None or rev.status != Status.DRAFT.value:
+        raise ServiceError(409, "not_editable")
+    if version is None or version == "":
+        if need_version:
+            raise ServiceError(422, "invalid", {"version": ("version_required", {})})
+    elif str(version) != str(rev.edit_version):
+        raise ServiceError(409, "stale_edit")
+    return rev
+
+
+def edit_draft(db: Session, user: User, item: Item, data: dict, version) -> Revision:
+    """Change the draft; `version` must be the edit version the editor saw (else 409)."""
+    rev = editable_draft(user, item, version, need_version=True)
+    clean = _fields(data, partial=True)
+    if "category" in data:
+        item.category = find_category(db, item.unit, data["category"])
+    before = snapshot(rev)
+    for name in ("title", "body", "audiences", "window_start", "window_end", "sensitive", "signage"):
+        if name in clean:
+            setattr(rev, name, clean[name])
+    if "table" in data:
+        rev.table = data["table"]
+    rev.edit_version += 1
+    rev.updated_at = utcnow()
+    audit.record(db, user.username, "item.edit", f"item:{item.id}/r{rev.number}", before, snapshot(rev))
+    db.commit()
+    return rev
+
+
+def attach_image(db: Session, user: User, item: Item, meta: dict, filename: str = "",
+                 version=None) -> Attachment:
+    """Attach an image already checked and stored by uploads.store_image to the draft."""
+    rev = editable_draft(user, item, version)
+    att = Attachment(sha256=meta["sha256"], mime=meta["mime"], width=meta["width"],
+                     height=meta["height"], size=meta["size"], filename=(filename or "")[:200],
+                     position=len(rev.attachments))
+    rev.attachments.append(att)
+    rev.edit_version += 1
+    rev.updated_at = utcnow()
+    audit.record(db, user.username, "item.image", f"item:{item.id}/r{rev.number}", None,
+                 {"sha256": meta["sha256"], "filename": att.filename})
+    db.commit()
+    return att
+
+
+def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, *,
+                      table_csv: bytes | None = None, image: tuple[bytes, str] | None = None,
+                      remove_images=()) -> Revision:
+    """One form's edit: fields, a CSV table, an image, images to drop; any bad part changes nothing."""
+    editable_draft(user, item, version, need_version=True)
+    cfg = current_app.config
+    errors = clean_item_fields(data, max_body=cfg["MAX_BODY_BYTES"], partial=True)[1]
+    metas = []
+    if table_csv:
+        try:
+            data = {**data, "table": parse_csv(table_csv, cfg["MAX_TABLE_ROWS"])}
+        except ServiceError as exc:
+            errors.update(exc.fields)
+    if image and image[0]:
+        try:
+            metas = store_visuals(image[0], cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
+        except ServiceError as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ServiceError(422, "invalid", errors)
+    rev = edit_draft(db, user, item, data, version)
+    drop = {int(i) for i in remove_images if str(i).isdigit()}
+    if drop & {a.id for a in rev.attachments}:
+        rev.attachments = [a for a in rev.attachments if a.id not in drop]
+        audit.record(db, user.username, "item.image_remove", f"item:{item.id}/r{rev.number}",
+                     None, {"removed": sorted(drop)})
+        db.commit()
+    for page, meta in enumerate(metas):
+        attach_image(db, user, item, meta, image[1] if len(metas) == 1 else f"{image[1]} #{page + 1}")
+    return rev
+
+
+def start_correction(db: Session, user: User, item: Item, reason: str) -> Revision:
+    """更正: a new draft revision copied from the live one; the live one stays until it is replaced."""
+    require_role(user, item.unit, Role.CONTRIBUTOR)
+    live = _branch_point(item)
+    if not (reason or "").strip():
+        raise ServiceError(422, "invalid", {"reason": ("reason_required", {})})
+    return _next_revision(db, user, item, live, "item.correct", reason=reason.strip())
+
+
+def start_update(db: Session, user: User, item: Item, body: str) -> Revision:
+    """A routine update (e.g. a 践诺 progress entry): a new draft revision with a new body and no
+    reason, so approving it publishes no 更正说明. The caller checks who may start it."""
+    return _next_revision(db, user, item, _branch_point(item), "item.update", body=body)
+
+
+def _branch_point(item: Item) -> Revision:
+    """The live revision a new one may start from (409 if one is in progress or none is live)."""
+    live = live_revision(item)
+    if working_revision(item) is not None:
+        raise ServiceError(409, "revision_in_progress")
+    if live is None:
+        raise ServiceError(409, "not_live")
+    return live
+
+
+def _next_revision(db: Session, user: User, item: Item, live: Revision, audit_action: str, *,
+                   reason: str = "", body: str | None = None) -> Revision:
+    rev = Revision(number=item.revisions[-1].number + 1, title=live.title,
+                   body=live.body if body is None else body, table=live.table,
+                   audiences=live.audiences, window_start=live.window_start,
+                   window_end=live.window_end, sensitive=live.sensitive, reason=reason,
+                   signage=live.signage, created_by=user.id)
+    item.revisions.append(rev)
+    db.flush()
+    audit.record(db, user.username, audit_action, f"item:{item.id}/r{rev.number}", None, snapshot(rev))
+    db.commit()
+    return rev
+
+
+def take_action(db: Session, user: User, item: Item, action: str, comment: str = "",
+                now: datetime | None = None) -> Revision:
+    """Run one workflow action on the item's working (or, for withdraw, live) revision."""
+    now = now or utcnow()
+    actor = actor_for(user, item.unit)
+    rev = live_revision(item) if action == Action.WITHDRAW.value else working_revision(item)
+    if rev is None:
+        rev = item.revisions[-1]
+    flow = flow_of(rev)
+    try:
+        new = lifecycle.apply(flow, action, actor, comment=comment or "", now=now,
+                              window_start=rev.window_start)
+    except WorkflowError as exc:
+        status = {"role": 403, "state": 409, "input": 422}[exc.kind]
+        field = {"comment_required": "comment", "unknown_action": "action"}.get(exc.code)
+        fields = {field: (exc.code, {})} if field else None
+        raise ServiceError(status, exc.code, fields) from None
+    before = snapshot(rev)
+    _store_flow(rev, new)
+    db.add(Decision(revision=rev, actor_id=user.id, action=action, from_status=flow.status.value,
+                    to_status=new.status.value, comment=comment or "", at=now))
+    if new.status in LIVE_STATUSES and flow.status not in LIVE_STATUSES:
+        _on_publish(db, user, item, rev, now)
+    elif new.status is Status.WITHDRAWN:
+        _publish_notice(db, user, item, rev, "withdraw", comment, now)
+    audit.record(db, user.username, f"item.{action}", f"item:{item.id}/r{rev.number}",
+                 before, snapshot(rev))
+    db.commit()
+    return rev
+
+
+def flow_of(rev: Revision) -> Flow:
+    return Flow(status=Status(rev.status), sensitive=rev.sensitive,
+                **{name: getattr(rev, name) for name in SIGNERS})
+
+
+def _store_flow(rev: Revision, flow: Flow) -> None:
+    rev.status = flow.status.value
+    for name in SIGNERS:
+        setattr(rev, name, getattr(flow, name))
+
+
+def _on_publish(db: Session, user: User, item: Item, rev: Revision, now: datetime) -> None:
+    """Fix the window by the category's time rule, replace the old live revision, say why."""
+    rule = TimeRule.from_dict(item.category.time_rule)
+    start = local(rev.window_start or now)
+    window = window_for(rule, start, rev.window_end, calendar=calendar_for(db))
+    rev.window_start, rev.window_end = window.start, window.end
+    rev.published_at = now
+    for old in item.revisions:
+        if old is not rev and Status(old.status) in LIVE_STATUSES:
+            system_step(db, old, Action.SUPERSEDE, now)
+            if rev.reason:  # a correction says why; a routine update (start_update) has no reason
+                _publish_notice(db, user, item, rev, "correct", rev.reason, now)
+
+
+def system_step(db: Session, rev: Revision, action: Action, now: datetime) -> None:
+    """A step the server takes by itself (open a window, expire, supersede)."""
+    flow = flow_of(rev)
+    new = lifecycle.apply(flow, action, lifecycle.SYSTEM)
+    rev.status = new.status.value
+    db.add(Decision(revision=rev, actor_id=None, action=action.value, from_status=flow.status.value,
+                    to_status=new.status.value, comment="", at=now))
+    audit.record(db, "system", f"item.{action.value}", f"item:{rev.item_id}/r{rev.number}",
+                 {"status": flow.status.value}, {"status": new.status.value})
+
+
+def _publish_notice(db: Session, user: User, item: Item, rev: Revision, kind: str,
+                    reason: str, now: datetime) -> Item:
+    """撤销/更正说明: the reason itself is published to the same audiences, signed by the approver."""
+    title = NOTICE_TITLES[kind].format(title=rev.title)[:200]
+    body = f"{reason.strip()}\n\n（{now.astimezone().date().isoformat()}）"
+    notice = Item(unit=item.unit, category=item.category, kind="notice", related_item_id=item.id,
+                  created_by=user.id)
+    notice.revisions.append(Revision(number=1, title=title, body=body, audiences=rev.audiences,
+                                     status=Status.PUBLISHED.value, approved_by=user.id,
+                                     window_start=now, published_at=now, reason=reason.strip(),
+                                     created_by=user.id))
+    db.add(notice)
+    db.flush()
+    audit.record(db, user.username, f"notice.{kind}", f"item:{notice.id}", None,
+                 {"about": item.id, "reason": reason})
+    return notice
+
+
+def snapshot(rev: Revision) -> dict:
+    """What the audit log keeps of a revision (the table only by size)."""
+    return {"revision": rev.number, "status": rev.status, "title": rev.title,
+            "body_chars": len(rev.body or ""), "audiences": rev.audiences,
+            "window": [_iso(rev.window_start), _iso(rev.window_end)], "sensitive": rev.sensitive,
+            "table_rows": len((rev.table or {}).get("rows", [])), "edit_version": rev.edit_version,
+            "signage": rev.signage}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
