@@ -1,4 +1,4 @@
-"""Who this screen is to the server: device.json, and the enrolment steps (DESIGN.md §3).
+"""Who this screen is to the server: device.json, and the enrolment steps (docs/architecture.md, device protocol).
 
 device.json holds the bearer token, so it is written atomically with mode 0600. The pinned
 public key survives a revocation, so the cached content still verifies (and keeps showing) while

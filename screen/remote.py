@@ -1,4 +1,4 @@
-"""The remote commands both screen apps answer from the event stream (DESIGN.md §3): dispatch,
+"""The remote commands both screen apps answer from the event stream (docs/architecture.md, device protocol): dispatch,
 the screen's identity for `identify`, and `screenshot` — a PNG of exactly what the window shows,
 uploaded off the main thread (a failed upload is dropped: the admin simply asks again)."""
 from __future__ import annotations

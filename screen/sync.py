@@ -1,4 +1,4 @@
-"""SyncClient: the screens' only way to the server (DESIGN.md §3) — enrolment, the signed feed and
+"""SyncClient: the screens' only way to the server (docs/architecture.md, device protocol) — enrolment, the signed feed and
 its media cache, the event stream, heartbeats and report batches. No Kivy, no server code.
 
 - Public methods return values instead of raising on network, server or content trouble: the

@@ -1,4 +1,4 @@
-"""A small fake of the device side of the server (DESIGN.md §3) for SyncClient tests.
+"""A small fake of the device side of the server (docs/architecture.md, device protocol) for SyncClient tests.
 
 It runs inside httpx.MockTransport, signs manifests with content.manifest so verification is real,
 and lets a test break any answer: wrong media bytes, revoked tokens, failing reports, streams.

@@ -1,4 +1,4 @@
-"""The staff JSON API (DESIGN.md §4): items, workflow actions, status codes and error bodies."""
+"""The staff JSON API (docs/architecture.md, staff API): items, workflow actions, status codes and error bodies."""
 import pytest
 
 from conftest import PASSWORD

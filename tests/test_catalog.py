@@ -13,7 +13,7 @@ from content.catalog import (Catalog, CatalogError, load_catalog, time_rule_prob
                              validate_category)
 from content.model import EXTERNAL_AUDIENCES, Audience, Category, Period, TimeRule, TimeRuleKind
 
-DESIGN_NAMES = ["资质信息", "管理制度", "医疗服务价格", "药品价格", "出诊信息", "便民措施", "行风建设",
+SEED_NAMES = ["资质信息", "管理制度", "医疗服务价格", "药品价格", "出诊信息", "便民措施", "行风建设",
                 "投诉渠道", "重大决策", "运营管理", "人事管理", "党务信息", "职工关注事项", "领导干部重要事项"]
 ROOT = Path(__file__).resolve().parents[1]
 PARTY_NAMES = ["党组织决议决定", "思想建设", "党的组织管理", "党员发展", "党费收缴使用", "民主评议党员",
@@ -66,7 +66,7 @@ def test_top_level_groups(default):
     assert Audience.PARTY in default.get("party").audiences
 
 
-@pytest.mark.parametrize("name", DESIGN_NAMES)
+@pytest.mark.parametrize("name", SEED_NAMES)
 def test_design_categories_present(default, name):
     assert by_name(default, name)
 

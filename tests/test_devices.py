@@ -1,4 +1,4 @@
-"""Device protocol (DESIGN.md §3) over the Flask test client: enrolment, feed, media, reports, admin."""
+"""Device protocol (docs/architecture.md, device protocol) over the Flask test client: enrolment, feed, media, reports, admin."""
 import io
 import json
 from datetime import datetime, timedelta, timezone

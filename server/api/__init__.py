@@ -1,4 +1,4 @@
-"""Staff JSON API under /api/v1 (DESIGN.md §4): bearer tokens, catalog, items and their workflow."""
+"""Staff JSON API under /api/v1 (docs/architecture.md, staff API): bearer tokens, catalog, items and their workflow."""
 from __future__ import annotations
 
 from flask import Blueprint, g, request

@@ -1,4 +1,4 @@
-"""Device protocol (DESIGN.md §3): enrolment, signed feed, event stream, reports, screen admin.
+"""Device protocol (docs/architecture.md, device protocol): enrolment, signed feed, event stream, reports, screen admin.
 
 enrol.py — enrol and collect the token; feed.py — GET /feed and GET /events (push);
 report.py — heartbeats, batches and screenshots from devices; admin.py — staff screen administration.

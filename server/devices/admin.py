@@ -1,4 +1,4 @@
-"""Screen administration for staff with the admin role of the screen's unit (DESIGN.md §3).
+"""Screen administration for staff with the admin role of the screen's unit (docs/architecture.md, device protocol).
 
 Thin JSON views over server/screens/registry.py, which the HTML UI uses too.
 """

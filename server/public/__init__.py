@@ -1,4 +1,4 @@
-"""Public phone pages (DESIGN.md §5): /f/<screen_code> feedback, /t/<code> tracking, /r requests.
+"""Public phone pages (docs/architecture.md, public pages): /f/<screen_code> feedback, /t/<code> tracking, /r requests.
 
 __init__: the blueprint, language, per-client rate limit, idempotency keys, honeypot.
 views: the pages themselves. No JavaScript; every form works with plain POSTs.

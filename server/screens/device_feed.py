@@ -1,4 +1,4 @@
-"""The signed per-device feed manifest (DESIGN.md §3, signage parts in docs/signage.md).
+"""The signed per-device feed manifest (protocol in docs/architecture.md, signage parts in docs/signage.md).
 
 Cheap for many screens: the item list, playlist and ticker are serialised once per (units,
 audiences, groups, screen size, version) with a placeholder where each screen's feedback URL goes;

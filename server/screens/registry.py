@@ -1,4 +1,4 @@
-"""屏幕管理: approve, edit, revoke and command enrolled screens (DESIGN.md §3), for staff with the
+"""屏幕管理: approve, edit, revoke and command enrolled screens (docs/architecture.md, device protocol), for staff with the
 admin role of the screen's unit. Called by the JSON API (devices/admin.py) and the HTML UI
 (admin/views_screens.py); every refusal is a ServiceError, every change goes to the audit log."""
 from __future__ import annotations
