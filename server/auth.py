@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from content.model import Role
 from server.models import ApiToken, LoginFailure, RoleGrant, Unit, User, utcnow
+from server.validation import ServiceError
 
 # Roles a bureau grant carries down to the bureau's member units.
 INHERITED_FROM_BUREAU = frozenset({Role.SUPERVISOR, Role.APPROVER})
@@ -76,6 +77,15 @@ def roles_in(user: User, unit: Unit) -> frozenset[Role]:
         elif unit.parent_id == grant.unit_id and Role(grant.role) in INHERITED_FROM_BUREAU:
             roles.add(Role(grant.role))
     return frozenset(roles)
+
+
+def require_roles(user: User, unit: Unit, *roles: Role) -> frozenset[Role]:
+    """The one role guard: 403 role_missing unless `user` holds one of `roles` in `unit`; returns the
+    roles held there so callers can branch on them without asking again."""
+    held = roles_in(user, unit)
+    if not set(roles) & held:
+        raise ServiceError(403, "role_missing")
+    return held
 
 
 def units_of(db: Session, user: User) -> list[Unit]:

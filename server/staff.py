@@ -9,7 +9,7 @@ from content.model import Role
 from server import audit
 from server.auth import roles_in, set_roles
 from server.instance import USERNAME, create_user
-from server.disclosure.items import require_role
+from server.auth import require_roles
 from server.models import Unit, User
 from server.validation import ServiceError
 
@@ -28,7 +28,7 @@ def unit_staff(db: Session, unit: Unit) -> list[tuple[User, list[str]]]:
 
 def managed_user(db: Session, admin: User, unit: Unit, user_id: int) -> User:
     """A user this unit's admin may manage; 404 for anyone else."""
-    require_role(admin, unit, Role.ADMIN)
+    require_roles(admin, unit, Role.ADMIN)
     user = db.get(User, user_id)
     if user is None or not (roles_in(user, unit) or not user.grants):
         raise ServiceError(404, "not_found")
@@ -44,7 +44,7 @@ def _roles(values) -> list[Role]:
 
 def create_staff(db: Session, admin: User, unit: Unit, data: dict) -> User:
     """A new account with roles in this unit: user name, display name, password (≥ 8), roles."""
-    require_role(admin, unit, Role.ADMIN)
+    require_roles(admin, unit, Role.ADMIN)
     username = (data.get("username") or "").strip()
     password = data.get("password") or ""
     errors = {}
@@ -68,7 +68,7 @@ def create_staff(db: Session, admin: User, unit: Unit, data: dict) -> User:
 
 def change_roles(db: Session, admin: User, unit: Unit, user: User, values) -> None:
     """Replace the user's roles in this unit; an admin keeps their own admin role."""
-    require_role(admin, unit, Role.ADMIN)
+    require_roles(admin, unit, Role.ADMIN)
     roles = _roles(values)
     if user.id == admin.id and Role.ADMIN not in roles:
         raise ServiceError(422, "invalid", {"roles": ("self_lockout", {})})
@@ -83,7 +83,7 @@ def change_roles(db: Session, admin: User, unit: Unit, user: User, values) -> No
 
 def set_active(db: Session, admin: User, unit: Unit, user: User, active: bool) -> None:
     """停用/启用 an account (it keeps its roles and history)."""
-    require_role(admin, unit, Role.ADMIN)
+    require_roles(admin, unit, Role.ADMIN)
     if user.id == admin.id and not active:
         raise ServiceError(422, "invalid", {"active": ("self_lockout", {})})
     if user.username.startswith("_") and active:  # system accounts (e.g. _ingest) never log in

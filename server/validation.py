@@ -19,6 +19,22 @@ class ServiceError(Exception):
         self.params = params
 
 
+def text_fields(data, *names: str) -> dict[str, str]:
+    """The named fields as strings ("" when absent or null); any other type is a 422 on that field.
+    Forms always give strings; JSON bodies may not."""
+    out, errors = {}, {}
+    for name in names:
+        value = data.get(name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors[name] = ("invalid", {})
+        out[name] = value if isinstance(value, str) else ""
+    if errors:
+        raise ServiceError(422, "invalid", errors)
+    return out
+
+
 def parse_time(value, field: str, errors: dict) -> datetime | None:
     """ISO 8601 with an offset, or None for empty."""
     if value in (None, ""):

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
+from server.auth import require_roles
 from server import db
 from server.disclosure import catalog
-from server.disclosure import items
 from server.admin import bp, forms
 from server.admin.labels import t
 from server.validation import ServiceError
@@ -34,7 +34,7 @@ def catalog_tree():
 @bp.route("/catalog/new", methods=["GET", "POST"])
 def new_category():
     """Add a category under a parent (or as a new top-level group)."""
-    items.require_role(g.user, g.unit, Role.ADMIN)
+    require_roles(g.user, g.unit, Role.ADMIN)
     if request.method == "GET":
         return _form({**NEW, "parent": request.args.get("parent", "")})
     values = forms.category_values(request.form)
@@ -50,7 +50,7 @@ def new_category():
 @bp.route("/catalog/<key>/edit", methods=["GET", "POST"])
 def edit_category(key: str):
     """Edit one category's names, owner, audiences, time rule and settings."""
-    items.require_role(g.user, g.unit, Role.ADMIN)
+    require_roles(g.user, g.unit, Role.ADMIN)
     cat = catalog.find(db.session(), g.unit, key)
     if request.method == "GET":
         return _form(forms.stored_category_values(cat), key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
+from server.auth import require_roles
 from server import db
 from server.commitments import ledger
 from server.commitments import pledges
@@ -62,7 +63,7 @@ def _title(c: Commitment) -> str:
 @bp.route("/commitments/new", methods=["GET", "POST"])
 def new_commitment():
     """新建承诺: a draft item of kind commitment, submitted through the normal workflow."""
-    items.require_role(g.user, g.unit, Role.CONTRIBUTOR)
+    require_roles(g.user, g.unit, Role.CONTRIBUTOR)
     values = NEW if request.method == "GET" else {k: request.form.get(k, "") for k in NEW}
     if request.method == "GET":
         return _form(values)

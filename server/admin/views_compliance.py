@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, g, render_template, request
 
 from content.model import Role
+from server.auth import require_roles
 from server import db
 from server.oversight import compliance
 from server.oversight import monthly_report
@@ -13,15 +14,13 @@ from server.admin.labels import t
 from server.hearing.feedback import today
 from server.i18n import lang
 from server.oversight.svgcharts import bar_chart, line_chart
-from server.validation import ServiceError
 
 OVERSIGHT = frozenset({Role.SUPERVISOR, Role.REVIEWER})
 
 
 def _require_oversight() -> None:
     """Only the unit's supervisors (incl. a bureau's, carried down) and reviewers."""
-    if not OVERSIGHT & g.roles:
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, g.unit, *OVERSIGHT)
 
 
 def _month_label(month: str) -> str:

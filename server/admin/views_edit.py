@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
+from server.auth import require_roles
 from server import db
 from server.disclosure import catalog
 from server.disclosure import items
@@ -27,7 +28,7 @@ def _form(template_values: dict, errors: dict | None = None, item=None, status: 
 @bp.route("/items/new", methods=["GET", "POST"])
 def new_item():
     """新建事项: a draft in one of the unit's catalog categories."""
-    items.require_role(g.user, g.unit, Role.CONTRIBUTOR)
+    require_roles(g.user, g.unit, Role.CONTRIBUTOR)
     if request.method == "GET":
         return _form({**EMPTY, **signage_forms.stored_values(None), "category": request.args.get("category", "")})
     values = {**forms.item_values(request.form), **signage_forms.item_values(request.form)}

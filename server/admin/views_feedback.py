@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from content.model import Role
+from server.auth import require_roles
 from server import db
 from server.hearing import feedback as fbs
 from server.hearing import requests as rqs
@@ -15,12 +15,10 @@ from server.admin import bp, set_unit
 from server.admin.forms import field_errors
 from server.admin.labels import t
 from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
-from server.models import Item, RoleGrant, User
+from server.models import RoleGrant, User
 from server.validation import ServiceError
 from server.workdays import calendar_for
 
-FEEDBACK_ACTIONS = ("assign", "answer", "publish", "close", "escalate")
-REQUEST_ACTIONS = ("correction", "corrected", "extend", "answer", "close")
 
 
 def _handlers(unit) -> list[User]:
@@ -57,8 +55,7 @@ def feedback_inbox():
 def feedback_digests():
     """每日超期汇总: the digests the daily job wrote (and whether the e-mail went out), newest first."""
     from server.hearing import sla_jobs
-    if not {Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN} & g.roles:
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, g.unit, *sla_jobs.READERS)
     return render_template("admin/feedback_digests.html", runs=sla_jobs.recent(db.session(), g.unit),
                            kinds=sla_jobs.KIND_ZH)
 
@@ -66,8 +63,7 @@ def feedback_digests():
 @bp.route("/feedback/new", methods=["GET", "POST"])
 def new_feedback():
     """登记: a hotline call, a note from the suggestion box or a visit, entered by staff."""
-    if not {Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR} & g.roles:
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, g.unit, *fbs.STAFF)
     values, errors = dict(request.form.items()), {}
     if request.method == "POST":
         channel = values.get("channel")
@@ -103,22 +99,13 @@ def feedback_detail(fb_id: int):
 def feedback_action(fb_id: int, action: str):
     """分办 / 答复 / 发布 / 办结 / 上报: one step, timed and audited."""
     fb = _feedback(fb_id)
-    if action not in FEEDBACK_ACTIONS:
+    if action not in fbs.ACTIONS:
         abort(404)
     s, form = db.session(), request.form
+    data = {**form.to_dict(), "conduct": form.get("conduct") == "1",
+            "handler": int(form["handler"]) if form.get("handler", "").isdigit() else None}
     try:
-        if action == "assign":
-            handler = s.get(User, int(form["handler"])) if form.get("handler", "").isdigit() else None
-            fbs.assign(s, g.user, fb, form.get("department", ""), handler, form.get("kind"),
-                       conduct=form.get("conduct") == "1")
-        elif action == "answer":
-            fbs.answer(s, g.user, fb, form.get("reply", ""))
-        elif action == "publish":
-            fbs.publish(s, g.user, fb)
-        elif action == "close":
-            fbs.close(s, g.user, fb, form.get("note", ""))
-        else:
-            fbs.escalate(s, g.user, fb, form.get("reason", ""))
+        fbs.act(s, g.user, fb, action, data)
     except ServiceError as exc:
         s.rollback()
         return _detail(s.get(Feedback, fb_id), {action: field_errors(exc)}, exc.status)
@@ -132,8 +119,7 @@ def _request(req_id: int) -> InfoRequest:
         abort(404)
     if req.unit_id != g.unit.id:
         set_unit(req.unit)
-    if not {Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR} & g.roles:
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, g.unit, *fbs.STAFF)
     return req
 
 
@@ -151,8 +137,7 @@ def requests_list():
 @bp.route("/requests/new", methods=["GET", "POST"])
 def request_new():
     """登记依申请公开: a request that came by letter, in person or by phone, entered by staff."""
-    if not {Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR} & g.roles:
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, g.unit, *fbs.STAFF)
     values, errors = dict(request.form.items()), {}
     if request.method == "POST":
         try:
@@ -185,24 +170,14 @@ def request_detail(req_id: int):
 def request_action(req_id: int, action: str):
     """补正 / 补正后重新计时 / 延期 / 答复 / 办结."""
     req = _request(req_id)
-    if action not in REQUEST_ACTIONS:
+    if action not in rqs.ACTIONS:
         abort(404)
     s, form = db.session(), request.form
+    days = form.get("days", "").strip()
+    data = {**form.to_dict(), "days": int(days) if days.isdigit() else None if not days else -1,
+            "item": int(form["item"]) if form.get("item", "").isdigit() else None}
     try:
-        if action == "correction":
-            rqs.ask_correction(s, g.user, req, form.get("note", ""))
-        elif action == "corrected":
-            rqs.corrected(s, g.user, req)
-        elif action == "extend":
-            days = form.get("days", "").strip()
-            rqs.extend(s, g.user, req, form.get("notice", ""),
-                       int(days) if days.isdigit() else None if not days else -1)
-        elif action == "answer":
-            item = s.get(Item, int(form["item"])) if form.get("item", "").isdigit() else None
-            rqs.answer(s, g.user, req, form.get("answer_type", ""), form.get("text", ""), item,
-                       form.get("holder", ""))
-        else:
-            rqs.close(s, g.user, req)
+        rqs.act(s, g.user, req, action, data)
     except ServiceError as exc:
         s.rollback()
         return _request_page(s.get(InfoRequest, req_id), {action: field_errors(exc)}, exc.status)
@@ -213,8 +188,7 @@ def request_action(req_id: int, action: str):
 @bp.get("/satisfaction")
 def satisfaction():
     """评议: satisfaction per screen, category, department and month; under 80 % is 需整改."""
-    if not {Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN, Role.CONTRIBUTOR} & g.roles:
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, g.unit, *fbs.STATS_READERS)
     s = db.session()
     month = request.args.get("month") or fbs.today().strftime("%Y-%m")
     try:
@@ -265,8 +239,7 @@ def statistics_slide():
 @bp.route("/feedback/points", methods=["GET", "POST"])
 def feedback_points():
     """二维码位置: location codes (公开栏, 意见箱, wards) that printed posters open like a screen code."""
-    if not {Role.REVIEWER, Role.ADMIN} & g.roles:
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, g.unit, *fbs.POINT_MANAGERS)
     s, errors, values = db.session(), {}, dict(request.form.items())
     if request.method == "POST":
         try:

@@ -7,8 +7,8 @@ import re
 from flask import current_app, flash, g, redirect, render_template, request, send_file, url_for
 
 from content.model import Role
+from server.auth import require_roles
 from server import db
-from server.disclosure import items
 from server.screens import registry
 from server.admin import bp, set_unit
 from server.admin.forms import AUDIENCES, field_errors
@@ -42,7 +42,7 @@ def screen_data(values: dict) -> dict:
 
 def _load(device_id: str) -> Device:
     """A screen of a unit the user administers (404 otherwise); its unit becomes current."""
-    items.require_role(g.user, g.unit, Role.ADMIN)
+    require_roles(g.user, g.unit, Role.ADMIN)
     device = registry.device_for_admin(db.session(), g.user, device_id)
     if device.unit is not None and device.unit.id != g.unit.id:
         set_unit(device.unit)
@@ -78,7 +78,7 @@ def _detail(device: Device, errors: dict | None = None, values: dict | None = No
 @bp.get("/screens")
 def screens_page():
     """Screens waiting for approval, screens in use with their state, and revoked ones."""
-    items.require_role(g.user, g.unit, Role.ADMIN)
+    require_roles(g.user, g.unit, Role.ADMIN)
     return _list()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from content.model import Role
 from content.playlist import alert_of, is_open, night_mode, playlist_at, ticker_at
+from server.auth import require_roles
 from server import db
 from server.disclosure import catalog
 from server.disclosure import items as disclosure_items
@@ -37,8 +38,7 @@ RULE_FORM = {"group": "", "category": "", "immediate_only": False, "slide": "aut
 
 
 def _require_reader() -> None:
-    if not READERS & g.roles:
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, g.unit, *READERS)
 
 
 def unit_groups(s) -> list[str]:

@@ -5,10 +5,9 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
 from server import db, staff
-from server.disclosure import items
 from server.admin import bp, forms
 from server.admin.labels import t
-from server.auth import roles_in
+from server.auth import require_roles, roles_in
 from server.validation import ServiceError
 
 NEW = {"username": "", "display_name": "", "password": "", "roles": []}
@@ -22,14 +21,14 @@ def _list(values: dict | None = None, errors: dict | None = None, status: int = 
 @bp.get("/users")
 def users():
     """Accounts of this unit and the form for a new one."""
-    items.require_role(g.user, g.unit, Role.ADMIN)
+    require_roles(g.user, g.unit, Role.ADMIN)
     return _list()
 
 
 @bp.post("/users")
 def create_user():
     """Create an account with roles in this unit."""
-    items.require_role(g.user, g.unit, Role.ADMIN)
+    require_roles(g.user, g.unit, Role.ADMIN)
     values = forms.user_values(request.form)
     try:
         staff.create_staff(db.session(), g.user, g.unit, values)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from content.model import Role
 from server import audit, db
 from server.api import bp, caller_unit, json_body
-from server.disclosure.items import require_role
+from server.auth import require_roles
 from server.models import CalendarOverride, utcnow
 from server.validation import ServiceError
 from server.workdays import calendar_for
@@ -33,7 +33,7 @@ def calendar():
 @bp.put("/calendar")
 def put_calendar():
     """Replace the override table: {"overrides": [{"date", "working", "note"?}]}."""
-    require_role(g.user, caller_unit(), Role.ADMIN)
+    require_roles(g.user, caller_unit(), Role.ADMIN)
     rows = json_body().get("overrides")
     if not isinstance(rows, list):
         raise ServiceError(422, "invalid", {"overrides": ("required", {})})

@@ -4,22 +4,17 @@ server/hearing/requests.py, so the role and state rules are the HTML UI's own.""
 from __future__ import annotations
 
 from flask import g, jsonify, request
-from sqlalchemy import select
 
-from content.model import Role
 from server import db
 from server.hearing import feedback as fbs
 from server.hearing import requests as rqs
 from server.api import bp, caller_unit, json_body
-from server.auth import roles_in, units_of
+from server.auth import require_roles, units_of
 from server.hearing.models import Feedback, InfoRequest
-from server.models import Item, User
-from server.validation import ServiceError
+from server.models import User
+from server.validation import ServiceError, text_fields
 from server.workdays import calendar_for
 
-FEEDBACK_ACTIONS = ("assign", "answer", "publish", "close", "escalate")
-REQUEST_ACTIONS = ("correction", "corrected", "extend", "answer", "close")
-STAFF_ROLES = {Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR}
 
 
 def _iso(value):
@@ -67,21 +62,6 @@ def request_json(req: InfoRequest, user: User, cal=None, steps: bool = False) ->
     return out
 
 
-def _text(data: dict, *names: str) -> dict:
-    """The named fields as strings ("" when absent); any other type is a 422 on that field."""
-    out, errors = {}, {}
-    for name in names:
-        value = data.get(name, "")
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            errors[name] = ("invalid", {})
-        out[name] = value if isinstance(value, str) else ""
-    if errors:
-        raise ServiceError(422, "invalid", errors)
-    return out
-
-
 def idempotency_key() -> str | None:
     """The Idempotency-Key header (≤ 48 characters), scoped to the caller: a repeated POST returns
     the record the first one stored instead of a second one."""
@@ -110,8 +90,7 @@ def load_feedback(fb_id: int) -> Feedback:
 
 def load_request(req_id: int) -> InfoRequest:
     req = _load(InfoRequest, req_id)
-    if not STAFF_ROLES & roles_in(g.user, req.unit):
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, req.unit, *fbs.STAFF)
     return req
 
 
@@ -136,9 +115,8 @@ def create_feedback():
     """登记: a hotline call, a suggestion-box note or a visit, entered by staff."""
     data = json_body()
     unit = caller_unit(data.get("unit") if isinstance(data.get("unit"), str) else None)
-    if not STAFF_ROLES & roles_in(g.user, unit):
-        raise ServiceError(403, "role_missing")
-    fields = _text(data, "channel", "kind", "text", "name", "phone")
+    require_roles(g.user, unit, *fbs.STAFF)
+    fields = text_fields(data, "channel", "kind", "text", "name", "phone")
     if fields["channel"] not in fbs.STAFF_CHANNELS:
         raise ServiceError(422, "invalid", {"channel": ("required", {})})
     fb, created = fbs.create(db.session(), unit, fields, channel=fields["channel"],
@@ -152,20 +130,6 @@ def get_feedback(fb_id: int):
     return jsonify(feedback_json(load_feedback(fb_id), g.user, steps=True))
 
 
-def _handler(value) -> User | None:
-    """The handler named by user name or id; None when not given; 422 when unknown."""
-    if value in (None, ""):
-        return None
-    s = db.session()
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ServiceError(422, "invalid", {"handler": ("not_handler", {})})
-    user = s.get(User, value) if isinstance(value, int) else \
-        s.scalar(select(User).where(User.username == value))
-    if user is None:
-        raise ServiceError(422, "invalid", {"handler": ("not_handler", {})})
-    return user
-
-
 @bp.post("/feedback/<int:fb_id>/actions")
 def feedback_action(fb_id: int):
     """分办 assign / 答复 answer / 发布 publish / 办结 close / 上报 escalate: 200 the feedback,
@@ -173,23 +137,7 @@ def feedback_action(fb_id: int):
     data = json_body()
     fb = load_feedback(fb_id)
     s = db.session()
-    action = data.get("action")
-    if action not in FEEDBACK_ACTIONS:
-        raise ServiceError(422, "invalid", {"action": ("unknown_action", {})})
-    f = _text(data, "department", "kind", "reply", "note", "reason")
-    if "conduct" in data and not isinstance(data["conduct"], bool):
-        raise ServiceError(422, "invalid", {"conduct": ("invalid", {})})
-    if action == "assign":
-        fbs.assign(s, g.user, fb, f["department"], _handler(data.get("handler")), f["kind"] or None,
-                   conduct=bool(data.get("conduct")))
-    elif action == "answer":
-        fbs.answer(s, g.user, fb, f["reply"])
-    elif action == "publish":
-        fbs.publish(s, g.user, fb)
-    elif action == "close":
-        fbs.close(s, g.user, fb, f["note"])
-    else:
-        fbs.escalate(s, g.user, fb, f["reason"])
+    fbs.act(s, g.user, fb, data.get("action"), data)
     return jsonify(feedback_json(fb, g.user, steps=True))
 
 
@@ -198,8 +146,7 @@ def list_digests():
     """每日超期汇总 the daily job wrote for the unit (reviewer, supervisor, admin), newest first."""
     from server.hearing import sla_jobs
     unit = caller_unit()
-    if not {Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN} & roles_in(g.user, unit):
-        raise ServiceError(403, "role_missing")
+    require_roles(g.user, unit, *sla_jobs.READERS)
     return jsonify([{"day": r.day.isoformat(), "overdue": r.overdue, "escalated": r.escalated,
                      "mail_status": r.mail_status, "mail_attempts": r.mail_attempts,
                      "mail_error": r.mail_error, "departments": (r.data or {}).get("departments", {}),
@@ -228,7 +175,7 @@ def create_request():
     """登记: a request that came by letter, in person or by phone (channel letter|visit|hotline)."""
     data = json_body()
     unit = caller_unit(data.get("unit") if isinstance(data.get("unit"), str) else None)
-    fields = _text(data, "channel", "name", "id_type", "id_number", "contact", "description", "delivery")
+    fields = text_fields(data, "channel", "name", "id_type", "id_number", "contact", "description", "delivery")
     req, created = rqs.create_by_staff(db.session(), g.user, unit, fields, idempotency_key())
     return jsonify(request_json(req, g.user, steps=True)), 201 if created else 200
 
@@ -245,22 +192,5 @@ def request_action(req_id: int):
     data = json_body()
     req = load_request(req_id)
     s = db.session()
-    action = data.get("action")
-    if action not in REQUEST_ACTIONS:
-        raise ServiceError(422, "invalid", {"action": ("unknown_action", {})})
-    f = _text(data, "note", "notice", "answer_type", "text", "holder")
-    if action == "correction":
-        rqs.ask_correction(s, g.user, req, f["note"])
-    elif action == "corrected":
-        rqs.corrected(s, g.user, req)
-    elif action == "extend":
-        rqs.extend(s, g.user, req, f["notice"], data.get("days"))
-    elif action == "answer":
-        item_id = data.get("item")
-        if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, int)):
-            raise ServiceError(422, "invalid", {"item": ("required", {})})
-        item = s.get(Item, item_id) if item_id is not None else None
-        rqs.answer(s, g.user, req, f["answer_type"], f["text"], item, f["holder"])
-    else:
-        rqs.close(s, g.user, req)
+    rqs.act(s, g.user, req, data.get("action"), data)
     return jsonify(request_json(req, g.user, steps=True))

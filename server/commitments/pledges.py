@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from content.model import Role
 from server import audit
 from server.disclosure import items
-from server.auth import roles_in
+from server.auth import require_roles, roles_in
 from server.commitments.models import Commitment, CommitmentRating, CommitmentUpdate
 from server.i18n import lang, message
 from server.models import Item, Unit, User, utcnow
@@ -186,7 +186,7 @@ def can_read(user: User, c: Commitment) -> bool:
 
 def create(s: Session, user: User, unit: Unit, data: dict) -> Commitment:
     """A commitment: a draft item (kind "commitment") in the 公开承诺 category, plus its row."""
-    items.require_role(user, unit, Role.CONTRIBUTOR)
+    require_roles(user, unit, Role.CONTRIBUTOR)
     values, errors = clean_commitment(data)
     category = data.get("category") or DEFAULT_CATEGORY
     try:
@@ -227,7 +227,7 @@ def _start_revision(s: Session, user: User, c: Commitment, entry: CommitmentUpda
 
 def add_progress(s: Session, user: User, c: Commitment, data: dict) -> CommitmentUpdate:
     """践诺: a progress entry on a new draft revision of the commitment item."""
-    items.require_role(user, c.unit, Role.CONTRIBUTOR)
+    require_roles(user, c.unit, Role.CONTRIBUTOR)
     values, errors = clean_update(data)
     if errors:
         raise ServiceError(422, "invalid", errors)
@@ -250,7 +250,7 @@ def pending_update(c: Commitment) -> CommitmentUpdate | None:
 
 def revise_progress(s: Session, user: User, c: Commitment, data: dict) -> CommitmentUpdate:
     """Change a 践诺 update whose revision is still a draft (e.g. after 退回修改); the body follows."""
-    items.require_role(user, c.unit, Role.CONTRIBUTOR)
+    require_roles(user, c.unit, Role.CONTRIBUTOR)
     entry = pending_update(c)
     if entry is None:
         raise ServiceError(409, "not_editable")
@@ -272,7 +272,7 @@ def revise_progress(s: Session, user: User, c: Commitment, data: dict) -> Commit
 def close(s: Session, user: User, c: Commitment, outcome: str, note: str) -> CommitmentUpdate:
     """兑现结论 by a reviewer or approver: the ledger status changes now; the closing entry goes to
     screens on a new revision once it is approved, like any update."""
-    items.require_role(user, c.unit, Role.REVIEWER, Role.APPROVER)
+    require_roles(user, c.unit, Role.REVIEWER, Role.APPROVER)
     errors: dict = {}
     if outcome not in ("fulfilled", "unfulfilled"):
         errors["outcome"] = ("bad_outcome", {})

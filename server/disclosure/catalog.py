@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from content.catalog import Catalog, CatalogError, validate_category
 from content.model import Audience, Role
 from server import audit
-from server.disclosure.items import require_role
+from server.auth import require_roles
 from server.models import Category, Unit, User
 from server.validation import ServiceError
 
@@ -69,7 +69,7 @@ def _catalog(rows: list[Category]) -> Catalog | None:
 
 def save_category(db: Session, user: User, unit: Unit, data: dict, key: str | None = None) -> Category:
     """Edit the category `key`, or add `data` as a new one; 422 lists every problem in Chinese."""
-    require_role(user, unit, Role.ADMIN)
+    require_roles(user, unit, Role.ADMIN)
     rows = unit_categories(db, unit)
     by_key = {c.key: c for c in rows}
     entry = {name: data[name] for name in EDITABLE if name in data}

@@ -12,7 +12,7 @@ from content.lifecycle import Action, Actor, Flow, WorkflowError, allowed_action
 from content.model import FINAL_STATUSES, LIVE_STATUSES, Role, Status, TimeRule
 from content.timerules import window_for
 from server import audit
-from server.auth import roles_in
+from server.auth import require_roles, roles_in
 from server.models import Attachment, Category, Decision, Item, Revision, Unit, User, utcnow
 from server.screens.signage import clean_settings
 from server.disclosure.uploads import parse_csv, store_visuals
@@ -27,11 +27,6 @@ SIGN_OFF = frozenset({"review", "clear", "approve", "escalate"})
 
 def actor_for(user: User, unit: Unit) -> Actor:
     return Actor(user.id, roles_in(user, unit))
-
-
-def require_role(user: User, unit: Unit, *roles: Role) -> None:
-    if not set(roles) & roles_in(user, unit):
-        raise ServiceError(403, "role_missing")
 
 
 def can_view(user: User, item: Item) -> bool:
@@ -95,7 +90,7 @@ def _fields(data: dict, partial: bool) -> dict:
 
 def create_draft(db: Session, user: User, unit: Unit, data: dict) -> Item:
     """A new item with revision 1 as a draft; audiences and sensitivity default from the category."""
-    require_role(user, unit, Role.CONTRIBUTOR)
+    require_roles(user, unit, Role.CONTRIBUTOR)
     errors = {}
     try:
         cat = find_category(db, unit, data.get("category"))
@@ -124,7 +119,7 @@ def create_draft(db: Session, user: User, unit: Unit, data: dict) -> Item:
 
 def editable_draft(user: User, item: Item, version=None, *, need_version: bool = False) -> Revision:
     """The draft the user may change now: 403 without the role, 409 if none or `version` is stale."""
-    require_role(user, item.unit, Role.CONTRIBUTOR)
+    require_roles(user, item.unit, Role.CONTRIBUTOR)
     rev = working_revision(item)
     if rev is None or rev.status != Status.DRAFT.value:
         raise ServiceError(409, "not_editable")
@@ -205,7 +200,7 @@ def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, 
 
 def start_correction(db: Session, user: User, item: Item, reason: str) -> Revision:
     """更正: a new draft revision copied from the live one; the live one stays until it is replaced."""
-    require_role(user, item.unit, Role.CONTRIBUTOR)
+    require_roles(user, item.unit, Role.CONTRIBUTOR)
     live = _branch_point(item)
     if not (reason or "").strip():
         raise ServiceError(422, "invalid", {"reason": ("reason_required", {})})

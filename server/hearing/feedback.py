@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from content.model import Role
 from server import audit
-from server.auth import roles_in
+from server.auth import require_roles, roles_in
 from server.hearing.models import Feedback, HandlingStep, TrackingCounter
 from server.models import Category, Item, Unit, User, utcnow
-from server.validation import ServiceError
+from server.validation import ServiceError, text_fields
 from server.workdays import calendar_for, local
 
 KINDS = ("suggestion", "complaint", "praise", "question")
@@ -23,6 +23,10 @@ CHANNELS = ("qr", "hotline", "box", "visit", "kiosk")
 STAFF_CHANNELS = ("hotline", "box", "visit")
 RATINGS = ("satisfied", "basic", "unsatisfied")
 OPEN = ("new", "assigned", "answered")
+ACTIONS = ("assign", "answer", "publish", "close", "escalate")
+STAFF = (Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR)  # open the inbox, enter calls, letters, visits
+POINT_MANAGERS = (Role.ADMIN, Role.REVIEWER)  # 二维码位置 location codes
+STATS_READERS = (Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN, Role.CONTRIBUTOR)  # 评议 statistics
 MAX_TEXT = 1000
 MAX_NAME = 50
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,22}$")
@@ -165,8 +169,7 @@ def snapshot(fb: Feedback) -> dict:
 def add_point(s: Session, user: User, unit: Unit, code: str, name: str):
     """A location code (公开栏, 意见箱, a ward) for printed QR posters; admins and reviewers."""
     from server.hearing.models import FeedbackPoint
-    if not {Role.ADMIN, Role.REVIEWER} & roles_in(user, unit):
-        raise ServiceError(403, "role_missing")
+    require_roles(user, unit, *POINT_MANAGERS)
     code, name = (code or "").strip().upper(), (name or "").strip()
     errors = {}
     if not re.fullmatch(r"[A-Z0-9_-]{2,16}", code):
@@ -206,11 +209,6 @@ def mask_phone(phone: str) -> str:
     return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
 
 
-def _require(user: User, fb: Feedback, *roles: Role) -> None:
-    if not set(roles) & roles_in(user, fb.unit):
-        raise ServiceError(403, "role_missing")
-
-
 def _state(fb: Feedback, *allowed: str) -> None:
     if fb.status not in allowed:
         raise ServiceError(409, "bad_state")
@@ -229,7 +227,7 @@ def assign(s: Session, user: User, fb: Feedback, department: str, handler: User 
            kind: str | None = None, conduct: bool = False) -> Feedback:
     """分办 (公开办): set the department and optionally the handler; a staff-conduct complaint
     goes to the supervisor too."""
-    _require(user, fb, Role.REVIEWER, Role.SUPERVISOR)
+    require_roles(user, fb.unit, Role.REVIEWER, Role.SUPERVISOR)
     _state(fb, "new", "assigned")
     department = (department or "").strip()
     if not department or len(department) > 100:
@@ -248,7 +246,7 @@ def assign(s: Session, user: User, fb: Feedback, department: str, handler: User 
 
 def answer(s: Session, user: User, fb: Feedback, reply: str) -> Feedback:
     """答复 (handler): write the reply; it reaches the tracking page once published."""
-    _require(user, fb, Role.HANDLER)
+    require_roles(user, fb.unit, Role.HANDLER)
     _state(fb, "assigned", "answered")
     if fb.handler_id not in (None, user.id):
         raise ServiceError(403, "forbidden")
@@ -265,7 +263,7 @@ def answer(s: Session, user: User, fb: Feedback, reply: str) -> Feedback:
 
 def publish(s: Session, user: User, fb: Feedback) -> Feedback:
     """发布答复: the reply appears on /t/<code>."""
-    _require(user, fb, Role.REVIEWER, Role.HANDLER)
+    require_roles(user, fb.unit, Role.REVIEWER, Role.HANDLER)
     _state(fb, "answered")
     before = snapshot(fb)
     fb.status, fb.published_at = "published", utcnow()
@@ -274,7 +272,7 @@ def publish(s: Session, user: User, fb: Feedback) -> Feedback:
 
 def close(s: Session, user: User, fb: Feedback, note: str = "") -> Feedback:
     """办结: closed after the reply was published (or, with a note, without one, e.g. a duplicate)."""
-    _require(user, fb, Role.REVIEWER, Role.SUPERVISOR)
+    require_roles(user, fb.unit, Role.REVIEWER, Role.SUPERVISOR)
     _state(fb, "published", "new", "assigned", "answered")
     if fb.status != "published" and not (note or "").strip():
         raise ServiceError(422, "invalid", {"note": ("comment_required", {})})
@@ -285,7 +283,7 @@ def close(s: Session, user: User, fb: Feedback, note: str = "") -> Feedback:
 
 def escalate(s: Session, user: User, fb: Feedback, reason: str) -> Feedback:
     """上报纪委/工会: the supervisor takes a look (staff conduct, long overdue, anything serious)."""
-    _require(user, fb, Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR)
+    require_roles(user, fb.unit, *STAFF)
     if fb.escalated:
         raise ServiceError(409, "bad_state")
     if not (reason or "").strip():
@@ -293,6 +291,41 @@ def escalate(s: Session, user: User, fb: Feedback, reason: str) -> Feedback:
     before = snapshot(fb)
     _escalate(fb, reason.strip())
     return _commit(s, user, fb, "escalated", before, reason)
+
+
+def _handler(s: Session, value) -> User | None:
+    """The handler named by user id or user name; None when not given; 422 when unknown."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ServiceError(422, "invalid", {"handler": ("not_handler", {})})
+    user = s.get(User, value) if isinstance(value, int) else \
+        s.scalar(select(User).where(User.username == value))
+    if user is None:
+        raise ServiceError(422, "invalid", {"handler": ("not_handler", {})})
+    return user
+
+
+_STEPS = {  # action → the service function, given the request's text fields `f` and raw data `d`
+    "assign": lambda s, user, fb, f, d: assign(s, user, fb, f["department"], _handler(s, d.get("handler")),
+                                               f["kind"] or None, conduct=d.get("conduct") is True),
+    "answer": lambda s, user, fb, f, d: answer(s, user, fb, f["reply"]),
+    "publish": lambda s, user, fb, f, d: publish(s, user, fb),
+    "close": lambda s, user, fb, f, d: close(s, user, fb, f["note"]),
+    "escalate": lambda s, user, fb, f, d: escalate(s, user, fb, f["reason"]),
+}
+
+
+def act(s: Session, user: User, fb: Feedback, action: str, data) -> Feedback:
+    """One handling step by name (分办 assign / 答复 answer / 发布 publish / 办结 close / 上报 escalate):
+    the single entry point of the API and the HTML views. `data` holds the text fields (department,
+    kind, reply, note, reason), `handler` (user id or name) and `conduct` (True to report conduct)."""
+    if action not in ACTIONS:
+        raise ServiceError(422, "invalid", {"action": ("unknown_action", {})})
+    if "conduct" in data and not isinstance(data["conduct"], bool):
+        raise ServiceError(422, "invalid", {"conduct": ("invalid", {})})
+    fields = text_fields(data, "department", "kind", "reply", "note", "reason")
+    return _STEPS[action](s, user, fb, fields, data)
 
 
 def _escalate(fb: Feedback, reason: str) -> None:

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from content.model import Role
 from server import audit
-from server.auth import roles_in
-from server.hearing.feedback import by_idem, due_after, next_code, today
+from server.auth import require_roles, roles_in
+from server.hearing.feedback import STAFF, by_idem, due_after, next_code, today
 from server.hearing.models import HandlingStep, InfoRequest
 from server.models import Item, Unit, User, utcnow
-from server.validation import ServiceError
+from server.validation import ServiceError, text_fields
 from server.workdays import calendar_for, local
 
 ID_TYPES = ("id_card", "passport", "other")
@@ -24,6 +24,7 @@ DELIVERY = ("paper", "email", "pickup", "online")
 ANSWER_TYPES = ("public", "provided", "partial", "refused", "not_exist", "not_held", "repeat")
 NEEDS_REASON = ("partial", "refused", "not_held", "repeat")
 OPEN = ("received", "correction", "extended")
+ACTIONS = ("correction", "corrected", "extend", "answer", "close")
 LIMITS = {"name": 50, "id_number": 40, "contact": 100, "description": 2000}
 DEFAULTS = {"REQUEST_DAYS": 20, "REQUEST_EXTENSION_DAYS": 20, "REQUEST_CORRECTION_DAYS": 7,
             "REQUEST_LONG_OVERDUE_DAYS": 20}
@@ -86,8 +87,7 @@ def create_by_staff(s: Session, user: User, unit: Unit, data: dict,
                     idem_key: str | None = None) -> tuple[InfoRequest, bool]:
     """登记: a request that arrived by letter, in person or by phone, entered by staff; same record,
     same statutory clock from today, the channel noted."""
-    if not {Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR} & roles_in(user, unit):
-        raise ServiceError(403, "role_missing")
+    require_roles(user, unit, *STAFF)
     channel = data.get("channel")
     if channel not in STAFF_CHANNELS:
         _, errors = clean(data)
@@ -109,8 +109,7 @@ def snapshot(req: InfoRequest) -> dict:
 
 
 def _require(user: User, req: InfoRequest) -> None:
-    if not {Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR} & roles_in(user, req.unit):
-        raise ServiceError(403, "role_missing")
+    require_roles(user, req.unit, *STAFF)
 
 
 def _done(s: Session, user: User, req: InfoRequest, action: str, before: dict, note: str = "") -> InfoRequest:
@@ -210,6 +209,35 @@ def close(s: Session, user: User, req: InfoRequest) -> InfoRequest:
     return _done(s, user, req, "closed", before)
 
 
+def _item(s: Session, value) -> Item | None:
+    """The item an answer points at, by id; 422 for anything but an integer."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ServiceError(422, "invalid", {"item": ("required", {})})
+    return s.get(Item, value)
+
+
+_STEPS = {  # action → the service function, given the request's text fields `f` and raw data `d`
+    "correction": lambda s, user, req, f, d: ask_correction(s, user, req, f["note"]),
+    "corrected": lambda s, user, req, f, d: corrected(s, user, req),
+    "extend": lambda s, user, req, f, d: extend(s, user, req, f["notice"], d.get("days")),
+    "answer": lambda s, user, req, f, d: answer(s, user, req, f["answer_type"], f["text"],
+                                                _item(s, d.get("item")), f["holder"]),
+    "close": lambda s, user, req, f, d: close(s, user, req),
+}
+
+
+def act(s: Session, user: User, req: InfoRequest, action: str, data) -> InfoRequest:
+    """One handling step by name (补正 correction / 补正后重新计时 corrected / 延期 extend / 答复 answer /
+    办结 close): the single entry point of the API and the HTML views. `data` holds the text fields
+    (note, notice, answer_type, text, holder), `days` (an extension's working days) and `item` (id)."""
+    if action not in ACTIONS:
+        raise ServiceError(422, "invalid", {"action": ("unknown_action", {})})
+    fields = text_fields(data, "note", "notice", "answer_type", "text", "holder")
+    return _STEPS[action](s, user, req, fields, data)
+
+
 def alert(s: Session, req: InfoRequest, on: date | None = None, cal=None) -> str | None:
     """Like Alaveteli: "delayed" past the due date, "long_overdue" N working days after it;
     "due_soon" on the due date or the working day before; None once answered or while in 补正."""
@@ -224,8 +252,7 @@ def alert(s: Session, req: InfoRequest, on: date | None = None, cal=None) -> str
 
 
 def listing(s: Session, user: User, unit: Unit, status: str | None = None) -> list[InfoRequest]:
-    if not {Role.REVIEWER, Role.HANDLER, Role.SUPERVISOR} & roles_in(user, unit):
-        raise ServiceError(403, "role_missing")
+    require_roles(user, unit, *STAFF)
     q = select(InfoRequest).where(InfoRequest.unit_id == unit.id)
     if status == "open":
         q = q.where(InfoRequest.status.in_(OPEN))

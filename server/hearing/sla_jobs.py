@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from content.model import Role
 from server import db
 
 from server.hearing import feedback as fbs
@@ -31,6 +32,7 @@ from server.workdays import calendar_for, local
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
+READERS = (Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN)  # may read the daily digests
 STALE_SENDING = timedelta(minutes=30)  # a "sending" claim older than this died with its process
 WHOLE = "*"                            # mail_pending entry: the DIGEST_RECIPIENTS get everything
 KIND_ZH = {"suggestion": "意见建议", "complaint": "投诉", "praise": "表扬", "question": "咨询"}

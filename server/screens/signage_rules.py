@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from content.model import Role
 from server import audit
-from server.auth import roles_in
+from server.auth import require_roles
 from server.models import Category, Unit, User, utcnow
 from server.screens.signage import (MAX_ALERT_BODY, MAX_ALERT_TITLE, MAX_GROUP_NAME, SLIDES, clamp_duration,
                             clean_dayparts, clean_groups, parse_window, refuse)
@@ -21,8 +21,7 @@ MANAGERS = frozenset({Role.ADMIN, Role.APPROVER})
 
 def require_manager(user: User, unit: Unit) -> None:
     """Rules, group settings and alerts: the unit's admins and approvers (领导小组) only."""
-    if not MANAGERS & roles_in(user, unit):
-        raise ServiceError(403, "role_missing")
+    require_roles(user, unit, *MANAGERS)
 
 
 def _group_name(raw, errors: dict, field: str = "group", allow_empty: bool = True) -> str:
