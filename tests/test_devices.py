@@ -81,6 +81,28 @@ def test_only_admins_of_the_unit_administer_screens(api):
     assert bad.status_code == 422 and "audiences" in bad.get_json()["fields"]
 
 
+def test_screen_administration_takes_bearer_tokens_only(api):
+    """A logged-in admin's session cookie (the HTML UI's) does not open the JSON screen API: cookies
+    are for forms with CSRF tokens, so a page on another site cannot approve or revoke a screen."""
+    from conftest import PASSWORD
+    client = api.client
+    enrol = client.post("/api/v1/devices/enrol", json={"kind": "kiosk", "screen": {"w": 800, "h": 600}})
+    device_id = enrol.get_json()["device_id"]
+    page = client.get("/admin/login").text
+    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/admin/login", data={"username": "root", "password": PASSWORD,
+                                             "csrf_token": csrf}).status_code == 302
+    assert client.get("/admin/screens").status_code == 200          # the session works for HTML
+    for method, path, body in [("GET", "/api/v1/devices", None),
+                               ("POST", f"/api/v1/devices/{device_id}/approve", {"audiences": ["public"]}),
+                               ("POST", f"/api/v1/devices/{device_id}/commands", {"name": "reload"}),
+                               ("POST", f"/api/v1/devices/{device_id}/revoke", {}),
+                               ("GET", f"/api/v1/devices/{device_id}/screenshot", None)]:
+        resp = client.open(path, method=method, json=body)
+        assert resp.status_code == 401, (path, resp.status_code)
+    assert api.call("GET", "/devices", "root").status_code == 200   # the bearer token works
+
+
 def test_feed_is_signed_filtered_and_cached(api):
     public, staff = Screen(api), Screen(api, audiences=("staff",))
     item = api.publish(api.create(title="公开价格")["id"])

@@ -1,7 +1,8 @@
-"""Device protocol (docs/architecture.md, device protocol): enrolment, signed feed, event stream, reports, screen admin.
+"""Device protocol (docs/architecture.md, device protocol): what screens call with their own token.
 
 enrol.py — enrol and collect the token; feed.py — GET /feed and GET /events (push);
-report.py — heartbeats, batches and screenshots from devices; admin.py — staff screen administration.
+report.py — heartbeats, batches and screenshots from devices; media.py — GET /media/<sha256> (its own
+blueprint: staff and devices). Staff administration of screens is in server/api/screens.py.
 """
 from __future__ import annotations
 
@@ -40,4 +41,4 @@ def device_row(info: DeviceInfo) -> Device:
     return db.session().get(Device, info.id)
 
 
-from server.devices import admin, enrol, feed, report  # noqa: E402,F401  (routes register on bp)
+from server.devices import enrol, feed, report  # noqa: E402,F401  (routes register on bp)
