@@ -29,9 +29,9 @@ def build_parser():
     parser = screen_parser(
         "python -m kiosk", "Gongkai lobby touch kiosk: browse, search and read disclosed items; feedback by QR.",
         default_size="1080x1920", default_data="~/.local/share/gongkai-kiosk")
-    parser.add_argument("--idle-seconds", type=float, default=60.0, help="idle time before the countdown")
-    parser.add_argument("--countdown-seconds", type=float, default=20.0, help="countdown before reset")
-    parser.add_argument("--attract-seconds", type=float, default=300.0,
+    parser.add_argument("--idle-seconds", type=float, default=60.0, metavar="S", help="idle time before the countdown")
+    parser.add_argument("--countdown-seconds", type=float, default=20.0, metavar="S", help="countdown before reset")
+    parser.add_argument("--attract-seconds", type=float, default=300.0, metavar="S",
                         help="idle time on the home screen before the attract loop")
     return parser
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from flask import Flask
+from flask import Config, Flask
 
 from server import config, db
 
@@ -13,9 +13,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     """The app for one instance folder; `test_config` overrides every other setting."""
     app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None,
                 instance_relative_config=True)
+    framework = set(app.config)
     app.config.from_mapping(config.defaults())
     if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
+        from_file = Config(app.instance_path)
+        from_file.from_pyfile("config.py", silent=True)
+        config.check_names(from_file, framework_names=framework)
+        app.config.update(from_file)
         app.config.from_prefixed_env("GONGKAI")
     else:
         app.config.from_mapping(test_config)

@@ -1,5 +1,8 @@
-"""Settings declared once as (name, default, help); defaults, docs and checks derive from this list."""
+"""Settings declared once as (name, default, help); defaults, the README's table and the check that
+refuses unknown names all derive from this list."""
 from __future__ import annotations
+
+import os
 
 SETTINGS: list[tuple[str, object, str]] = [
     ("SECRET_KEY", None, "Signs session cookies; generated into the instance folder on first start."),
@@ -57,3 +60,41 @@ def defaults() -> dict:
 def documented() -> dict[str, str]:
     """Setting name → help text, for the README and --help."""
     return {name: help_text for name, _, help_text in SETTINGS}
+
+# GONGKAI_* variables that belong to the screen apps, the deployment or the tests, not to the server's
+# settings: (name, who reads it, what it does). The server accepts them in its environment.
+ENVIRONMENT: list[tuple[str, str, str]] = [
+    ("GONGKAI_SERVER", "deploy", "The server URL the screen units pass to python -m kiosk / signage (/etc/gongkai/screen.env)."),
+    ("GONGKAI_CJK_FONT", "screens", "Path of the CJK font file the screens use for regular text (default: found in Debian's fonts)."),
+    ("GONGKAI_CJK_FONT_BOLD", "screens", "Path of the bold CJK font file (default: found in Debian's fonts)."),
+    ("GONGKAI_FONT_CACHE", "screens", "Folder for the font faces copied out of Noto Sans CJK (default ~/.cache/gongkai/fonts)."),
+    ("GONGKAI_DISPLAY_OFF", "signage", "Shell command that switches the display off for the night screen (optional)."),
+    ("GONGKAI_DISPLAY_ON", "signage", "Shell command that switches the display on again in the morning (optional)."),
+    ("GONGKAI_INSTANCE", "./gongkai", "Instance folder ./gongkai demo uses (default ./instance)."),
+    ("GONGKAI_TEST_BACKENDS", "tests", "postgres: run every app test on PostgreSQL as well."),
+    ("GONGKAI_AXE_JS", "tests", "Path of axe.min.js for the accessibility tests (default: the one ./gongkai installs)."),
+    ("GONGKAI_KIOSK_UI", "tests", "Internal: marks the kiosk UI test's child process."),
+    ("GONGKAI_KIOSK_SIZE", "tests", "Internal: window size of the kiosk UI test's child process."),
+    ("GONGKAI_KIOSK_FIGURES", "tests", "Internal: where the kiosk UI test's child writes its figures."),
+    ("GONGKAI_SIGNAGE_UI", "tests", "Internal: marks the signage UI test's child process."),
+    ("GONGKAI_SIGNAGE_SIZE", "tests", "Internal: window size of the signage UI test's child process."),
+]
+
+
+class UnknownSetting(Exception):
+    """A name in the instance's config.py or a GONGKAI_* variable that is not a setting: a typo
+    there would otherwise be ignored silently and the default used."""
+
+
+def check_names(file_names, environ=None, framework_names=()) -> None:
+    """Raise UnknownSetting naming every unknown setting in config.py (`file_names`) and the
+    environment; Flask's own setting names (`framework_names`) are accepted in config.py."""
+    known = set(defaults())
+    environ = os.environ if environ is None else environ
+    problems = [f"{name} (config.py)" for name in sorted(set(file_names) - known - set(framework_names))]
+    other = {name for name, _, _ in ENVIRONMENT}
+    problems += [f"{name} (environment)" for name in sorted(environ)
+                 if name.startswith("GONGKAI_") and name[8:] not in known and name not in other]
+    if problems:
+        raise UnknownSetting("unknown setting: " + ", ".join(problems)
+                             + " — see the settings table in README.md")

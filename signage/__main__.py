@@ -22,14 +22,18 @@ from __future__ import annotations
 import os
 import sys
 
-from screen.cli import build_parser, parse_size
+from screen.cli import build_parser as screen_parser, parse_size
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
+
+
+def build_parser():
+    return screen_parser("python -m signage", "Gongkai signage player: rotating slides of disclosed items, "
+                         "ticker, emergency alerts.", default_data="~/.local/share/gongkai-signage")
 
 
 def main(argv=None) -> int:
-    args = build_parser("python -m signage", "Gongkai signage player: rotating slides of disclosed items, "
-                        "ticker, emergency alerts.", default_data="~/.local/share/gongkai-signage").parse_args(argv)
+    args = build_parser().parse_args(argv)
     data = os.path.abspath(args.data or os.path.expanduser("~/.local/share/gongkai-signage"))
     size = parse_size(args.size)
     from screen.launch import prepare_window, run_with_sync

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from server.cli import commands
+from server.config import UnknownSetting
 
 __all__ = ["build_parser", "main"]
 
@@ -22,22 +23,22 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("init", "create or upgrade the database and the first unit")
-    p.add_argument("--unit-name", help="name of the first unit, e.g. 第一人民医院")
-    p.add_argument("--unit-code", help="short code of the first unit (default H001)")
+    p.add_argument("--unit-name", metavar="NAME", help="name of the first unit, e.g. 第一人民医院")
+    p.add_argument("--unit-code", metavar="CODE", help="short code of the first unit (default H001)")
 
     p = command("create-user", "create a staff account; the password is read from stdin")
-    p.add_argument("name")
-    p.add_argument("--roles", required=True, help="comma-separated: contributor,reviewer,...")
-    p.add_argument("--unit", help="unit code (default: the first unit)")
-    p.add_argument("--display-name", default="")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--roles", required=True, metavar="r1,r2", help="comma-separated: contributor,reviewer,...")
+    p.add_argument("--unit", metavar="CODE", help="unit code (default: the first unit)")
+    p.add_argument("--display-name", default="", metavar="NAME")
 
     for name, help_text in [("run", "run the server"),
                             ("demo", "run the server, seeding demo content if the instance is empty")]:
         p = command(name, help_text)
-        p.add_argument("--host", default="127.0.0.1")
-        p.add_argument("--port", type=int, default=8080)
+        p.add_argument("--host", default="127.0.0.1", metavar="H")
+        p.add_argument("--port", type=int, default=8080, metavar="P")
         if name == "run":
-            p.add_argument("--workers", type=int, default=1, help="server processes (gevent workers)")
+            p.add_argument("--workers", type=int, default=1, metavar="N", help="server processes (gevent workers)")
         if name == "demo":
             p.add_argument("--no-screens", action="store_true",
                            help="do not start the kiosk and signage windows")
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("verify-audit", "check the audit log's hash chain; exit 1 if broken")
     p = command("backup", "write a consistent copy of the database and media into DIR")
     p.add_argument("dest", metavar="DIR")
-    p.add_argument("--keep", type=int, default=0, help="keep only the newest N backups in DIR (0: keep all)")
+    p.add_argument("--keep", type=int, default=0, metavar="N", help="keep only the newest N backups in DIR (0: keep all)")
     p = command("restore", "restore a backup folder into the instance (refuses an instance with data)")
     p.add_argument("backup", metavar="BACKUP_DIR", help="one gongkai-<time> folder written by backup")
     p.add_argument("--force", action="store_true", help="replace the data the instance already holds")
@@ -54,14 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last local day (included)")
     p.add_argument("--out", required=True, metavar="FILE.zip")
     p.add_argument("--unit", metavar="CODE", help="only this unit (default: every unit)")
-    p = sub.add_parser("verify-archive", help="check an archive's files and audit chain; exit 1 if damaged",
-                       description="check an archive's files and audit chain; exit 1 if damaged")
+    text = "check an archive's files and audit chain; exit 0 intact, 1 damaged (problems listed), 2 not a zip"
+    p = sub.add_parser("verify-archive", help=text, description=text)
     p.add_argument("file", metavar="FILE.zip")
     p.add_argument("--extract", metavar="DIR", help="leave the safely extracted files in DIR")
     p = command("purge-personal-data", "erase name, phone and photo of cases closed more than "
                 "FEEDBACK_PERSONAL_DATA_MONTHS ago")
     p.add_argument("--dry-run", action="store_true", help="only list what would be erased")
-    p.add_argument("--months", type=int, help="override FEEDBACK_PERSONAL_DATA_MONTHS for this run")
+    p.add_argument("--months", type=int, metavar="N", help="override FEEDBACK_PERSONAL_DATA_MONTHS for this run")
     p = command("ingest", "take the files in the drop folder (inbox) as draft revisions")
     p.add_argument("--once", action="store_true", help="process what is there now, then exit "
                    "(exit 1 if a file was rejected); without it, keep watching")
@@ -78,7 +79,7 @@ def main(argv=None) -> int:
     handler = getattr(commands, args.command.replace("-", "_"))
     try:
         return handler(args) or 0
-    except commands.CommandError as exc:
+    except (commands.CommandError, UnknownSetting) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
