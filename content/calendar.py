@@ -1,9 +1,13 @@
 """工作日 working-day calendar: the official Chinese calendar with 调休, plus an admin override table.
 
-The `chinesecalendar` package (1.11.0, import name `chinese_calendar`) knows the State Council's
-holiday arrangements for the years 2004–2026 only; it raises NotImplementedError outside that range.
-For such a year, unless the override table has any entry for it, working days fall back to
-Monday–Friday and the year is recorded so the admin UI can warn that the count may be wrong.
+Three sources, in order, after the admin's override table:
+1. `chinesecalendar` (1.11.0, import name `chinese_calendar`) knows the State Council's holiday
+   arrangements — rest days and 调休 make-up working days — for 2004–2026 only.
+2. For later years, the `holidays` package's China calendar: the statutory holidays (and the days off
+   it lists with them), plus the 调休 working days where it names them ("substituted from …"). A year
+   for which it names no 调休 is *provisional*: a deadline never lands on a known holiday, but the
+   official schedule may still move it; staff see a warning and applicants are told.
+3. Otherwise Monday–Friday, and the year is recorded so the admin UI can warn.
 
 Dates only: a `datetime` is accepted and reduced to its `.date()` (its own local date, no time zone
 conversion); anything else raises TypeError.
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
@@ -52,6 +57,28 @@ def _package_year(year: int) -> frozenset[date] | None:
     return frozenset(d for d in days if d.year == year and chinese_calendar.is_workday(d))
 
 
+_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
+
+@functools.lru_cache(maxsize=256)
+def _second_source_year(year: int) -> tuple[frozenset[date], frozenset[date]] | None:
+    """Rest days and 调休 working days of `year` from the `holidays` package, or None if it has no
+    China data for that year (cached; the package is imported on first use, not at import)."""
+    if year <= PACKAGE_YEARS[1]:
+        return None
+    try:
+        import holidays
+        listed = holidays.China(years=year)
+    except (ImportError, NotImplementedError, KeyError, ValueError):
+        return None
+    rest = frozenset(d for d in listed if d.year == year)
+    makeup = set()
+    for name in listed.values():
+        for mm, dd, yyyy in _SUBSTITUTED.findall(name):
+            makeup.add(date(int(yyyy), int(mm), int(dd)))
+    return (rest, frozenset(d for d in makeup if d.year == year)) if rest else None
+
+
 def _weekdays_in(first: date, last: date) -> int:
     """Monday–Friday count in [first, last], by arithmetic so far-off ranges stay cheap."""
     days = (last - first).days + 1
@@ -73,21 +100,41 @@ class WorkingDayCalendar:
             self._overrides[as_date(key, "override date")] = value
         self._override_years = frozenset(d.year for d in self._overrides)
         self.fallback_years: set[int] = set()
+        self.provisional_years: set[int] = set()
 
     def is_working_day(self, d: date) -> bool:
-        """Override first, then the official calendar (调休 days work, 法定节假日 rest), then Mon–Fri."""
+        """Override first, then the official calendar (调休 days work, 法定节假日 rest), then the
+        holidays package's statutory holidays, then Mon–Fri."""
         d = as_date(d)
         if d in self._overrides:
             return self._overrides[d]
         known = _package_year(d.year)
         if known is not None:
             return d in known
+        second = _second_source_year(d.year)
+        if second is not None:
+            rest, makeup = second
+            if not makeup and d.year not in self._override_years:
+                self.provisional_years.add(d.year)
+            return d in makeup or (d not in rest and d.weekday() < 5)
         self._note_fallback(d.year)
         return d.weekday() < 5
 
+    def is_provisional(self, d: date) -> bool:
+        """True when a date counted to or through `d` may still move with the official schedule:
+        its year's 调休 (or all its holidays) are not known and no override covers the year."""
+        year = as_date(d).year
+        if year in self._override_years or _package_year(year) is not None:
+            return False
+        second = _second_source_year(year)
+        return second is None or not second[1]
+
     def warnings(self) -> list[str]:
-        """Chinese messages for the admin UI: one per year counted without the holiday schedule."""
-        return [f"{y} 年的法定节假日安排未知，按周一至周五计算工作日" for y in sorted(self.fallback_years)]
+        """Chinese messages for the admin UI: one per year counted without the full schedule."""
+        out = [f"{y} 年的法定节假日安排未知，按周一至周五计算工作日" for y in sorted(self.fallback_years)]
+        out += [f"{y} 年的调休安排尚未公布，工作日按法定节假日和周一至周五计算，日期可能随官方安排调整"
+                for y in sorted(self.provisional_years - self.fallback_years)]
+        return out
 
     def add_working_days(self, d: date, n: int) -> date:
         """The n-th 工作日 after d (d not counted); n == 0 gives d, n < 0 counts backwards."""
@@ -119,7 +166,8 @@ class WorkingDayCalendar:
 
     def _count_year_segment(self, first: date, last: date) -> int:
         """Count [first, last] within one year; plain fallback years use arithmetic, not a loop."""
-        if first.year not in self._override_years and _package_year(first.year) is None:
+        if (first.year not in self._override_years and _package_year(first.year) is None
+                and _second_source_year(first.year) is None):
             self._note_fallback(first.year)
             return _weekdays_in(first, last)
         days = (last - first).days + 1

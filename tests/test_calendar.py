@@ -9,6 +9,7 @@ import sys
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
+import holidays
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
@@ -75,15 +76,15 @@ def test_datetime_is_reduced_to_its_date():
     assert CAL.add_working_days(datetime(2024, 9, 30, 8), 1) == date(2024, 10, 8)
 
 
-@pytest.mark.parametrize("year", [2003, 2027, 2031])
-def test_unknown_year_falls_back_to_monday_to_friday_and_warns(year, caplog):
+@pytest.mark.parametrize("year", [2003, 2150])
+def test_year_without_any_source_falls_back_to_monday_to_friday_and_warns(year, caplog):
     cal = WorkingDayCalendar()
     jan = [date(year, 1, d) for d in range(1, 15)]
     with caplog.at_level(logging.WARNING, logger="content.calendar"):
         got = [cal.is_working_day(d) for d in jan]
         cal.is_working_day(date(year, 6, 1))
     assert got == [d.isoweekday() <= 5 for d in jan]
-    assert cal.fallback_years == {year}
+    assert cal.fallback_years == {year} and cal.is_provisional(date(year, 6, 1))
     assert cal.warnings() == [f"{year} 年的法定节假日安排未知，按周一至周五计算工作日"]
     assert len([r for r in caplog.records if str(year) in r.getMessage()]) == 1
 
@@ -91,13 +92,39 @@ def test_unknown_year_falls_back_to_monday_to_friday_and_warns(year, caplog):
 def test_fallback_warning_from_counting_and_adding(caplog):
     cal = WorkingDayCalendar()
     with caplog.at_level(logging.WARNING, logger="content.calendar"):
-        # Tue Dec 31 2030, then Mon-Fri of January 2031 (Jan 1 is a Wednesday): 1 + 23
-        assert cal.working_days_between(date(2030, 12, 30), date(2031, 1, 31)) == 24
-        assert cal.add_working_days(date(2031, 1, 2), 2) == date(2031, 1, 6)
-    assert cal.fallback_years == {2030, 2031}
-    assert cal.warnings() == ["2030 年的法定节假日安排未知，按周一至周五计算工作日",
-                              "2031 年的法定节假日安排未知，按周一至周五计算工作日"]
+        # Tue Dec 31 2149, then Mon-Fri of January 2150 (Jan 1 2150 is a Thursday): 1 + 22
+        assert cal.working_days_between(date(2149, 12, 30), date(2150, 1, 31)) == 23
+        assert cal.add_working_days(date(2150, 1, 2), 2) == date(2150, 1, 6)
+    assert cal.fallback_years == {2149, 2150}
+    assert cal.warnings() == ["2149 年的法定节假日安排未知，按周一至周五计算工作日",
+                              "2150 年的法定节假日安排未知，按周一至周五计算工作日"]
     assert len(caplog.records) == 2
+
+
+def test_a_request_in_december_2026_is_not_due_on_new_years_day_2027():
+    """chinesecalendar ends at 2026: the holidays package supplies 2027's statutory holidays."""
+    cal = WorkingDayCalendar()
+    due = cal.add_working_days(date(2026, 12, 4), 20)   # 19 working days left in December
+    assert due == date(2027, 1, 4)                       # not Friday 1 January (元旦)
+    assert cal.is_provisional(due) and not cal.is_provisional(date(2026, 12, 31))
+    assert cal.warnings() == ["2027 年的调休安排尚未公布，工作日按法定节假日和周一至周五计算，日期可能随官方安排调整"]
+    assert cal.fallback_years == set()
+
+
+def test_spring_festival_2027_is_not_counted():
+    cal = WorkingDayCalendar()
+    holiday = [date(2027, 2, d) for d in (5, 8, 9, 10)]            # 除夕 Fri … Wed, as listed
+    assert not any(cal.is_working_day(d) for d in holiday)
+    assert cal.is_working_day(date(2027, 2, 11)) and cal.is_working_day(date(2027, 2, 4))
+    assert cal.add_working_days(date(2027, 2, 4), 1) == date(2027, 2, 11)
+    assert cal.working_days_between(date(2027, 1, 31), date(2027, 2, 14)) == 6   # 1–4, 11, 12
+
+
+def test_an_override_settles_a_provisional_year():
+    cal = WorkingDayCalendar({date(2027, 2, 20): True})    # an admin enters the official 调休 Saturday
+    assert cal.is_working_day(date(2027, 2, 20)) and not cal.is_provisional(date(2027, 3, 1))
+    assert not cal.is_working_day(date(2027, 2, 8))        # the package's holidays still count
+    assert cal.warnings() == []
 
 
 def test_known_years_give_no_warnings():
@@ -202,6 +229,10 @@ def test_agrees_with_the_package_inside_its_range_and_weekdays_outside(d):
     if 2004 <= d.year <= 2026:
         assert cal.is_working_day(d) == chinese_calendar.is_workday(d)
         assert cal.fallback_years == set()
+    elif d.year > 2026:
+        listed = holidays.China(years=d.year)
+        assert cal.is_working_day(d) == (d not in listed and d.weekday() < 5)
+        assert cal.fallback_years == set() and cal.provisional_years == {d.year}
     else:
         assert cal.is_working_day(d) == (d.weekday() < 5)
         assert cal.fallback_years == {d.year}
@@ -250,6 +281,6 @@ def test_overrides_always_win(overrides, d):
     cal = WorkingDayCalendar(overrides)
     for day, working in overrides.items():
         assert cal.is_working_day(day) is working
-    if d not in overrides and not 2004 <= d.year <= 2026:
+    if d not in overrides and d.year < 2004:
         assert cal.is_working_day(d) == (d.weekday() < 5)
         assert (d.year in cal.fallback_years) == (d.year not in {k.year for k in overrides})
