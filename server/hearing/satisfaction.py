@@ -1,5 +1,5 @@
 """评议 satisfaction and monthly figures: ratings from screens' taps and tracking pages per screen,
-category and month; a unit under 80 % satisfied in a month is flagged 需整改 (seed 004)."""
+category and month; a unit under 80 % satisfied in a month is flagged 需整改."""
 from __future__ import annotations
 
 from datetime import datetime
