@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from server.i18n import message
+from server.i18n import t
 from server.validation import ServiceError
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -17,11 +17,11 @@ def wants_json() -> bool:
 
 def field_messages(fields: dict) -> dict:
     """Field → readable message, from (code, params) pairs."""
-    return {name: message(code, **params) for name, (code, params) in fields.items()}
+    return {name: t(code, **params) for name, (code, params) in fields.items()}
 
 
 def error_response(status: int, code: str, fields: dict | None = None, **params):
-    text = message(code, **params)
+    text = t(code, **params)
     if wants_json():
         return jsonify({"error": text, "code": code, "fields": field_messages(fields or {})}), status
     return render_template("error.html", status=status, error=text,

@@ -3,7 +3,7 @@
 __init__: the blueprint, login and CSRF guard, unit choice. views_auth: login/logout.
 views_items: work queue, list, item page, actions. views_edit: new and edit forms.
 views_catalog / views_users / views_screens: admin pages. forms: form → service dicts.
-labels: UI strings. render: Markdown and display helpers.
+render: Markdown and display helpers. Strings: server/strings, read through server/i18n.py.
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
 
 from server import db
-from server.admin import labels, render
+from server.admin import render
 from server.auth import load_user, roles_in, units_of
-from server.i18n import LANGUAGES, lang
+from server.i18n import LANGUAGES
 from server.validation import ServiceError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -87,8 +87,7 @@ def here(**changes) -> str:
     return request.path + "?" + urlencode({k: v for k, v in args.items() if v not in (None, "")})
 
 
-TEMPLATE_GLOBALS = {"t": labels.t, "term": labels.term, "csrf_token": csrf_token,
-                    "has_role": has_role, "here": here, "lang": lang}
+TEMPLATE_GLOBALS = {"csrf_token": csrf_token, "has_role": has_role, "here": here}
 for _name, _fn in TEMPLATE_GLOBALS.items():
     bp.add_app_template_global(_fn, _name)
 for _name, _fn in render.FILTERS.items():

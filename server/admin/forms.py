@@ -3,22 +3,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from content.model import AudiencePlan
+from content.model import Audience, AudiencePlan, Period, Role, TimeRuleKind
 from server.admin.render import local_zone
 from server.disclosure.catalog import category_dict
-from server.i18n import message
+from server.errors import field_messages
+from server.i18n import t
 
-AUDIENCES = ("party", "staff", "patients", "public")
-ROLES = ("contributor", "reviewer", "confidentiality", "approver", "handler", "supervisor", "admin")
-RULE_KINDS = ("standing", "periodic", "phased", "immediate")
-PERIODS = ("month", "quarter", "year")
+AUDIENCES = tuple(a.value for a in Audience)
+ROLES = tuple(r.value for r in Role)
+RULE_KINDS = tuple(k.value for k in TimeRuleKind)
+PERIODS = tuple(p.value for p in Period)
 
 
 def field_errors(exc) -> dict[str, str]:
     """Field → Chinese (or English) message from a ServiceError."""
-    out = {name: message(code, **params) for name, (code, params) in exc.fields.items()}
+    out = field_messages(exc.fields)
     if not out:
-        out["_form"] = message(exc.code, **exc.params)
+        out["_form"] = t(exc.code, **exc.params)
     return out
 
 

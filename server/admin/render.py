@@ -7,8 +7,8 @@ from flask import current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from server.admin.labels import t, term
-from server.i18n import lang
+from content.model import Audience
+from server.i18n import t, term
 
 PREVIEW_ROWS = 50
 _md = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -29,8 +29,8 @@ def localtime(value: datetime | None) -> str:
 
 
 def audience_names(values) -> str:
-    return "、".join(term("audience", a) for a in ("party", "staff", "patients", "public")
-                    if a in set(values or ()))
+    chosen = set(values or ())
+    return "、".join(term("audience", a) for a in Audience if a.value in chosen)
 
 
 def audience_plan(plan) -> str:
@@ -61,10 +61,5 @@ def table_preview(table: dict | None) -> dict | None:
             "shown": min(len(rows), PREVIEW_ROWS)}
 
 
-def local_name(obj) -> str:
-    """A unit's or category's English name on English pages, when it has one."""
-    return (getattr(obj, "name_en", "") if lang() == "en" else "") or obj.name
-
-
 FILTERS = {"markdown": markdown, "localtime": localtime, "audience_plan": audience_plan,
-           "audience_names": audience_names, "window": window, "local_name": local_name}
+           "audience_names": audience_names, "window": window}

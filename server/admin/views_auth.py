@@ -5,9 +5,8 @@ from flask import flash, redirect, render_template, request, session, url_for
 
 from server import db
 from server.admin import bp
-from server.admin.labels import t
+from server.i18n import t
 from server.auth import LoginLocked, authenticate
-from server.i18n import message
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,10 +36,10 @@ def login():
             user = authenticate(db.session(), username, request.form.get("password", ""),
                                 request.remote_addr or "")
         except LoginLocked:
-            user, error, status = None, message("login_locked"), 429
+            user, error, status = None, t("login_locked"), 429
         else:
             if user is None:
-                error, status = message("login_failed"), 401
+                error, status = t("login_failed"), 401
         if user is not None:
             start_session(user)
             return redirect(_safe_next(request.args.get("next")))

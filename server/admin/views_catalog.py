@@ -8,7 +8,7 @@ from server.auth import require_roles
 from server import db
 from server.disclosure import catalog
 from server.admin import bp, forms
-from server.admin.labels import t
+from server.i18n import t
 from server.validation import ServiceError
 
 NEW = {"key": "", "parent": "", "name": "", "name_en": "", "owner": "", "description": "",

@@ -14,7 +14,8 @@ from server.commitments import ledger
 from server.commitments import pledges
 from server.disclosure import items
 from server.admin import bp, set_unit
-from server.admin.labels import t
+from server.admin.forms import field_errors
+from server.i18n import msg, t, term
 from server.commitments.models import Commitment
 from server.validation import ServiceError
 
@@ -37,7 +38,7 @@ def _load(commitment_id: int) -> Commitment:
 
 
 def _errors(exc: ServiceError) -> dict:
-    return pledges.describe(exc.fields) or {"_form": pledges.error_text(exc)}
+    return field_errors(exc)
 
 
 @bp.get("/commitments")
@@ -52,7 +53,7 @@ def commitments():
     counts = pledges.rating_counts(s, [c.id for c in rows])
     return render_template("admin/commitments.html", rows=rows, counts=counts,
                            committers=sorted({c.committer for c in everyone}), committer=committer,
-                           status=status, overdue=overdue, statuses=pledges.STATUSES, word=pledges.word,
+                           status=status, overdue=overdue, statuses=pledges.STATUSES,
                            is_overdue=pledges.is_overdue, title_of=_title)
 
 
@@ -78,7 +79,7 @@ def new_commitment():
 
 def _form(values: dict, errors: dict | None = None, status: int = 200):
     return render_template("admin/commitment_form.html", values=values, errors=errors or {},
-                           kinds=pledges.COMMITTER_KINDS, word=pledges.word), status
+                           kinds=pledges.COMMITTER_KINDS), status
 
 
 def render_commitment(c: Commitment, errors: dict | None = None, values: dict | None = None,
@@ -93,13 +94,13 @@ def render_commitment(c: Commitment, errors: dict | None = None, values: dict | 
         values = {"on_date": pending.on_date.isoformat(), "text": pending.text, "milestone": pending.milestone,
                   "percent": "" if pending.percent is None else str(pending.percent)}
     return render_template("admin/commitment.html", c=c, title=_title(c), live=live, working=working,
-                           ratings=pledges.rating_counts(s, [c.id])[c.id], word=pledges.word,
+                           ratings=pledges.rating_counts(s, [c.id])[c.id],
                            overdue=pledges.is_overdue(c), approval=pledges.approval_status,
                            progress_of=pledges.progress_of, can_update=open_ and "contributor" in _roles(),
                            can_close=open_ and bool({"reviewer", "approver"} & _roles()),
                            pending=pending, errors=errors or {},
                            values=values or {"on_date": pledges.today().isoformat()},
-                           ratings_order=pledges.RATINGS), status
+                           ratings_order=pledges.RATINGS, outcomes=pledges.OUTCOMES), status
 
 
 def _roles() -> set[str]:
@@ -115,16 +116,16 @@ def commitment(commitment_id: int):
 @bp.post("/commitments/<int:commitment_id>/progress")
 def commitment_progress(commitment_id: int):
     """践诺: a progress update opens a new draft revision of the commitment item."""
-    return _save_progress(commitment_id, pledges.add_progress, "cm.progress_added")
+    return _save_progress(commitment_id, pledges.add_progress, msg("cm.progress_added"))
 
 
 @bp.post("/commitments/<int:commitment_id>/progress/edit")
 def commitment_progress_edit(commitment_id: int):
     """Change the 践诺 update still in draft (e.g. after 退回修改); the item body follows."""
-    return _save_progress(commitment_id, pledges.revise_progress, "flash.saved")
+    return _save_progress(commitment_id, pledges.revise_progress, msg("flash.saved"))
 
 
-def _save_progress(commitment_id: int, save, message: str):
+def _save_progress(commitment_id: int, save, message: tuple[str, dict]):
     """The 践诺 form, added or revised by `save`; errors show on the commitment page."""
     c = _load(commitment_id)
     values = {k: request.form.get(k, "") for k in ("on_date", "text", "percent", "milestone")}
@@ -133,7 +134,7 @@ def _save_progress(commitment_id: int, save, message: str):
     except ServiceError as exc:
         db.session().rollback()
         return render_commitment(c, _errors(exc), values, exc.status)
-    flash(t(message))
+    flash(t(message[0], **message[1]))
     return redirect(url_for("admin.item", item_id=c.item_id))
 
 
@@ -147,7 +148,7 @@ def commitment_close(commitment_id: int):
     except ServiceError as exc:
         db.session().rollback()
         return render_commitment(c, _errors(exc), values, exc.status)
-    flash(t("cm.closed", outcome=pledges.word(c.status)))
+    flash(t("cm.closed", outcome=term("pledge_status", c.status)))
     return redirect(url_for("admin.commitment", commitment_id=c.id))
 
 
@@ -156,8 +157,8 @@ def commitment_ledger():
     """台账: every commitment of the unit with its updates (and approval dates) and ratings, to print."""
     _reader()
     return render_template("admin/commitment_ledger.html", entries=ledger.ledger(db.session(), g.unit),
-                           word=pledges.word, approval=pledges.approval_status, progress_of=pledges.progress_of,
-                           today=pledges.today())
+                           approval=pledges.approval_status, progress_of=pledges.progress_of,
+                           ratings_order=pledges.RATINGS, today=pledges.today())
 
 
 @bp.get("/commitments/ledger.csv")

@@ -2,6 +2,8 @@
 report as HTML and PDF. Thin views over server/oversight/compliance.py and server/oversight/monthly_report.py."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, g, render_template, request
 
 from content.model import Role
@@ -10,9 +12,8 @@ from server import db
 from server.oversight import compliance
 from server.oversight import monthly_report
 from server.admin import bp
-from server.admin.labels import t
 from server.hearing.feedback import today
-from server.i18n import lang
+from server.i18n import t
 from server.oversight.svgcharts import bar_chart, line_chart
 
 OVERSIGHT = frozenset({Role.SUPERVISOR, Role.REVIEWER})
@@ -25,7 +26,7 @@ def _require_oversight() -> None:
 
 def _month_label(month: str) -> str:
     year, mon = month.split("-")
-    return f"{int(mon)}月" if lang() == "zh" else f"{year[2:]}/{mon}"
+    return t("cmp.month_label", month=date(int(year), int(mon), 1))
 
 
 def charts(series: dict) -> list:
@@ -64,7 +65,7 @@ def _report():
     try:
         return monthly_report.build(db.session(), g.unit, month, today()), None
     except monthly_report.MonthError as exc:
-        page = render_template("error.html", status=400, error=exc.en if lang() == "en" else exc.zh, fields={})
+        page = render_template("error.html", status=400, error=t(exc.key, **exc.params), fields={})
         return None, (page, 400)
 
 

@@ -9,9 +9,10 @@ from server import db
 from server.disclosure import catalog
 from server.disclosure import items
 from server.admin import bp, forms, signage_forms
-from server.admin.labels import t
+from server.i18n import t
 from server.admin.render import table_preview
 from server.admin.views_items import load_item
+from server.screens.signage import SLIDES
 from server.validation import ServiceError
 
 EMPTY = {"category": "", "title": "", "body": "", "audiences": [], "window_start": "",
@@ -22,7 +23,7 @@ def _form(template_values: dict, errors: dict | None = None, item=None, status: 
     rev = items.working_revision(item) if item is not None else None
     return render_template("admin/item_form.html", values=template_values, errors=errors or {},
                            item=item, rev=rev, categories=catalog.tree(db.session(), g.unit),
-                           table=table_preview(rev.table) if rev is not None else None), status
+                           table=table_preview(rev.table) if rev is not None else None, slides=SLIDES), status
 
 
 @bp.route("/items/new", methods=["GET", "POST"])

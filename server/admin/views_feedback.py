@@ -13,7 +13,7 @@ from server.hearing import requests as rqs
 from server.hearing import satisfaction as sat
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors
-from server.admin.labels import t
+from server.i18n import t, term
 from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.models import RoleGrant, User
 from server.validation import ServiceError
@@ -56,8 +56,7 @@ def feedback_digests():
     """每日超期汇总: the digests the daily job wrote (and whether the e-mail went out), newest first."""
     from server.hearing import sla_jobs
     require_roles(g.user, g.unit, *sla_jobs.READERS)
-    return render_template("admin/feedback_digests.html", runs=sla_jobs.recent(db.session(), g.unit),
-                           kinds=sla_jobs.KIND_ZH)
+    return render_template("admin/feedback_digests.html", runs=sla_jobs.recent(db.session(), g.unit))
 
 
 @bp.route("/feedback/new", methods=["GET", "POST"])
@@ -109,7 +108,7 @@ def feedback_action(fb_id: int, action: str):
     except ServiceError as exc:
         s.rollback()
         return _detail(s.get(Feedback, fb_id), {action: field_errors(exc)}, exc.status)
-    flash(t("fb.done." + action))
+    flash(term("fb.done", action))
     return redirect(url_for("admin.feedback_detail", fb_id=fb.id))
 
 
@@ -181,7 +180,7 @@ def request_action(req_id: int, action: str):
     except ServiceError as exc:
         s.rollback()
         return _request_page(s.get(InfoRequest, req_id), {action: field_errors(exc)}, exc.status)
-    flash(t("rq.done." + action))
+    flash(term("rq.done", action))
     return redirect(url_for("admin.request_detail", req_id=req.id))
 
 

@@ -9,7 +9,7 @@ from server import db
 from server.disclosure import items
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors
-from server.admin.labels import t, term
+from server.i18n import t, term
 from server.admin.render import table_preview
 from server.models import Item
 from server.validation import ServiceError

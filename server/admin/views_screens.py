@@ -12,7 +12,7 @@ from server import db
 from server.screens import registry
 from server.admin import bp, set_unit
 from server.admin.forms import AUDIENCES, field_errors
-from server.admin.labels import t, term
+from server.i18n import t, term
 from server.screens.models import Device
 from server.screens.push import current_mark
 from server.validation import ServiceError

@@ -20,15 +20,15 @@ from server.disclosure import items as disclosure_items
 from server.screens import signage_rules
 from server.admin import bp
 from server.admin.forms import AUDIENCES, field_errors, from_local_input
-from server.admin.labels import t
-from server.admin.render import local_name, local_zone
+from server.admin.render import local_zone
+from server.i18n import local_name, msg, t
 from server.admin.signage_forms import dayparts_label, dayparts_text, parse_dayparts, split_groups
 from server.screens.device_info import DeviceInfo
 from server.screens.models import Device
 from server.screens.device_feed import preview_manifest
 from server.models import Item, utcnow
 from server.screens.push import current_mark
-from server.screens.signage import plays_per_day
+from server.screens.signage import SLIDES, plays_per_day
 from server.screens.models import ScreenGroup, SignageAlert, SignageRule
 from server.validation import ServiceError
 
@@ -63,7 +63,7 @@ def _home(errors: dict | None = None, rule_values: dict | None = None, status: i
         alerts=signage_rules.unit_alerts(s, [g.unit.id], limit=20), categories=categories,
         category_names={cat.key: local_name(cat) for cat, _ in categories},
         errors=errors or {}, rule_values=rule_values or RULE_FORM, dayparts_label=dayparts_label,
-        dayparts_text=dayparts_text, can_manage=bool(signage_rules.MANAGERS & g.roles)), status
+        dayparts_text=dayparts_text, can_manage=bool(signage_rules.MANAGERS & g.roles), slides=SLIDES), status
 
 
 @bp.get("/signage")

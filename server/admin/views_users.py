@@ -6,7 +6,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from content.model import Role
 from server import db, staff
 from server.admin import bp, forms
-from server.admin.labels import t
+from server.i18n import t
 from server.auth import require_roles, roles_in
 from server.validation import ServiceError
 

@@ -11,6 +11,7 @@ from server.commitments import ledger
 
 from server.commitments import pledges
 from server.api import bp, caller_unit, json_body
+from server.errors import error_response
 from server.commitments.models import Commitment
 from server.validation import ServiceError
 
@@ -23,8 +24,7 @@ def answers(view):
             return view(*args, **kwargs)
         except ServiceError as exc:
             db.session().rollback()
-            return jsonify({"error": pledges.error_text(exc), "code": exc.code,
-                            "fields": pledges.describe(exc.fields)}), exc.status
+            return error_response(exc.status, exc.code, exc.fields, **exc.params)
     return wrapper
 
 

@@ -234,6 +234,7 @@ def ingest(args) -> int:
 
 def monthly_report(args) -> int:
     """公开监督月报 as a PDF for one unit and month (the same report as the admin page)."""
+    from server.i18n import text_in
     from server.oversight import monthly_report as report_mod
     from server.hearing.feedback import today
     app = _app(args)
@@ -246,7 +247,7 @@ def monthly_report(args) -> int:
         except SetupError as exc:
             raise CommandError(str(exc)) from None
         except report_mod.MonthError as exc:
-            raise CommandError(exc.zh) from None
+            raise CommandError(text_in("zh", exc.key, **exc.params)) from None
         data = report_mod.render_pdf(report)
     try:
         with open(args.out, "wb") as fh:

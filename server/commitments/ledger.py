@@ -8,7 +8,8 @@ import io
 from sqlalchemy.orm import Session
 
 from server.disclosure import items
-from server.commitments.pledges import ZH, approval_status, is_overdue, progress_of, rating_counts, unit_commitments
+from server.commitments.pledges import approval_status, is_overdue, progress_of, rating_counts, unit_commitments
+from server.i18n import term
 from server.models import Unit
 from server.workdays import local
 
@@ -33,8 +34,8 @@ def ledger_csv(entries: list[dict]) -> bytes:
     for e in entries:
         c, r = e["c"], e["ratings"]
         head = [c.id, c.item_id]
-        facts = [ZH[c.committer_kind], c.committer, e["title"], c.due_date.isoformat(), ZH[c.status],
-                 "是" if e["overdue"] else "否"]
+        facts = [term("committer_kind", c.committer_kind, language="zh"), c.committer, e["title"],
+                 c.due_date.isoformat(), term("pledge_status", c.status, language="zh"), "是" if e["overdue"] else "否"]
         pct = "" if r["pct"] is None else f"{r['pct']}%"
         w.writerow(head + ["承诺"] + facts + [local(c.created_at).date().isoformat(), c.pledge, "", "", "",
                                             r["satisfied"], r["basic"], r["unsatisfied"], pct])
@@ -42,5 +43,5 @@ def ledger_csv(entries: list[dict]) -> bytes:
             when = u.revision.published_at
             approved = local(when).strftime("%Y-%m-%d %H:%M") if when else ""
             w.writerow(head + ["践诺"] + facts + [u.on_date.isoformat(), u.text, progress_of(u),
-                                                approval_status(u), approved, "", "", "", ""])
+                                                approval_status(u, "zh"), approved, "", "", "", ""])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

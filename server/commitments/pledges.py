@@ -19,7 +19,7 @@ from server import audit
 from server.disclosure import items
 from server.auth import require_roles, roles_in
 from server.commitments.models import Commitment, CommitmentRating, CommitmentUpdate
-from server.i18n import lang, message
+from server.i18n import lang, term, text_in
 from server.models import Item, Unit, User, utcnow
 from server.validation import MAX_TITLE, ServiceError
 from server.workdays import local
@@ -27,54 +27,12 @@ from server.workdays import local
 KIND = "commitment"
 DEFAULT_CATEGORY = "commitments"
 COMMITTER_KINDS = ("unit", "department", "party_branch")
-STATUSES = ("ongoing", "fulfilled", "unfulfilled")
+OUTCOMES = ("fulfilled", "unfulfilled")
+STATUSES = ("ongoing",) + OUTCOMES
 RATINGS = ("satisfied", "basic", "unsatisfied")
 MAX_TEXT = 1000
 MAX_NAME = 100
-ZH = {"unit": "单位", "department": "科室", "party_branch": "党支部", "ongoing": "进行中",
-      "fulfilled": "已兑现", "unfulfilled": "未兑现", "satisfied": "满意", "basic": "基本满意",
-      "unsatisfied": "不满意"}
-EN = {"unit": "Unit", "department": "Department", "party_branch": "Party branch", "ongoing": "In progress",
-      "fulfilled": "Fulfilled", "unfulfilled": "Not fulfilled", "satisfied": "Satisfied",
-      "basic": "Mostly satisfied", "unsatisfied": "Not satisfied"}
-MESSAGES = {
-    "bad_committer_kind": ("承诺主体类型须为 单位、科室 或 党支部", "Committer type: unit, department or party branch"),
-    "bad_date": ("日期格式应为 YYYY-MM-DD", "Dates are written YYYY-MM-DD"),
-    "bad_percent": ("完成度须为 0–100 的整数", "Progress must be a whole number from 0 to 100"),
-    "bad_outcome": ("兑现结论须为 已兑现 或 未兑现", "The outcome is fulfilled or unfulfilled"),
-    "bad_rating": ("请选择 满意、基本满意 或 不满意", "Choose satisfied, mostly satisfied or not satisfied"),
-    "commitment_closed": ("该承诺已有兑现结论，不能再更新", "This commitment is closed; no more updates"),
-    "update_pending": ("已有践诺更新正在审批，请审批完成后再提交", "An update is still in the workflow; finish it first"),
-}
-PUBLIC_TEXT = {
-    "title": ("评诺：您对承诺兑现情况满意吗？", "Rate this commitment: is it being kept?"),
-    "submit": ("提交评价", "Send rating"),
-    "thanks": ("已收到您的评价，谢谢！", "Rating received, thank you!"),
-}
-
-
-def word(value: str) -> str:
-    """A committer kind, status or rating in the request's language."""
-    return (EN if lang() == "en" else ZH).get(value, value)
-
-
-def public_text(key: str) -> str:
-    zh, en = PUBLIC_TEXT[key]
-    return en if lang() == "en" else zh
-
-
-def describe(fields: dict) -> dict:
-    """Field → readable message, for this module's codes and the shared ones."""
-    out = {}
-    for name, (code, params) in fields.items():
-        pair = MESSAGES.get(code)
-        out[name] = (pair[1] if lang() == "en" else pair[0]) if pair else message(code, **params)
-    return out
-
-
-def error_text(exc: ServiceError) -> str:
-    pair = MESSAGES.get(exc.code)
-    return (pair[1] if lang() == "en" else pair[0]) if pair else message(exc.code, **exc.params)
+APPROVAL_STEPS = ("draft", "submitted", "reviewed", "cleared", "approved")
 
 
 def today() -> date:
@@ -155,9 +113,11 @@ def progress_of(u: CommitmentUpdate) -> str:
 
 def render_body(c: Commitment, updates: list[CommitmentUpdate], status: str | None = None) -> str:
     """The item body (Markdown subset: list, headings, table) screens show with no changes."""
-    lines = [f"- 承诺主体：{c.committer}（{ZH[c.committer_kind]}）",
+    kind = term("committer_kind", c.committer_kind, language="zh")
+    state = term("pledge_status", status or c.status, language="zh")
+    lines = [f"- 承诺主体：{c.committer}（{kind}）",
              f"- 承诺时限：{c.due_date.isoformat()} 前",
-             f"- 兑现情况：{ZH[status or c.status]}", "", "## 承诺内容", "", c.pledge, "",
+             f"- 兑现情况：{state}", "", "## 承诺内容", "", c.pledge, "",
              "## 践诺进展", ""]
     if not updates:
         return "\n".join(lines + ["暂无进展。", ""])
@@ -274,7 +234,7 @@ def close(s: Session, user: User, c: Commitment, outcome: str, note: str) -> Com
     screens on a new revision once it is approved, like any update."""
     require_roles(user, c.unit, Role.REVIEWER, Role.APPROVER)
     errors: dict = {}
-    if outcome not in ("fulfilled", "unfulfilled"):
+    if outcome not in OUTCOMES:
         errors["outcome"] = ("bad_outcome", {})
     text = _text({"note": note}, "note", errors, MAX_TEXT)
     if errors:
@@ -282,7 +242,8 @@ def close(s: Session, user: User, c: Commitment, outcome: str, note: str) -> Com
     if c.status != "ongoing":
         raise ServiceError(409, "commitment_closed")
     before = snapshot(c)
-    entry = CommitmentUpdate(created_by=user.id, on_date=today(), text=text, milestone=ZH[outcome],
+    entry = CommitmentUpdate(created_by=user.id, on_date=today(), text=text,
+                             milestone=term("pledge_status", outcome, language="zh"),
                              percent=100 if outcome == "fulfilled" else None)
     entry = _start_revision(s, user, c, entry, status=outcome)
     c.status, c.closed_at, c.closed_by, c.closing_note = outcome, utcnow(), user.id, text
@@ -360,9 +321,11 @@ def to_json(s: Session, c: Commitment, counts: dict | None = None) -> dict:
             "ratings": counts}
 
 
-def approval_status(u: CommitmentUpdate) -> str:
-    """已审定 once the update's revision was approved, else its workflow state in Chinese."""
+def approval_status(u: CommitmentUpdate, language: str | None = None) -> str:
+    """已审定 once the update's revision was approved, else its workflow state (the ledger CSV: Chinese)."""
+    language = language or lang()
     if u.revision.published_at is not None:
-        return "已审定"
-    return {"draft": "草稿", "submitted": "已提出", "reviewed": "已审议", "cleared": "已保密审查",
-            "approved": "待再审定"}.get(u.revision.status, u.revision.status)
+        return text_in(language, "cm.approved")
+    if u.revision.status in APPROVAL_STEPS:
+        return term("status", u.revision.status, language=language)
+    return u.revision.status

@@ -27,6 +27,7 @@ from server.hearing import mailer
 
 from server.hearing import requests as rqs
 from server.hearing.models import DigestRun, InfoRequest
+from server.i18n import term
 from server.models import Unit, utcnow
 from server.workdays import calendar_for, local
 
@@ -35,8 +36,6 @@ TICK_SECONDS = 60.0
 READERS = (Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN)  # may read the daily digests
 STALE_SENDING = timedelta(minutes=30)  # a "sending" claim older than this died with its process
 WHOLE = "*"                            # mail_pending entry: the DIGEST_RECIPIENTS get everything
-KIND_ZH = {"suggestion": "意见建议", "complaint": "投诉", "praise": "表扬", "question": "咨询"}
-ALERT_ZH = {"delayed": "已超期", "long_overdue": "严重超期"}
 
 
 def digest_time(config) -> time:
@@ -86,9 +85,18 @@ def subject(data: dict, department: str | None = None) -> str:
            f"{len(data['requests'])} 件"
 
 
+def _kind(kind: str) -> str:
+    return term("kind", kind, default=kind, language="zh")
+
+
+def _alert(alert: str | None) -> str:
+    """严重超期, or 已超期 for any other late request."""
+    return term("badge", "long_overdue" if alert == "long_overdue" else "delayed", language="zh")
+
+
 def _feedback_line(row: dict) -> str:
     flag = "，已上报纪委/工会" if row["escalated"] else ""
-    return (f"  {row['code']}  {KIND_ZH.get(row['kind'], row['kind'])}  期限 {row['due']}  "
+    return (f"  {row['code']}  {_kind(row['kind'])}  期限 {row['due']}  "
             f"超期 {row['late']} 个工作日{flag}  {row['text']}")
 
 
@@ -107,7 +115,7 @@ def as_text(data: dict, department: str | None = None) -> str:
         if data["requests"]:
             parts.append(f"依申请公开超期（{len(data['requests'])} 件）：")
             parts.extend(f"  {r['code']}  期限 {r['due']}  超期 {r['late']} 个工作日  "
-                         f"{ALERT_ZH.get(r['alert'], '已超期')}" for r in data["requests"])
+                         f"{_alert(r['alert'])}" for r in data["requests"])
         else:
             parts.append("没有超期的依申请公开申请。")
     parts += ["", "请登录院务公开管理后台「反馈收件箱」处理。此邮件由系统自动发送。"]
@@ -126,14 +134,14 @@ def as_html(data: dict, department: str | None = None) -> str:
                    "style=\"border-collapse:collapse\"><tr><th>查询码</th><th>类型</th><th>期限</th>"
                    "<th>超期工作日</th><th>已上报</th><th>内容</th></tr>")
         for r in rows:
-            out.append(f"<tr><td>{escape(r['code'])}</td><td>{escape(KIND_ZH.get(r['kind'], r['kind']))}</td>"
+            out.append(f"<tr><td>{escape(r['code'])}</td><td>{escape(_kind(r['kind']))}</td>"
                        f"<td>{escape(r['due'])}</td><td>{r['late']}</td><td>{'是' if r['escalated'] else ''}</td>"
                        f"<td>{escape(r['text'])}</td></tr>")
         out.append("</table>")
     if department is None and data["requests"]:
         out.append(f"<h3>依申请公开超期（{len(data['requests'])} 件）</h3><ul>")
         out.extend(f"<li>{escape(r['code'])} 期限 {escape(r['due'])}，超期 {r['late']} 个工作日，"
-                   f"{escape(ALERT_ZH.get(r['alert'], '已超期'))}</li>" for r in data["requests"])
+                   f"{escape(_alert(r['alert']))}</li>" for r in data["requests"])
         out.append("</ul>")
     out.append("<p>请登录院务公开管理后台「反馈收件箱」处理。此邮件由系统自动发送。</p>")
     return "\n".join(out)

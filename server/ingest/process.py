@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from server import audit, db
 
 from server.disclosure import items
-from server.admin.labels import term
+from server.i18n import term, text_in
 from server.ingest.inbox import (Drop, FolderWatch, Settler, claim, destination, find_drops, finish,
                           inbox_folders, inbox_root, local_day, recover_claims)
 from server.ingest.models import IngestedFile
@@ -54,8 +54,9 @@ def ingest_user(s, unit: Unit) -> User:
 
 
 def _service_reason(exc: ServiceError, what: str) -> str:
+    """The refusal's details in Chinese, like the reason files always are."""
     details = [params.get("detail") or code for code, params in exc.fields.values()] or [exc.code]
-    return f"{what}：" + "；".join(str(d) for d in details)
+    return f"{what}：" + "；".join(text_in("zh", *d) if isinstance(d, tuple) else str(d) for d in details)
 
 
 def _title(cat: Category, name: str, cfg) -> str:
@@ -79,7 +80,7 @@ def _target(s, unit: Unit, cat: Category, user: User) -> tuple[Item | None, str]
         if live is not None and live.table:
             if working is not None:
                 raise Rejected(f"事项 #{item.id}「{live.title}」已有第 {working.number} 版正在办理"
-                               f"（{term('status', working.status)}），请办结后再投放此文件")
+                               f"（{term('status', working.status, language='zh')}），请办结后再投放此文件")
             return item, "correct"
     return None, "new"
 

@@ -16,6 +16,7 @@ from server.oversight import compliance
 from server.hearing import satisfaction as sat
 from server.hearing.feedback import on_time
 from server.hearing.models import Feedback, InfoRequest
+from server.i18n import term
 from server.models import Category, Item, Revision, Unit
 from server.workdays import calendar_for, local
 
@@ -24,11 +25,11 @@ FIRST_YEAR = 2000
 
 
 class MonthError(ValueError):
-    """A month the report cannot be made for; `zh` and `en` say why."""
+    """A month the report cannot be made for; the catalogue key `key` with `params` says why."""
 
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+    def __init__(self, key: str, **params):
+        super().__init__(key)
+        self.key, self.params = key, params
 
 
 def parse_month(text: str | None, today: date) -> tuple[date, date]:
@@ -36,11 +37,10 @@ def parse_month(text: str | None, today: date) -> tuple[date, date]:
     found = MONTH.match((text or "").strip())
     if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < FIRST_YEAR:
         shown = (text or "")[:20]
-        raise MonthError(f"月份无效：「{shown}」，应为 YYYY-MM，例如 {today:%Y-%m}",
-                         f"Invalid month “{shown}”: use YYYY-MM, e.g. {today:%Y-%m}")
+        raise MonthError("cmp.bad_month", shown=shown, example=f"{today:%Y-%m}")
     first = date(int(found.group(1)), int(found.group(2)), 1)
     if first > today:
-        raise MonthError(f"{first:%Y-%m} 尚未到来，不能生成报告", f"{first:%Y-%m} has not begun yet")
+        raise MonthError("cmp.future_month", month=f"{first:%Y-%m}")
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return first, last
 
@@ -143,7 +143,6 @@ def month_lines(report: dict) -> dict[str, list]:
 # --- PDF ------------------------------------------------------------------------------------------
 
 CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-OUTCOMES = {"on_time": "按时", "late": "逾期公开", "overdue": "逾期未公开", "missed": "未公开", "open": "未到期"}
 
 
 def _font() -> str:
@@ -200,7 +199,8 @@ def pdf_story(report: dict, font: str) -> list:
     story.append(Paragraph("二、逾期情况", h2))
     rows = [["类型", "分类/事项", "责任部门", "期限", "状态"]]
     for r in report["periodic_late"]:
-        rows.append(["定期公开", r["category"], r["department"], f"{r['due']:%Y-%m-%d}", OUTCOMES[r["outcome"]]])
+        rows.append(["定期公开", r["category"], r["department"], f"{r['due']:%Y-%m-%d}",
+                     term("cmp.out", r["outcome"], language="zh")])
     for r in report["late_changes"]:
         state = f"{r['published']:%Y-%m-%d} 公开" if r["published"] else "尚未公开"
         rows.append(["变更公开", f"#{r['id']} {r['title']}", r["department"], f"{r['deadline']:%Y-%m-%d}",

@@ -14,8 +14,6 @@ from collections import OrderedDict, deque
 from flask import Blueprint, current_app, request
 from werkzeug.datastructures import MultiDict
 
-from server.i18n import lang
-from server.public.messages import pt
 
 bp = Blueprint("public", __name__)
 KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -74,13 +72,5 @@ def is_bot(form: MultiDict) -> bool:
     """The honeypot field, invisible to people, was filled in."""
     return bool(form.get(HONEYPOT, "").strip())
 
-
-def lang_args() -> dict:
-    """Query arguments that keep the chosen language on links and form actions."""
-    return {"lang": "en"} if lang() == "en" else {}
-
-
-bp.add_app_template_global(pt, "pt")
-bp.add_app_template_global(lang_args, "lang_args")
 
 from server.public import views  # noqa: E402,F401

@@ -18,8 +18,9 @@ from server.screens.models import Device
 from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.disclosure.items import live_revision
 from server.models import Item, Unit
-from server.public import allowed, bp, is_bot, lang_args, new_key, sent_key
-from server.public.messages import field_message, pt
+from server.errors import field_messages
+from server.i18n import lang_args, t
+from server.public import allowed, bp, is_bot, new_key, sent_key
 from server.disclosure.uploads import store_image
 from server.validation import ServiceError
 
@@ -54,6 +55,18 @@ def _item(unit: Unit) -> tuple[Item | None, str]:
     return (item, rev.title) if rev is not None else (None, "")
 
 
+# Service field errors the phone pages word their own way; any other code reads "the input is invalid".
+FIELD_ERRORS = {"required": "pub.err.required", "too_long": "pub.err.too_long", "bad_phone": "pub.err.bad_phone",
+                "not_found": "pub.err.not_found", "invalid": "pub.err.invalid"}
+
+
+def field_message(code: str, params: dict) -> str:
+    """A service field error (code, params) as a public page sentence."""
+    if code in FIELD_ERRORS:
+        return t(FIELD_ERRORS[code], **params)
+    return t("pub.err.invalid")
+
+
 def _errors(exc: ServiceError) -> dict:
     return {name: field_message(code, params) for name, (code, params) in exc.fields.items()}
 
@@ -63,8 +76,7 @@ def _form(code, unit, place, title, values=None, errors=None, status=200):
     return render_template("public/feedback.html", screen=code, unit=unit, place=place, title=title,
                            values=values or {}, errors=errors or {}, key=new_key(),
                            kinds=fbs.KINDS, days=fbs.days_for("suggestion"),
-                           pledge=pledge, pledge_key=new_key(), pledge_ratings=pledges.RATINGS,
-                           pledge_text=pledges.public_text, rated=request.args.get("rated") == "1",
+                           pledge=pledge, pledge_key=new_key(), pledge_ratings=pledges.RATINGS, rated=request.args.get("rated") == "1",
                            form_args={k: v for k, v in request.args.items() if k in ("item", "lang")}), status
 
 
@@ -85,17 +97,17 @@ def rate_commitment(code: str):
     if pledge is None:
         abort(404)
     if not allowed("c"):
-        return _form(code, unit, place, title, {}, {"_form": pt("err.rate")}, 429)
+        return _form(code, unit, place, title, {}, {"_form": t("pub.err.rate")}, 429)
     key = sent_key(request.form)
     if key is None and not is_bot(request.form):
-        return _form(code, unit, place, title, {}, {"_form": pt("err.expired")}, 400)
+        return _form(code, unit, place, title, {}, {"_form": t("pub.err.expired")}, 400)
     if not is_bot(request.form):
         try:
             pledges.rate(db.session(), pledge, request.form.get("rating", ""), idem_key=key,
                      screen_code=code.upper(), device_id=device_id)
         except ServiceError as exc:
             db.session().rollback()
-            return _form(code, unit, place, title, {}, pledges.describe(exc.fields), exc.status)
+            return _form(code, unit, place, title, {}, field_messages(exc.fields), exc.status)
     return redirect(url_for("public.feedback_form", code=code, item=item.id, rated=1, **lang_args()), 303)
 
 
@@ -105,12 +117,12 @@ def _photo(errors: dict) -> str | None:
         return None
     data = upload.read(MAX_PHOTO + 1)
     if len(data) > MAX_PHOTO:
-        errors["photo"] = pt("err.photo_big")
+        errors["photo"] = t("pub.err.photo_big")
         return None
     try:
         return store_image(data, current_app.config["MEDIA_DIR"], current_app.config["MAX_IMAGE_PIXELS"])["sha256"]
     except ServiceError:
-        errors["photo"] = pt("err.photo")
+        errors["photo"] = t("pub.err.photo")
         return None
 
 
@@ -122,12 +134,12 @@ def submit_feedback(code: str):
     form = request.form
     values = {k: form.get(k, "") for k in ("kind", "text", "name", "phone")}
     if not allowed("f"):
-        return _form(code, unit, place, title, values, {"_form": pt("err.rate")}, 429)
+        return _form(code, unit, place, title, values, {"_form": t("pub.err.rate")}, 429)
     if is_bot(form):
         return render_template("public/received.html", fb=None, unit=unit)
     key = sent_key(form)
     if key is None:
-        return _form(code, unit, place, title, values, {"_form": pt("err.expired")}, 400)
+        return _form(code, unit, place, title, values, {"_form": t("pub.err.expired")}, 400)
     clean, errs = fbs.clean(values)
     errors = {name: field_message(c, p) for name, (c, p) in errs.items()}
     photo = _photo(errors) if not errors else None
@@ -139,7 +151,7 @@ def submit_feedback(code: str):
     except ServiceError as exc:
         return _form(code, unit, place, title, values, _errors(exc), exc.status)
     if not created and (fb.text, fb.kind) != (clean["text"], clean["kind"]):
-        return _form(code, unit, place, title, values, {"_form": pt("err.expired")}, 409)
+        return _form(code, unit, place, title, values, {"_form": t("pub.err.expired")}, 409)
     return render_template("public/received.html", fb=fb, unit=unit)
 
 
@@ -164,7 +176,7 @@ def lookup():
             for fb in db.session().scalars(select(Feedback).where(Feedback.code.like(f"FK-%-{serial}"))):
                 if fb.phone and re.sub(r"\D", "", fb.phone).endswith(last4):
                     return redirect(url_for("public.track", code=fb.code, **lang_args()))
-        return render_template("public/lookup.html", error=pt("err.not_found")), 404
+        return render_template("public/lookup.html", error=t("pub.err.not_found")), 404
     return render_template("public/lookup.html", error=None)
 
 
@@ -186,13 +198,13 @@ def rate(code: str):
     if not isinstance(row, Feedback):
         abort(404)
     if not allowed("t"):
-        return render_template("public/track.html", fb=row, ratings=fbs.RATINGS, error=pt("err.rate")), 429
+        return render_template("public/track.html", fb=row, ratings=fbs.RATINGS, error=t("pub.err.rate")), 429
     try:
         fbs.rate(db.session(), row, request.form.get("rating", ""))
     except ServiceError as exc:
         db.session().rollback()
         return render_template("public/track.html", fb=row, ratings=fbs.RATINGS,
-                               error=pt("err.rated") if exc.status == 409 else pt("err.invalid")), exc.status
+                               error=t("pub.err.rated") if exc.status == 409 else t("pub.err.invalid")), exc.status
     return redirect(url_for("public.track", code=row.code, **lang_args()), 303)
 
 
@@ -219,16 +231,16 @@ def submit_request():
     values = {k: form.get(k, "") for k in ("unit", "name", "id_type", "id_number", "contact",
                                            "description", "delivery")}
     if not allowed("r"):
-        return _request_form(values, {"_form": pt("err.rate")}, 429)
+        return _request_form(values, {"_form": t("pub.err.rate")}, 429)
     if is_bot(form):
         return render_template("public/request_received.html", req=None)
     key = sent_key(form)
     if key is None:
-        return _request_form(values, {"_form": pt("err.expired")}, 400)
+        return _request_form(values, {"_form": t("pub.err.expired")}, 400)
     units = _units()
     unit = next((u for u in units if u.code == values["unit"]), units[0] if len(units) == 1 else None)
     if unit is None:
-        return _request_form(values, {"unit": pt("err.required")}, 422)
+        return _request_form(values, {"unit": t("pub.err.required")}, 422)
     try:
         req, _ = rqs.create(db.session(), unit, values, idem_key=key)
     except ServiceError as exc:

@@ -1,10 +1,6 @@
-"""UI strings of the admin pages, Chinese first: `t(key)` in templates picks the request's language."""
-from __future__ import annotations
+"""The staff pages' core strings (navigation, items, catalog, users, screens), Chinese then English."""
 
-from server.admin.labels_features import FEATURE_LABELS
-from server.i18n import lang
-
-LABELS: dict[str, tuple[str, str]] = {
+STRINGS: dict[str, tuple[str, str]] = {
     "app": ("院务公开管理", "Disclosure admin"),
     "nav.queue": ("待我审核", "Awaiting me"),
     "nav.items": ("全部事项", "All items"),
@@ -52,8 +48,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "field.window_start": ("开始", "Start"),
     "field.window_end": ("结束", "End"),
     "field.window_hint": ("留空：审定后立即公开，按分类时限结束", "Empty: opens on approval, ends by the time rule"),
-    "field.sensitive": ("敏感事项（审定后还需另一位审定人再审定）",
-                        "Sensitive (needs a second approver after approval)"),
+    "field.sensitive": ("敏感事项（审定后还需另一位审定人再审定）", "Sensitive (needs a second approver after approval)"),
     "field.sensitive_new_hint": ("不勾选时沿用分类的设置", "Unticked: the category's setting applies"),
     "field.table": ("表格（CSV，UTF-8 或 GBK，第一行为表头）", "Table (CSV, UTF-8 or GBK, header row first)"),
     "field.remove_table": ("移除现有表格", "Remove the current table"),
@@ -119,7 +114,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "users.activate": ("启用", "Activate"),
     "screens.title": ("屏幕管理", "Screens"),
     "screens.pending": ("待批准的屏幕", "Screens awaiting approval"),
-    "screens.pending_hint": ("核对屏幕上显示的配对码后再批准。", "Check the pairing code shown on the screen before approving."),
+    "screens.pending_hint": ("核对屏幕上显示的配对码后再批准。",
+                             "Check the pairing code shown on the screen before approving."),
     "screens.active": ("在用屏幕", "Screens in use"),
     "screens.revoked": ("已撤销的屏幕", "Revoked screens"),
     "screens.pairing_code": ("配对码", "Pairing code"),
@@ -172,71 +168,3 @@ LABELS: dict[str, tuple[str, str]] = {
     "error.back": ("返回工作台", "Back to the work queue"),
     "form.errors": ("请修改标出的内容后重试。", "Please correct the marked fields and retry."),
 }
-
-LABELS.update(FEATURE_LABELS)
-
-STATUS = {
-    "draft": ("草稿", "Draft"), "submitted": ("已提出", "Submitted"),
-    "reviewed": ("已审议", "Reviewed"), "cleared": ("已保密审查", "Cleared"),
-    "approved": ("待再审定", "Awaiting 2nd approval"), "scheduled": ("待公开", "Scheduled"),
-    "published": ("已公开", "Published"), "expired": ("已过期", "Expired"),
-    "withdrawn": ("已撤销", "Withdrawn"), "superseded": ("已变更", "Superseded"),
-}
-ACTIONS = {
-    "submit": ("提交审核", "Submit"), "review": ("审议通过", "Review"),
-    "clear": ("保密审查通过", "Clear"), "approve": ("审定", "Approve"),
-    "escalate": ("再审定", "Second approval"), "reject": ("退回修改", "Send back"),
-    "withdraw": ("撤销公开", "Withdraw"), "open": ("窗口开启", "Window opened"),
-    "expire": ("到期", "Expired"), "supersede": ("被新版本替代", "Superseded"),
-}
-AUDIENCES = {
-    "party": ("党员", "Party members"), "staff": ("职工", "Staff"),
-    "patients": ("患者", "Patients"), "public": ("公众", "Public"),
-}
-ROLES = {
-    "contributor": ("科室联络员", "Contributor"), "reviewer": ("公开办审议", "Reviewer"),
-    "confidentiality": ("保密审查", "Confidentiality"), "approver": ("领导小组审定", "Approver"),
-    "handler": ("反馈办理", "Feedback handler"), "supervisor": ("监督", "Supervisor"),
-    "admin": ("系统管理员", "Administrator"),
-}
-TIME_RULES = {
-    "standing": ("长期", "Standing"), "periodic": ("定期", "Periodic"),
-    "phased": ("分期", "Phased"), "immediate": ("即时 / 公示", "Immediate (fixed window)"),
-}
-PERIODS = {"month": ("每月", "Monthly"), "quarter": ("每季度", "Quarterly"), "year": ("每年", "Yearly")}
-SCREENS = {
-    "kiosk": ("触摸查询机", "Kiosk"), "signage": ("信息发布屏", "Signage"),
-    "pending": ("待批准", "Pending"), "active": ("在用", "Active"), "revoked": ("已撤销", "Revoked"),
-    "auto": ("自动", "Auto"), "portrait": ("竖屏", "Portrait"), "landscape": ("横屏", "Landscape"),
-    "reload": ("重新加载", "Reload"), "screenshot": ("截屏", "Screenshot"), "identify": ("识别", "Identify"),
-}
-STEPS = {  # what feedback and request timelines record; free-text notes pass through unchanged
-    "received": ("收到", "Received"), "assigned": ("分办", "Assigned"), "answered": ("答复", "Answered"),
-    "published": ("发布答复", "Reply published"), "closed": ("办结", "Closed"),
-    "escalated": ("上报纪委/工会", "Escalated"), "rated": ("评价", "Rated"),
-    "correction": ("要求补正", "Correction asked"), "corrected": ("补正后重新计时", "Corrected, clock restarted"),
-    "extended": ("延期答复", "Extended"), "overdue": ("逾期", "Overdue"), "system": ("系统", "System"),
-    "public": ("公众", "Public"), "qr": ("扫码", "QR code"), "kiosk": ("查询机", "Kiosk"),
-    "hotline": ("电话", "Hotline"), "box": ("意见箱", "Suggestion box"), "visit": ("来访", "Visit"),
-    "online": ("网上", "Online"), "satisfied": ("满意", "Satisfied"), "basic": ("基本满意", "Fairly satisfied"),
-    "unsatisfied": ("不满意", "Unsatisfied"),
-    "letter": ("来信", "Letter"), "web": ("网上", "Online"), "conduct": ("工作人员作风", "Staff conduct"),
-}
-TABLES = {"status": STATUS, "action": ACTIONS, "audience": AUDIENCES, "role": ROLES,
-          "time_rule": TIME_RULES, "period": PERIODS, "screen": SCREENS, "step": STEPS}
-
-
-def _pick(pair: tuple[str, str]) -> str:
-    return pair[1] if lang() == "en" else pair[0]
-
-
-def t(key: str, **params) -> str:
-    """The UI string `key` in the request's language, with {params} filled in."""
-    text = _pick(LABELS[key]) if key in LABELS else key
-    return text.format(**params) if params else text
-
-
-def term(kind: str, value: str) -> str:
-    """A domain term (status, action, audience, role, time rule, period) in the request's language."""
-    pair = TABLES[kind].get(value)
-    return _pick(pair) if pair else value
