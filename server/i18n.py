@@ -75,7 +75,7 @@ def text_in(language: str, key: str, **params) -> str:
         _problem(f"{key!r} takes {sorted(wanted)}, was given {sorted(params)}")
         if not wanted <= params.keys():
             return text
-    return text.format(**{name: text_in(language, *value) if _is_msg(value) else value
+    return text.format(**{name: text_in(language, value[0], **value[1]) if _is_msg(value) else value
                           for name, value in params.items() if name in wanted})
 
 

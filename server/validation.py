@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from content.model import AudiencePlan
+from server.i18n import msg
 
 MAX_TITLE = 200
 
@@ -40,15 +41,15 @@ def parse_time(value, field: str, errors: dict) -> datetime | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        errors[field] = ("bad_window", {"detail": "需要 ISO 8601 时间字符串"})
+        errors[field] = ("bad_window", {"detail": msg("window.not_string")})
         return None
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
-        errors[field] = ("bad_window", {"detail": f"无法识别的时间 {value[:40]}"})
+        errors[field] = ("bad_window", {"detail": msg("window.unreadable", value=value[:40])})
         return None
     if when.tzinfo is None:
-        errors[field] = ("bad_window", {"detail": "时间需带时区，例如 +08:00"})
+        errors[field] = ("bad_window", {"detail": msg("window.no_zone")})
         return None
     return when
 
@@ -89,13 +90,13 @@ def clean_item_fields(data: dict, *, max_body: int, partial: bool) -> tuple[dict
 
 def _clean_window(window, clean: dict, errors: dict) -> None:
     if not isinstance(window, dict):
-        errors["window"] = ("bad_window", {"detail": "需要 {start, end} 对象"})
+        errors["window"] = ("bad_window", {"detail": msg("window.not_object")})
         return
     start = parse_time(window.get("start"), "window", errors)
     end = parse_time(window.get("end"), "window", errors)
     if "window" in errors:
         return
     if start and end and end <= start:
-        errors["window"] = ("bad_window", {"detail": "结束时间必须晚于开始时间"})
+        errors["window"] = ("bad_window", {"detail": msg("window.end_first")})
         return
     clean["window_start"], clean["window_end"] = start, end

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from server.i18n import msg, t, term
 from server.validation import ServiceError
 
 GROUP_SEPARATORS = re.compile(r"[,，、;；]")
 LINE = re.compile(r"^(?:(?P<days>[1-7](?:\s*[-,，~]\s*[1-7])*)\s+)?(?P<from>\d{1,2}:\d{2})\s*[-~–—至]\s*(?P<to>\d{1,2}:\d{2})$")
-WEEKDAYS = "一二三四五六日"
 
 
 def split_groups(text: str) -> list[str]:
@@ -35,7 +35,7 @@ def parse_dayparts(text: str, field: str) -> list[dict]:
         match = LINE.match(line)
         if match is None:
             raise ServiceError(422, "invalid", {field: ("bad_dayparts", {
-                "detail": f"第 {n} 行“{line[:30]}”应写成“1-5 08:00-17:30”"})})
+                "detail": msg("dayparts.line", n=n, line=line[:30])})})
         out.append({"days": _days(match["days"]), "from": match["from"].zfill(5), "to": match["to"].zfill(5)})
     return out
 
@@ -56,18 +56,18 @@ def dayparts_text(parts) -> str:
 
 
 def dayparts_label(parts) -> str:
-    """Readable Chinese: 周一至周五 08:00–17:30；周六 09:00–12:00 (empty: 全天)."""
+    """Readable days and hours: 周一至周五 08:00–17:30；周六 09:00–12:00 (empty: 全天)."""
     out = []
     for p in parts or []:
         days = p.get("days") or []
         if days == list(range(1, 8)):
-            names = "每天"
+            names = t("sg.every_day")
         elif days and days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
-            names = f"周{WEEKDAYS[days[0] - 1]}至周{WEEKDAYS[days[-1] - 1]}"
+            names = t("sg.day_range", first=term("weekday", days[0]), last=term("weekday", days[-1]))
         else:
-            names = "、".join(f"周{WEEKDAYS[d - 1]}" for d in days)
+            names = t("sg.day_sep").join(t("sg.weekday", day=term("weekday", d)) for d in days)
         out.append(f"{names} {p.get('from')}–{p.get('to')}")
-    return "；".join(out) or "全天"
+    return t("sg.part_sep").join(out) or t("sg.all_day")
 
 
 def item_values(form) -> dict:

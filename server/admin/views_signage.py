@@ -152,7 +152,7 @@ def _day(value: str | None, default):
     try:
         return datetime.strptime(value, "%Y-%m-%d").date() if value else default
     except ValueError:
-        raise ServiceError(422, "invalid", {"date": ("bad_window", {"detail": "日期须为 YYYY-MM-DD"})}) from None
+        raise ServiceError(422, "invalid", {"date": ("bad_window", {"detail": msg("plays.date")})}) from None
 
 
 @bp.get("/signage/plays")
@@ -164,7 +164,7 @@ def signage_plays():
     last = _day(request.args.get("to"), today)
     first = _day(request.args.get("from"), last - timedelta(days=6))
     if first > last or (last - first).days > 92:
-        raise ServiceError(422, "invalid", {"date": ("bad_window", {"detail": "起止日期有误（最长 93 天）"})})
+        raise ServiceError(422, "invalid", {"date": ("bad_window", {"detail": msg("plays.range")})})
     since = datetime.combine(first, datetime.min.time(), zone)
     rows = plays_per_day(db.session(), g.unit.id, since, since + timedelta(days=(last - first).days + 1), zone)
     ids = {r["item"] for r in rows if r["item"] is not None}
@@ -235,7 +235,7 @@ def signage_preview():
     s = db.session()
     size_key = request.args.get("size", "1920x1080")
     if size_key not in SIZES:
-        raise ServiceError(422, "invalid", {"size": ("bad_signage", {"detail": "分辨率须为 1080x1920 或 1920x1080"})})
+        raise ServiceError(422, "invalid", {"size": ("bad_signage", {"detail": msg("signage.size")})})
     group = request.args.get("group", "")
     audiences = [a for a in request.args.getlist("audiences") if a in AUDIENCES]
     device = _preview_device(s, group, audiences, SIZES[size_key])

@@ -9,6 +9,7 @@ from server import db
 from server.disclosure import items
 from server.api import bp, caller_unit, json_body
 from server.auth import units_of
+from server.i18n import msg
 from server.models import Item
 from server.disclosure.uploads import parse_csv, store_visuals
 from server.validation import ServiceError
@@ -90,10 +91,10 @@ def patch_item(item_id: int):
 def _table_from_json(table) -> dict:
     if not isinstance(table, dict) or not isinstance(table.get("columns"), list) \
             or not isinstance(table.get("rows"), list):
-        raise ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": "需要 {columns, rows}"})})
+        raise ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": msg("csv.api_shape")})})
     width = len(table["columns"])
     if any(not isinstance(r, list) or len(r) != width for r in table["rows"]):
-        raise ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": "每行列数需与表头一致"})})
+        raise ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": msg("csv.api_ragged")})})
     return {"columns": [str(c) for c in table["columns"]],
             "rows": [[str(c) for c in r] for r in table["rows"]]}
 

@@ -9,6 +9,7 @@ import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from server.i18n import msg
 from server.validation import ServiceError
 
 MAX_CELL = 2000
@@ -16,7 +17,7 @@ MAX_COLUMNS = 50
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/png"}
 
 
-def _csv_error(detail: str) -> ServiceError:
+def _csv_error(detail: tuple[str, dict]) -> ServiceError:
     return ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": detail})})
 
 
@@ -27,13 +28,13 @@ def decode_text(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _csv_error("无法识别文件编码（支持 UTF-8 与 GBK）")
+    raise _csv_error(msg("csv.encoding"))
 
 
 def parse_csv(data: bytes, max_rows: int) -> dict:
     """{"columns": [...], "rows": [[...], ...]}; the first row is the header."""
     if b"\x00" in data[:4096]:
-        raise _csv_error("不是文本文件")
+        raise _csv_error(msg("csv.not_text"))
     text = decode_text(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -42,25 +43,25 @@ def parse_csv(data: bytes, max_rows: int) -> dict:
     try:
         rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
     except csv.Error as exc:
-        raise _csv_error(f"格式错误：{exc}") from None
+        raise _csv_error(msg("csv.format", error=str(exc))) from None
     if len(rows) < 2:
-        raise _csv_error("至少需要表头和一行数据")
+        raise _csv_error(msg("csv.too_short"))
     columns = [c.strip() for c in rows[0]]
     if len(columns) > MAX_COLUMNS or not all(columns):
-        raise _csv_error(f"表头需为 1–{MAX_COLUMNS} 个非空列名")
+        raise _csv_error(msg("csv.header", max=MAX_COLUMNS))
     if len(rows) - 1 > max_rows:
-        raise _csv_error(f"行数超过上限 {max_rows}")
+        raise _csv_error(msg("csv.too_many_rows", max=max_rows))
     body = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(columns):
-            raise _csv_error(f"第 {number} 行有 {len(row)} 列，表头有 {len(columns)} 列")
+            raise _csv_error(msg("csv.ragged", row=number, cells=len(row), columns=len(columns)))
         if any(len(c) > MAX_CELL for c in row):
-            raise _csv_error(f"第 {number} 行有单元格超过 {MAX_CELL} 个字符")
+            raise _csv_error(msg("csv.long_cell", row=number, max=MAX_CELL))
         body.append([c.strip() for c in row])
     return {"columns": columns, "rows": body}
 
 
-def _image_error(detail: str) -> ServiceError:
+def _image_error(detail: tuple[str, dict]) -> ServiceError:
     return ServiceError(422, "invalid", {"image": ("bad_image", {"detail": detail})})
 
 
@@ -71,7 +72,7 @@ def store_image(data: bytes, media_dir: str, max_pixels: int) -> dict:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data))
             if probe.width * probe.height > max_pixels:
-                raise _image_error("像素过多（疑似解压炸弹）")
+                raise _image_error(msg("image.bomb"))
             fmt = probe.format
             probe.verify()
             image = Image.open(io.BytesIO(data))
@@ -79,11 +80,11 @@ def store_image(data: bytes, media_dir: str, max_pixels: int) -> dict:
     except ServiceError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _image_error("不是可识别的图片或像素过多") from None
+        raise _image_error(msg("image.unknown")) from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise _image_error(f"图片已损坏（{type(exc).__name__}）") from None
+        raise _image_error(msg("image.broken", error=type(exc).__name__)) from None
     if fmt not in IMAGE_FORMATS:
-        raise _image_error("只支持 JPEG、PNG、WebP、GIF")
+        raise _image_error(msg("image.format"))
     image = ImageOps.exif_transpose(image)
     mime = IMAGE_FORMATS[fmt]
     clean = encode(image, mime, quality=90)
@@ -127,10 +128,10 @@ def store_pdf(data: bytes, media_dir: str, max_pixels: int) -> list[dict]:
     try:
         pdf = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as exc:
-        raise _image_error(f"PDF 无法打开（{exc}）") from None
+        raise _image_error(msg("image.pdf_broken", error=str(exc))) from None
     try:
         if len(pdf) == 0 or len(pdf) > MAX_PDF_PAGES:
-            raise _image_error(f"PDF 页数须为 1–{MAX_PDF_PAGES} 页")
+            raise _image_error(msg("image.pdf_pages", max=MAX_PDF_PAGES))
         metas = []
         for page in pdf:
             width = page.get_width() or 1

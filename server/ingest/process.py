@@ -56,7 +56,7 @@ def ingest_user(s, unit: Unit) -> User:
 def _service_reason(exc: ServiceError, what: str) -> str:
     """The refusal's details in Chinese, like the reason files always are."""
     details = [params.get("detail") or code for code, params in exc.fields.values()] or [exc.code]
-    return f"{what}：" + "；".join(text_in("zh", *d) if isinstance(d, tuple) else str(d) for d in details)
+    return f"{what}：" + "；".join(text_in("zh", d[0], **d[1]) if isinstance(d, tuple) else str(d) for d in details)
 
 
 def _title(cat: Category, name: str, cfg) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from server.i18n import msg
 from server.screens.models import ScreenGroup, SignageAlert, SignageRule
 from server.validation import ServiceError, parse_time
 
@@ -40,17 +41,17 @@ def clean_dayparts(raw, field: str, errors: dict) -> list:
     if raw in (None, ""):
         return []
     if not isinstance(raw, list) or len(raw) > MAX_DAYPARTS:
-        errors[field] = ("bad_dayparts", {"detail": f"需要最多 {MAX_DAYPARTS} 个时段的列表"})
+        errors[field] = ("bad_dayparts", {"detail": msg("dayparts.list", max=MAX_DAYPARTS)})
         return []
     out = []
     for part in raw:
         days = part.get("days", [1, 2, 3, 4, 5, 6, 7]) if isinstance(part, dict) else None
         if not isinstance(days, list) or not days or not all(
                 isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days):
-            errors[field] = ("bad_dayparts", {"detail": "星期须为 1（周一）到 7（周日）"})
+            errors[field] = ("bad_dayparts", {"detail": msg("dayparts.days")})
             return []
         if not (_clock(part.get("from")) and _clock(part.get("to"))):
-            errors[field] = ("bad_dayparts", {"detail": "时间须为 HH:MM，例如 08:00"})
+            errors[field] = ("bad_dayparts", {"detail": msg("dayparts.clock")})
             return []
         out.append({"days": sorted(set(days)), "from": part["from"], "to": part["to"]})
     return out
@@ -61,18 +62,19 @@ def clean_groups(raw, field: str, errors: dict) -> list:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_GROUPS or not all(
             isinstance(x, str) and 0 < len(x.strip()) <= MAX_GROUP_NAME for x in raw):
-        errors[field] = ("bad_groups", {"detail": f"需要最多 {MAX_GROUPS} 个分组名（每个不超过 {MAX_GROUP_NAME} 字）"})
+        errors[field] = ("bad_groups", {
+            "detail": msg("groups.list", max=MAX_GROUPS, length=MAX_GROUP_NAME)})
         return []
     return list(dict.fromkeys(x.strip() for x in raw))
 
 
-def _int(raw, default: int, field: str, errors: dict, what: str) -> int:
+def _int(raw, default: int, field: str, errors: dict, detail: tuple[str, dict]) -> int:
     if raw in (None, ""):
         return default
     if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        errors[field] = ("bad_signage", {"detail": f"{what}须为整数"})
+        errors[field] = ("bad_signage", {"detail": detail})
         return default
     return int(raw)
 
@@ -83,16 +85,17 @@ def clean_settings(raw) -> tuple[dict | None, dict]:
         return None, {}
     errors: dict = {}
     if not isinstance(raw, dict):
-        return None, {"signage": ("bad_signage", {"detail": "需要对象"})}
+        return None, {"signage": ("bad_signage", {"detail": msg("signage.not_object")})}
     slide = raw.get("slide") or "auto"
     if slide not in SLIDES:
-        errors["signage"] = ("bad_signage", {"detail": f"幻灯片类型须为 {'/'.join(SLIDES)}"})
+        errors["signage"] = ("bad_signage", {"detail": msg("signage.slide", slides="/".join(SLIDES))})
     for flag in ("enabled", "ticker"):
         if not isinstance(raw.get(flag, False), bool):
-            errors["signage"] = ("bad_signage", {"detail": f"{flag} 须为 true 或 false"})
+            errors["signage"] = ("bad_signage", {"detail": msg("signage.flag", flag=flag)})
     clean = {"enabled": raw.get("enabled") is True, "slide": slide,
-             "duration": clamp_duration(_int(raw.get("duration"), DEFAULT_DURATION, "signage", errors, "时长")),
-             "order": _int(raw.get("order"), 0, "signage", errors, "顺序"),
+             "duration": clamp_duration(_int(raw.get("duration"), DEFAULT_DURATION, "signage", errors,
+                                                   msg("signage.duration_int"))),
+             "order": _int(raw.get("order"), 0, "signage", errors, msg("signage.order_int")),
              "dayparts": clean_dayparts(raw.get("dayparts"), "signage", errors),
              "groups": clean_groups(raw.get("groups"), "signage", errors),
              "ticker": raw.get("ticker") is True}
@@ -205,7 +208,7 @@ def parse_window(raw_start, raw_end, field: str, errors: dict) -> tuple[datetime
     start = parse_time(raw_start, field, errors)
     end = parse_time(raw_end, field, errors)
     if field not in errors and start and end and end <= start:
-        errors[field] = ("bad_window", {"detail": "结束时间必须晚于开始时间"})
+        errors[field] = ("bad_window", {"detail": msg("window.end_first")})
     return start, end
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from content.model import Role
 from server import audit
 from server.auth import require_roles
+from server.i18n import msg
 from server.models import Category, Unit, User, utcnow
 from server.screens.signage import (MAX_ALERT_BODY, MAX_ALERT_TITLE, MAX_GROUP_NAME, SLIDES, clamp_duration,
                             clean_dayparts, clean_groups, parse_window, refuse)
@@ -27,7 +28,7 @@ def require_manager(user: User, unit: Unit) -> None:
 def _group_name(raw, errors: dict, field: str = "group", allow_empty: bool = True) -> str:
     name = raw.strip() if isinstance(raw, str) else None
     if name is None or len(name) > MAX_GROUP_NAME or (not name and not allow_empty):
-        errors[field] = ("bad_groups", {"detail": f"分组名须为 1–{MAX_GROUP_NAME} 个字"})
+        errors[field] = ("bad_groups", {"detail": msg("groups.name", max=MAX_GROUP_NAME)})
         return ""
     return name
 
@@ -42,24 +43,24 @@ def check_rule(s: Session, unit: Unit, data: dict, errors: dict | None = None) -
         errors["category"] = ("unknown_category", {})
     slide = data.get("slide") or "auto"
     if slide not in SLIDES:
-        errors["slide"] = ("bad_signage", {"detail": f"幻灯片类型须为 {'/'.join(SLIDES)}"})
+        errors["slide"] = ("bad_signage", {"detail": msg("signage.slide", slides="/".join(SLIDES))})
     duration = data.get("duration", 15)
     if isinstance(duration, str) and duration.strip().isdigit():
         duration = int(duration)
     if isinstance(duration, bool) or not isinstance(duration, (int, float)):
-        errors["duration"] = ("bad_signage", {"detail": "时长须为秒数"})
+        errors["duration"] = ("bad_signage", {"detail": msg("signage.seconds")})
     position = data.get("position", 100)
     if isinstance(position, str) and position.strip().lstrip("-").isdigit():
         position = int(position)
     if isinstance(position, bool) or not isinstance(position, int):
-        errors["position"] = ("bad_signage", {"detail": "顺序须为整数"})
+        errors["position"] = ("bad_signage", {"detail": msg("signage.order_int")})
     dayparts = clean_dayparts(data.get("dayparts"), "dayparts", errors)
     window = data.get("window") or {}
     start = end = None
     if isinstance(window, dict):
         start, end = parse_window(window.get("start"), window.get("end"), "window", errors)
     else:
-        errors["window"] = ("bad_window", {"detail": "需要 {start, end} 对象"})
+        errors["window"] = ("bad_window", {"detail": msg("window.not_object")})
     refuse(errors)
     return {"group": group, "category_key": key, "immediate_only": bool(data.get("immediate_only")),
             "slide": slide, "duration": clamp_duration(duration), "position": position,
@@ -102,7 +103,7 @@ def save_group(s: Session, user: User, unit: Unit, data: dict) -> ScreenGroup:
     hours = clean_dayparts(data.get("opening_hours"), "opening_hours", errors)
     night = data.get("night_mode", False)
     if not isinstance(night, bool):
-        errors["night_mode"] = ("bad_signage", {"detail": "night_mode 须为 true 或 false"})
+        errors["night_mode"] = ("bad_signage", {"detail": msg("signage.flag", flag="night_mode")})
     refuse(errors)
     row = s.scalar(select(ScreenGroup).where(ScreenGroup.unit_id == unit.id, ScreenGroup.name == name))
     before = group_dict(row) if row else None

@@ -92,4 +92,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sg.st.answered": ("已答复", "Answered"),
     "sg.st.on_time": ("按时答复率", "Answered on time"),
     "sg.st.satisfaction": ("满意率", "Satisfied"),
+    "sg.every_day": ("每天", "Every day"),
+    "sg.day_range": ("周{first}至周{last}", "{first}–{last}"),
+    "sg.weekday": ("周{day}", "{day}"),
+    "sg.day_sep": ("、", ", "),
+    "sg.part_sep": ("；", "; "),
+    "sg.all_day": ("全天", "All day"),
 }

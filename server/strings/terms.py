@@ -81,4 +81,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pledge_status.ongoing": ("进行中", "In progress"),
     "pledge_status.fulfilled": ("已兑现", "Fulfilled"),
     "pledge_status.unfulfilled": ("未兑现", "Not fulfilled"),
+    "weekday.1": ("一", "Mon"),
+    "weekday.2": ("二", "Tue"),
+    "weekday.3": ("三", "Wed"),
+    "weekday.4": ("四", "Thu"),
+    "weekday.5": ("五", "Fri"),
+    "weekday.6": ("六", "Sat"),
+    "weekday.7": ("日", "Sun"),
 }
