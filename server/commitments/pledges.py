@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from content.model import Role
 from server import audit
 from server.disclosure import items
+from server.hearing.feedback import RATINGS
 from server.auth import require_roles, roles_in
 from server.commitments.models import Commitment, CommitmentRating, CommitmentUpdate
 from server.i18n import lang, term, text_in
@@ -29,7 +30,6 @@ DEFAULT_CATEGORY = "commitments"
 COMMITTER_KINDS = ("unit", "department", "party_branch")
 OUTCOMES = ("fulfilled", "unfulfilled")
 STATUSES = ("ongoing",) + OUTCOMES
-RATINGS = ("satisfied", "basic", "unsatisfied")
 MAX_TEXT = 1000
 MAX_NAME = 100
 APPROVAL_STEPS = ("draft", "submitted", "reviewed", "cleared", "approved")

@@ -8,7 +8,7 @@ from flask import current_app, jsonify, request, url_for
 from sqlalchemy import delete, func, select
 
 from server import db
-from server.screens.models import Device
+from server.screens.models import DEVICE_KINDS, Device
 from server.devices import bp, token_hash
 from server.screens.keys import load_keys
 from server.screens.codes import new_code
@@ -36,7 +36,7 @@ def enrol():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ServiceError(400, "bad_json")
-    if data.get("kind") not in ("kiosk", "signage"):
+    if data.get("kind") not in DEVICE_KINDS:
         raise ServiceError(422, "invalid", {"kind": ("invalid", {})})
     w, h = _screen(data)
     s = db.session()

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models import Base, Unit, User, UTCDateTime, utcnow
 
+FEEDBACK_STATUSES = ("new", "assigned", "answered", "published", "closed")       # Feedback.status
+REQUEST_STATUSES = ("received", "correction", "extended", "answered", "closed")  # InfoRequest.status
+MAIL_STATUSES = ("off", "pending", "sending", "sent", "failed")                  # DigestRun.mail_status
+
 
 class TrackingCounter(Base):
     """The last number handed out for one prefix and year (FK-2026 → 123 gives FK-2026-000123)."""

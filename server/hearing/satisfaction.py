@@ -30,6 +30,7 @@ RATING_WORDS = {"satisfied": "satisfied", "basic": "basic", "unsatisfied": "unsa
                 "满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied",
                 3: "satisfied", 2: "basic", 1: "unsatisfied"}
 FLAG_BELOW = 80.0
+SCOPES = ("unit", "screen", "category", "department")  # what a row of satisfaction() counts
 
 
 def rating_of(value) -> str | None:

@@ -214,9 +214,8 @@ def pdf_story(report: dict, font: str) -> list:
                         [28 * mm] + [29 * mm] * 5, font))
     story.append(Paragraph("四、满意度评议", h2))
     rows = [["范围", "名称", "满意", "基本满意", "不满意", "满意率", "整改"]]
-    kinds = {"unit": "全院", "screen": "屏幕", "category": "分类", "department": "部门"}
     for r in report["satisfaction"]["rows"]:
-        rows.append([kinds.get(r["kind"], r["kind"]), r["name"], r["satisfied"], r["basic"], r["unsatisfied"],
+        rows.append([term("cmp.scope", r["kind"], default=r["kind"], language="zh"), r["name"], r["satisfied"], r["basic"], r["unsatisfied"],
                      _pct(r["pct"]), "需整改" if r["flag"] else ""])
     story.append(_table(rows, [18 * mm, 52 * mm, 18 * mm, 20 * mm, 18 * mm, 22 * mm, 18 * mm], font)
                  if len(rows) > 1 else Paragraph("本月无评价。", body))

@@ -1,6 +1,6 @@
 """Public phone pages (docs/architecture.md, public pages): /f/<screen_code> feedback, /t/<code> tracking, /r requests.
 
-__init__: the blueprint, language, per-client rate limit, idempotency keys, honeypot.
+__init__: the blueprint, per-client rate limit, idempotency keys, honeypot. Strings: server/strings.
 views: the pages themselves. No JavaScript; every form works with plain POSTs.
 """
 from __future__ import annotations

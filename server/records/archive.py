@@ -74,16 +74,20 @@ def _file_chunks(path: str):
             yield block
 
 
-def _zh(kind: str, value) -> str:
-    """A vocabulary word in Chinese (archives are Chinese records); anything else as it is."""
-    return term(kind, value, default=str(value), language="zh")
+def _audience(value) -> str:
+    """An audience in Chinese (archives are Chinese records); anything else as it is."""
+    return term("audience", value, default=str(value), language="zh")
+
+
+def _action(value) -> str:
+    return term("action", value, default=str(value), language="zh")
 
 
 def _audience_step(step) -> str:
     """One 先内后外 step ({"audiences": [...], "at": iso|None}) or a bare audience, in Chinese."""
     if not isinstance(step, dict):
-        return _zh("audience", step)
-    who = "、".join(_zh("audience", a) for a in step.get("audiences") or [])
+        return _audience(step)
+    who = "、".join(_audience(a) for a in step.get("audiences") or [])
     return f"{step['at']} 起 {who}" if step.get("at") else who
 
 
@@ -99,8 +103,9 @@ def render_html(rev: Revision, row: dict, offset_hours: int = 8) -> str:
     """A standalone page for one revision: the Markdown subset with raw HTML escaped, the table, its
     images from ../media/, and the workflow decisions taken on it."""
     audiences = "；".join(_audience_step(step) for step in rev.audiences or [])
+    status = term("status", rev.status, default=str(rev.status), language="zh")
     parts = [f"<h1>{escape(rev.title)}</h1>",
-             f"<p class=meta>{escape(row['category_name'])} · 第 {rev.number} 版 · {escape(_zh('status', rev.status))}"
+             f"<p class=meta>{escape(row['category_name'])} · 第 {rev.number} 版 · {escape(status)}"
              f" · 公开对象：{escape(audiences)}"
              f"{' · 发布于 ' + _local(row['published_at'], offset_hours) if row['published_at'] else ''}</p>",
              _md.render(rev.body or "")]
@@ -115,7 +120,7 @@ def render_html(rev: Revision, row: dict, offset_hours: int = 8) -> str:
         parts.append(f'<p><img src="../media/{escape(att.sha256)}" alt="{escape(att.filename)}" '
                      f'width="{att.width}" height="{att.height}"></p>')
     if row["decisions"]:
-        trail = "".join(f"<tr><td>{_local(d['at'], offset_hours)}</td><td>{escape(_zh('action', d['action']))}</td>"
+        trail = "".join(f"<tr><td>{_local(d['at'], offset_hours)}</td><td>{escape(_action(d['action']))}</td>"
                         f"<td>{escape(d['actor'] or '')}</td><td>{escape(d['comment'])}</td></tr>"
                         for d in row["decisions"])
         parts.append(f"<h2>审批记录</h2><table><thead><tr><th>时间 (UTC{offset_hours:+d})</th><th>操作</th><th>人员</th>"

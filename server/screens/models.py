@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models import Base, Unit, UTCDateTime, utcnow
 
+DEVICE_KINDS = ("kiosk", "signage")                 # Device.kind
+DEVICE_STATUSES = ("pending", "active", "revoked")  # Device.status
+
 
 class Device(Base):
     """A kiosk or signage screen: pending until an admin approves it into a unit with audiences."""

@@ -4,7 +4,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.commitments": ("公开承诺", "Commitments"),
     "cm.new": ("新建承诺", "New commitment"),
     "cm.new_hint": ("承诺将作为“公开承诺”分类下的事项草稿，提交后按 审议 → 保密审查 → 审定 流程公开。",
-                    "The commitment becomes a draft item in 公开承诺 and is published through review, clearance and approval."),
+                    "The commitment becomes a draft item in 公开承诺 and is published through review, "
+                    "clearance and approval."),
     "cm.create": ("创建承诺草稿", "Create the draft"),
     "cm.created": ("已创建承诺草稿，请在事项页提交审核", "Commitment draft created; submit it on the item page"),
     "cm.ledger": ("承诺台账", "Ledger"),

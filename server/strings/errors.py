@@ -18,7 +18,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stale_edit": ("该草稿已被他人修改，请刷新后重试", "This draft was changed by someone else; reload and retry"),
     "version_required": ("缺少版本号 version", "version is required"),
     "not_editable": ("只有草稿可以修改", "Only drafts can be edited"),
-    "no_working_revision": ("没有待处理的修订", "There is no revision in progress"),
     "revision_in_progress": ("已有正在处理的修订", "A revision is already in progress"),
     "not_live": ("事项尚未公开，不能更正", "The item is not published, so it cannot be corrected"),
     "reason_required": ("请填写更正理由", "A reason for the correction is required"),

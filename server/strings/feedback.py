@@ -127,7 +127,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ch.letter": ("来信", "Letter"),
     "fb.digests": ("每日超期汇总", "Daily overdue digests"),
     "fb.digests_help": ("每个工作日定时生成：超期未办结的反馈按部门汇总，并列出超期的依申请公开申请；配置了邮件服务器时同时发送邮件。",
-                        "Written every working day at a set time: overdue feedback per department and overdue requests; e-mailed when a mail server is configured."),
+                        "Written every working day at a set time: overdue feedback per department "
+                        "and overdue requests; e-mailed when a mail server is configured."),
     "fb.digest_overdue": ("超期反馈 {n} 件", "{n} overdue"),
     "fb.digest_escalated": ("新上报 {n} 件", "{n} newly escalated"),
     "fb.digest_none": ("当日没有超期未办结的反馈。", "Nothing overdue that day."),

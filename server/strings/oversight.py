@@ -45,7 +45,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cmp.st.overdue": ("已逾期", "Overdue"),
     "cmp.changes": ("变更信息公开期限（20 个工作日内）", "Changed information: disclosure deadlines"),
     "cmp.changes_hint": ("自修订创建之日起按分类的公开时限（一般 20 个工作日，资质与执业信息 10 个工作日）计算。",
-                         "Counted from the day the revision was created, by the category's disclosure days (20 working days; 10 for licences and staff credentials)."),
+                         "Counted from the day the revision was created, by the category's "
+                         "disclosure days (20 working days; 10 for licences and staff credentials)."),
     "cmp.item": ("事项", "Item"),
     "cmp.since": ("进入当前环节", "In this step since"),
     "cmp.waited": ("已等待（工作日）", "Waiting (working days)"),
@@ -71,7 +72,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cmp.flag_line": ("80% 整改线", "80 % line"),
     "cmp.none": ("无", "None"),
     "cmp.all_clear": ("暂无逾期或即将到期事项", "Nothing overdue or due soon"),
-    "cmp.open_unit": ("查看", "Open"),
     "cmp.rpt.summary": ("统计截至 {day}。本月公开 {n} 项，撤销/更正说明 {notices} 项。",
                         "As of {day}: {n} disclosures this month, {notices} withdrawal/correction notices."),
     "cmp.rpt.disclosed": ("一、本月公开情况", "1. Disclosed this month"),

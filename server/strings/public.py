@@ -37,7 +37,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pub.t.lookup": ("查询办理进度", "Find your feedback"),
     "pub.t.code": ("查询码（如 FK-2026-000123）", "Tracking code (e.g. FK-2026-000123)"),
     "pub.t.or": ("或：编号后 6 位 + 手机号后 4 位", "Or: the code's last 6 digits + your phone's last 4"),
-    "pub.t.serial": ("编号后 6 位", "Last 6 digits of the code"),
     "pub.t.last4": ("手机号后 4 位", "Last 4 digits of your phone"),
     "pub.t.find": ("查询", "Find"),
     "pub.t.received": ("收到时间", "Received"),

@@ -43,7 +43,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sg.add_rule": ("添加规则", "Add rule"),
     "sg.groups_title": ("屏幕分组：开放时间与夜间模式", "Screen groups: opening hours and night mode"),
     "sg.hours_hint": ("开放时间外，开启夜间模式的屏幕显示黑屏和小时钟；留空表示全天开放。",
-                      "Outside opening hours a screen in night mode shows black with a small clock; empty = always open."),
+                      "Outside opening hours a screen in night mode shows black with a small clock; "
+                      "empty = always open."),
     "sg.opening_hours": ("开放时间", "Opening hours"),
     "sg.night_mode": ("夜间模式", "Night mode"),
     "sg.always_open": ("全天开放", "Always open"),
