@@ -15,14 +15,6 @@ BLUEPRINTS = ("server.admin", "server.api", "server.devices", "server.public")
 BLUEPRINT_USERS = ("server/admin/", "server/api/", "server/devices/", "server/public/", "server/cli/",
                    "server/__init__.py")
 
-# Known service → blueprint imports still to be removed: UI strings of the admin blueprint used by
-# ingest's reason files and the archive's HTML pages. They go when the server's strings move to one
-# catalogue outside the blueprint; then empty this set (test_allow_list_is_not_stale says when).
-KNOWN_BLUEPRINT_IMPORTS = {
-    ("server/ingest/process.py", "server.admin.labels"),
-    ("server/records/archive.py", "server.admin.labels"),
-}
-
 CONTENT_MAY_NOT = ("flask", "werkzeug", "jinja2", "markupsafe", "kivy", "httpx", "requests", "http",
                    "urllib.request", "socket", "smtplib", "sqlalchemy", "alembic", "psycopg", "gunicorn",
                    "gevent", "server", "screen", "kiosk", "signage")
@@ -161,21 +153,9 @@ def _blueprint_imports() -> set[tuple[str, str, int]]:
     return found
 
 
-def _known(rel: str, name: str) -> bool:
-    return any(r == rel and _within(name, (n,)) for r, n in KNOWN_BLUEPRINT_IMPORTS)
-
-
 def test_no_service_module_imports_a_blueprint():
-    unexpected = sorted(f"{rel}:{line} imports {name}" for rel, name, line in _blueprint_imports()
-                        if not _known(rel, name))
-    _none(unexpected, "service modules must not import server/admin|api|devices|public")
-
-
-def test_allow_list_is_not_stale():
-    found = _blueprint_imports()
-    gone = sorted(f"{rel} → {name}" for rel, name in KNOWN_BLUEPRINT_IMPORTS
-                  if not any(r == rel and _within(n, (name,)) for r, n, _ in found))
-    _none(gone, "these imports are gone: remove them from KNOWN_BLUEPRINT_IMPORTS")
+    found = sorted(f"{rel}:{line} imports {name}" for rel, name, line in _blueprint_imports())
+    _none(found, "service modules must not import server/admin|api|devices|public")
 
 
 def test_few_top_level_server_modules():

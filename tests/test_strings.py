@@ -121,7 +121,6 @@ def vocabularies() -> dict[str, tuple]:
     from content.duedates import STATES
     from content.lifecycle import Action
     from content.model import Audience, Period, Role, Status, TimeRuleKind
-    from server.admin.views_feedback import FEEDBACK_ACTIONS, REQUEST_ACTIONS
     from server.commitments.pledges import COMMITTER_KINDS, STATUSES
     from server.hearing import feedback as fbs
     from server.hearing import requests as rqs
@@ -142,7 +141,7 @@ def vocabularies() -> dict[str, tuple]:
         "committer_kind": COMMITTER_KINDS, "pledge_status": STATUSES, "kind": fbs.KINDS, "ch": channels,
         "fbst": FEEDBACK_STATUSES + REQUEST_STATUSES, "pub.st": FEEDBACK_STATUSES + REQUEST_STATUSES,
         "rating": fbs.RATINGS, "ans": rqs.ANSWER_TYPES, "idt": rqs.ID_TYPES, "pub.id": rqs.ID_TYPES,
-        "dl": rqs.DELIVERY, "mail": MAIL_STATUSES, "fb.done": FEEDBACK_ACTIONS, "rq.done": REQUEST_ACTIONS,
+        "dl": rqs.DELIVERY, "mail": MAIL_STATUSES, "fb.done": fbs.ACTIONS, "rq.done": rqs.ACTIONS,
         "badge": ("due_soon", "overdue", "delayed", "long_overdue"),  # fbs.badge() and rqs.alert()
         "filter": ("open", "escalated", "closed", "all"),             # the inbox filters
         "sg.slide": SLIDES, "cmp.st": STATES, "cmp.scope": SCOPES,
