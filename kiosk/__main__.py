@@ -12,7 +12,7 @@ Which file does what:
     search.py       the search index (pinyin initials via content.searchkeys)
 What both screen apps share is the screen/ package: sync client and cache, pairing screen, fonts,
 theme, QR textures, PDF pages, remote commands, screenshot upload, the shared KV rules
-(screen/widgets.kv) and the pure display logic (screen/present.py: tiles, badge, Markdown, tables).
+(screen/widgets.kv) and the pure display logic (screen/present.py: tiles, badge, tables; screen/markdown.py: item bodies).
 Without DISPLAY, Kivy's bundled SDL renders offscreen (screenshots still work).
 """
 from __future__ import annotations

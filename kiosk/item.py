@@ -13,7 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from screen import present
+from screen import markdown, present
 from screen.pdfpages import pdf_pages
 from screen.qr import qr_texture
 
@@ -79,7 +79,7 @@ class ItemScreen(Screen):
     def _build_body(self, item):
         box = self.ids.body
         box.clear_widgets()
-        for style, markup in present.markdown_blocks(item.get("body")):
+        for style, markup in markdown.markdown_blocks(item.get("body")):
             size, bold = STYLES.get(style, (20, False))
             label = Factory.BodyLabel(text=markup, bold=bold)
             label.base_size = size

@@ -14,7 +14,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
-from screen import present
+from screen import markdown, present
 from screen.qr import qr_texture
 from signage.images import load_texture_async
 from signage.textfit import FitLabel  # noqa: F401 (Factory name for slides.kv)
@@ -159,7 +159,7 @@ class StatsSlide(SlideView):
 
 def _body_markup(body) -> str:
     lines = []
-    for style, markup in present.markdown_blocks(present.text(body, MAX_BODY)):
+    for style, markup in markdown.markdown_blocks(present.text(body, MAX_BODY)):
         lines.append(f"[b]{markup}[/b]" if style.startswith("h") else markup)
     return "\n".join(lines)
 

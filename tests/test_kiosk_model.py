@@ -13,7 +13,7 @@ import pytest
 
 import kiosk_fixtures as kf
 from screen.sync import SyncClient
-from screen import present
+from screen import markdown, present
 from screen import theme
 from screen.fonts import find_cjk_font, find_cjk_fonts
 from kiosk.search import SearchIndex, initials
@@ -57,7 +57,7 @@ def test_badge_counts_working_days(manifest):
 
 
 def test_markdown_subset_and_escaping():
-    blocks = present.markdown_blocks("# 标题\n\n第一段**加粗**文字\n继续。\n\n- 甲\n* 乙\n2. 丙\n\n"
+    blocks = markdown.markdown_blocks("# 标题\n\n第一段**加粗**文字\n继续。\n\n- 甲\n* 乙\n2. 丙\n\n"
                                    "| 项目 | 价格 |\n|---|---|\n| 血常规 | 20 |\n\n[b]x[/b] & [color=f00]")
     assert blocks[0] == ("h1", "标题")
     assert blocks[1] == ("p", "第一段[b]加粗[/b]文字继续。")
@@ -67,7 +67,7 @@ def test_markdown_subset_and_escaping():
 
 
 def test_huge_body_is_cut_with_a_notice():
-    blocks = present.markdown_blocks("很长的正文。" * 900_000)
+    blocks = markdown.markdown_blocks("很长的正文。" * 900_000)
     assert sum(len(b[1]) for b in blocks) < present.MAX_BODY + 200
     assert all(len(b[1]) <= present.MAX_BLOCK for b in blocks[:-1]) and "扫码" in blocks[-1][1]
 

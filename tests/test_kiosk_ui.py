@@ -347,7 +347,7 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         return w
 
     def test_markdown_lists_tables_and_quotes_render(tmp_path, make_app):
-        from screen import present
+        from screen import markdown, present
         body = ("# 就医须知\n\n- 门诊\n  - 内科\n    - 心内科\n- # 急诊\n\n1. 挂号\n1. 缴费\n\n"
                 "| 项目 | 价格 |\n|---|---|\n| 血常规 | 20 |\n\n> 请**带好**医保卡  \n> 与身份证\n\n"
                 "请勿输入 [b]x[/b] 与 [color=ff0000]红字[/color]，详见[官网](http://x.example)。")
@@ -356,7 +356,7 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         app.open_item(next(i for i in app.items if i["id"] == 30))
         frames(3)
         labels = app.screen("item").ids.body.children[::-1]
-        assert [w.text for w in labels] == [m for _, m in present.markdown_blocks(body)]
+        assert [w.text for w in labels] == [m for _, m in markdown.markdown_blocks(body)]
         assert all(w.texture is not None and w.texture_size[1] > 1 for w in labels)
         by_text = {w.text.strip(): w for w in labels}
         top, nested = by_text["•  门诊"], by_text["◦  内科"]

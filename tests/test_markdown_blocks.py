@@ -1,4 +1,4 @@
-"""Item bodies on the screens (screen/present.py markdown_blocks): read with the server's Markdown
+"""Item bodies on the screens (screen/markdown.py markdown_blocks): read with the server's Markdown
 parser and configuration, rendered as (style, Kivy markup) blocks for kiosk/item.py and
 signage/slides.py. Covers what the earlier line-by-line reading got wrong and the limits that keep
 a hostile body from freezing a screen."""
@@ -9,14 +9,14 @@ import time
 
 from hypothesis import given, settings, strategies as st
 
-from screen import present
+from screen import markdown, present
 
 STYLES = {"h1", "h2", "h3", "p", "li", "tr"}
 SLOW = 10.0  # seconds: only a runaway (quadratic) reading takes this long, even on a busy machine
 
 
 def blocks(body):
-    return present.markdown_blocks(body)
+    return markdown.markdown_blocks(body)
 
 
 def markup_is_safe(markup: str) -> bool:
@@ -35,9 +35,9 @@ def markup_is_safe(markup: str) -> bool:
 def test_same_parser_configuration_as_the_server():
     from server.admin import render
     from server.records import archive
-    mine = present._MD.get_active_rules()
+    mine = markdown._MD.get_active_rules()
     assert mine == render._md.get_active_rules() == archive._md.get_active_rules()
-    assert present._MD.options["html"] is False and "table" in mine["block"]
+    assert markdown._MD.options["html"] is False and "table" in mine["block"]
 
 
 def test_headings_paragraphs_bold_and_lists():
@@ -48,7 +48,7 @@ def test_headings_paragraphs_bold_and_lists():
 
 
 def test_nested_lists_are_indented_and_numbered_like_html():
-    pad = present.INDENT
+    pad = markdown.INDENT
     assert blocks("- 门诊\n  - 内科\n    - 心内科\n  - 外科\n- 急诊") == [
         ("li", "•  门诊"), ("li", pad + "◦  内科"), ("li", pad * 2 + "▪  心内科"), ("li", pad + "◦  外科"),
         ("li", "•  急诊")]
@@ -122,15 +122,15 @@ def test_long_paragraphs_are_split_and_bold_stays_balanced():
 
 def test_many_small_blocks_are_capped():
     got = blocks("段落\n\n" * 2000)
-    assert len(got) == present.MAX_BLOCKS + 1 and got[-1][1] == present.CUT_NOTICE
+    assert len(got) == markdown.MAX_BLOCKS + 1 and got[-1][1] == present.CUT_NOTICE
 
 
 def test_pathological_bodies_stay_fast():
     """Each takes well under a second on an idle machine; many reference definitions alone took
     seconds to minutes (markdown-it-py 3.0 reads them in quadratic time), so they are read without."""
     for body in ("[a]: b\n" * 3000, "[a]: b\n" * 50 + "x\n" * 9000, "> [a]: b\n" * 2500):
-        assert present._reference_scan(body[:present.MAX_BODY]) > present.MAX_REFERENCE_SCAN
-    assert present._reference_scan("见[说明][1]。\n\n[1]: https://example.org\n") == 1
+        assert markdown._reference_scan(body[:present.MAX_BODY]) > markdown.MAX_REFERENCE_SCAN
+    assert markdown._reference_scan("见[说明][1]。\n\n[1]: https://example.org\n") == 1
     for body in ("[a]: b\n" * 3000, "[a]: b\n" * 50 + "x\n" * 9000, "> [a]: b\n" * 2500,
                  "[" * 20000, "*a **b " * 3000, "a_" * 10000, "> " * 10000 + "x", "- " * 10000):
         started = time.perf_counter()
@@ -155,4 +155,4 @@ def test_any_body_gives_safe_blocks(body):
 
 
 def test_inline_is_one_line_of_the_same_reading():
-    assert present.inline("**粗**[x] & `[b]`") == "[b]粗[/b]&bl;x&br; &amp; &bl;b&br;"
+    assert markdown.inline("**粗**[x] & `[b]`") == "[b]粗[/b]&bl;x&br; &amp; &bl;b&br;"
