@@ -106,6 +106,13 @@ def diff_tables(old: dict | None, new: dict | None, key: str | None = None,
 
     for k, news in after.items():
         olds = list(before.get(k, ()))
+        if len(olds) == 1 and len(news) == 1:   # the usual case, unique keys: no search needed
+            prior, rec = olds[0], news[0]
+            if cells(prior) == cells(rec):
+                result.unchanged += 1
+            else:
+                result.changed.append(RowChange(k, prior, rec, tuple(c for c in columns if prior.get(c, "") != rec.get(c, ""))))
+            continue
         rest = []
         for rec in news:
             same = next((i for i, o in enumerate(olds) if cells(o) == cells(rec)), None)

@@ -128,8 +128,8 @@ def test_gbk_csv_into_another_units_folder(inbox):
 @pytest.mark.parametrize("name,data,detail", [
     ("ragged.csv", "项目,价格\n血常规,20\nCT,300,多余\n".encode(), "第 3 行有 3 列"),
     ("header-only.csv", "项目,价格\n".encode(), "至少需要表头和一行数据"),
-    ("binary.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, "不是文本文件：第 5 字节是空字节"),
-    ("latin.csv", b"item,price\n\xff\xfe\xfd\xfc,20\n", "无法识别文件编码：第 11 字节（0xFF）"),
+    ("binary.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, "不是文本文件：第 6 个字节（偏移 5）是空字节"),
+    ("latin.csv", b"item,price\n\xff\xfe\xfd\xfc,20\n", "无法识别文件编码：从第 12 个字节（偏移 11，0xFF）起"),
     ("prices.xlsx", b"PK\x03\x04 not a csv", "不支持的文件类型"),
 ])
 def test_bad_files_are_rejected_with_a_reason_and_make_nothing(inbox, name, data, detail):

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import PASSWORD, Api
+from pdf_samples import tall_pdf
 from server import create_app, db
 from server.models import AuditEntry, Category, Item, User
 
@@ -339,6 +340,24 @@ def test_files_go_to_one_explicit_item_and_the_notice_names_no_file(drops):
     assert drops.audit("ingest.processed", "b2_final.csv")[0]["item"] == item_id
 
 
+def test_twenty_files_at_once_into_one_category_each_taken_once_in_order(drops):
+    """20 exports dropped together (two server processes watching): each gets one reason, the
+    category's one item ends with the last file's table, the identical one is a duplicate."""
+    for n in range(20):
+        drops.drop(f"leader-reports/export-{n:02d}.csv", table_csv(3 + (n if n != 7 else 6)).encode())
+    drops.take()
+    outcomes = [drops.reason(f"leader-reports/export-{n:02d}.csv") for n in range(20)]
+    assert [kind for kind, _ in outcomes] == ["processed"] * 20
+    assert sum("未生成修订" in reason for _, reason in outcomes) == 1 and "未生成修订" in outcomes[7][1]
+    (item,) = drops.items("leader-reports")
+    assert len(item.revisions) == 1 and len(item.revisions[0].table["rows"]) == 3 + 19
+    with drops.app.app_context():
+        from server.ingest.models import IngestedFile
+        rows = db.session().scalars(select(IngestedFile).where(IngestedFile.category_key == "leader-reports")).all()
+    assert sorted(r.filename for r in rows) == [f"export-{n:02d}.csv" for n in range(20)]
+    assert sorted(r.id for r in rows) == [r.id for r in sorted(rows, key=lambda r: r.filename)]   # in name order
+
+
 def test_doubled_quotes_after_the_first_4_kb_are_read_as_excel_wrote_them(drops):
     rows = table_csv(300) + 'Y0001,"阿莫西林""儿童""颗粒",盒,"1,234.50"\n'
     assert len(rows.encode()) > 4096 and '"' not in rows[:4096]
@@ -469,9 +488,9 @@ def test_text_that_is_not_what_it_claims_is_refused_saying_where(drops):
     late_nul = late_nul[:5000] + b"\x00" + late_nul[5001:]
     drops.drop("monitored-drugs/nul.csv", late_nul)
     kind, reason = drops.taken("dispute-outcomes/lieferanten.csv")
-    assert kind == "rejected" and "第 25 字节（0xFC）起不是 UTF-8" in reason and "生僻字" in reason, reason
+    assert kind == "rejected" and "从第 26 个字节（偏移 25，0xFC）起不是 UTF-8" in reason and "生僻字" in reason, reason
     kind, reason = drops.reason("monitored-drugs/nul.csv")
-    assert kind == "rejected" and "第 5000 字节是空字节" in reason, reason
+    assert kind == "rejected" and "第 5001 个字节（偏移 5000）是空字节" in reason, reason
     assert drops.items("dispute-outcomes") == [] and drops.items("monitored-drugs") == []
     assert drops.audit("ingest.rejected", "nul.csv")[0]["sha256"]
 
@@ -530,27 +549,8 @@ def test_every_file_gets_a_reason_and_one_bad_name_stops_nothing(drops):
     assert drops.audit("ingest.rejected", "x.csv")[0]["folder"] == "H009/housing"
 
 
-def _tall_pdf(pages: int = 2, width: int = 400, height: int = 14400) -> bytes:
-    """A few hundred bytes of PDF whose pages, rendered screen-wide, need 1600 × 57 600 pixels."""
-    objs, kids = ["<< /Type /Catalog /Pages 2 0 R >>", ""], []
-    for _ in range(pages):
-        content = f"0 0 0 RG 2 w 10 10 m {width - 10} {height - 10} l S"
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Contents {len(objs) + 2} 0 R >>")
-        kids.append(f"{len(objs)} 0 R")
-        objs.append(f"<< /Length {len(content)} >>\nstream\n{content}\nendstream")
-    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {pages} >>"
-    out, offsets = bytearray(b"%PDF-1.6\n"), []
-    for n, obj in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n{obj}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode() + "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
 def test_a_pdf_of_very_tall_pages_is_measured_before_it_is_rendered(drops):
-    pdf = _tall_pdf()
+    pdf = tall_pdf()
     assert len(pdf) < 2000
     drops.drop("union-welfare/tall.pdf", pdf)
     kind, reason = drops.taken("union-welfare/tall.pdf")

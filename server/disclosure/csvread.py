@@ -41,6 +41,11 @@ def _error(detail: tuple[str, dict]) -> ServiceError:
     return ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": detail})})
 
 
+def _at(data: bytes, offset: int) -> dict:
+    """Where a refusal points: the byte's place counted from 1, its offset from 0, its value."""
+    return {"n": offset + 1, "offset": offset, "byte": f"{data[offset]:02X}"}
+
+
 def _rare(ch: str) -> bool:
     """A letter a Chinese export would hardly contain: outside GB2312 (the 6 763 common hanzi),
     or private-use/unassigned. Punctuation and symbols never count."""
@@ -65,14 +70,12 @@ def decode(data: bytes) -> tuple[str, str, int]:
         try:
             return data[2:].decode(codec), "UTF-16", 2
         except UnicodeDecodeError as exc:
-            raise _error(msg("csv.bad_byte", offset=exc.start + 2, byte=f"{data[exc.start + 2]:02X}",
-                             encoding="UTF-16")) from None
+            raise _error(msg("csv.bad_byte", encoding="UTF-16", **_at(data, exc.start + 2))) from None
     if data[:3] == b"\xef\xbb\xbf":
         try:
             return data[3:].decode("utf-8"), "UTF-8", 3
         except UnicodeDecodeError as exc:
-            raise _error(msg("csv.bad_byte", offset=exc.start + 3, byte=f"{data[exc.start + 3]:02X}",
-                             encoding="UTF-8")) from None
+            raise _error(msg("csv.bad_byte", encoding="UTF-8", **_at(data, exc.start + 3))) from None
     try:
         return data.decode("utf-8"), "UTF-8", 0
     except UnicodeDecodeError as exc:
@@ -80,12 +83,11 @@ def decode(data: bytes) -> tuple[str, str, int]:
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
-        raise _error(msg("csv.encoding_at", offset=first_bad, byte=f"{data[first_bad]:02X}")) from None
+        raise _error(msg("csv.encoding_at", **_at(data, first_bad))) from None
     wide = [ch for ch in text if ord(ch) > 127]
     rare = sum(1 for ch in wide if _rare(ch))
     if wide and rare / len(wide) > RARE_SHARE:
-        raise _error(msg("csv.implausible", offset=first_bad, byte=f"{data[first_bad]:02X}",
-                         share=round(100 * rare / len(wide))))
+        raise _error(msg("csv.implausible", share=round(100 * rare / len(wide)), **_at(data, first_bad)))
     return text, "GBK/GB18030", 0
 
 
@@ -147,11 +149,13 @@ def read_table(data: bytes, max_rows: int) -> TableRead:
     """The table in a CSV or tab-separated export; ServiceError 422 (Chinese/English detail) if
     it cannot be read, naming the line or byte."""
     if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data:
-        raise _error(msg("csv.nul", offset=data.index(b"\x00")))
+        at = data.index(b"\x00")
+        raise _error(msg("csv.nul", n=at + 1, offset=at))
     text, encoding, bom = decode(data)
     nul = text.find("\x00")
     if nul >= 0:
-        raise _error(msg("csv.nul", offset=byte_offset(text, nul, encoding, bom)))
+        at = byte_offset(text, nul, encoding, bom)
+        raise _error(msg("csv.nul", n=at + 1, offset=at))
     delimiter, rows = _pick_delimiter(text)
     notes: list[tuple[str, dict]] = []
     width, _count = _modal_width(rows)

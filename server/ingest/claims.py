@@ -17,6 +17,7 @@ import stat
 from server.ingest.safefs import Inbox, UnsafePath
 
 WORK = ".work"
+LOCKS = ".locks"
 LOCK_SUFFIX = ".lock"
 
 
@@ -76,6 +77,21 @@ class Claims:
         if self.lock is not None:
             os.close(self.lock)
             self.lock = None
+
+
+def target_lock(inbox: Inbox, name: str) -> int | None:
+    """An exclusive lock on one import target (a category), so two processes never update its item
+    at once: files into one category are taken one at a time, in name order within a scan. None
+    while another process holds it. Kept in `.locks/` (never removed: a lock file unlinked while
+    someone waits on it would stop being a lock)."""
+    with inbox.folder((LOCKS,), create=True, repair=True) as fd:
+        lock = os.open(name + LOCK_SUFFIX, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=fd)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(lock)
+        return None
+    return lock
 
 
 def recover(inbox: Inbox, own: str | None = None) -> int:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from server import audit, db
 from server.ingest import drafts
-from server.ingest.claims import Claims, recover
+from server.ingest.claims import Claims, recover, target_lock
 from server.ingest.inbox import (PROCESSED, REJECTED, Entry, FolderWatch, Settler, display_name, folders,
                                  inbox_root, is_partial, list_inbox, local_day, looks_unfinished)
 from server.ingest.models import IngestedFile
@@ -97,6 +97,7 @@ class IngestService:
         self.unfinished: dict[tuple[str, ...], tuple] = {}   # key -> shape last read as unfinished
         self.reported: set[tuple] = set()                    # stuck files and folders told about
         self.claims: Claims | None = None
+        self.busy: set[int] = set()                          # categories another process is importing into
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
@@ -120,7 +121,7 @@ class IngestService:
                 for parts, why in listing.unreadable:
                     self._folder_problem(inbox, parts, why)
                 ready, waiting = self.settler.stable(listing.entries, self.cfg["INGEST_SETTLE_SECONDS"], now)
-                rows = []
+                rows, self.busy = [], set()
                 for entry in ready:
                     try:
                         got = self._handle(inbox, entry, codes, now)
@@ -191,18 +192,27 @@ class IngestService:
             self.settler.note_read(entry, sha, now)
             if settle > 0:
                 return WAIT
-        try:
-            claimed = self.claims.claim(inbox, entry.parts, entry.name)
-        except OSError as exc:
-            return self._stuck(inbox, entry, _row(entry, unit, cat, sha), "文件未导入：无法把它从投放的文件夹移走", exc)
-        if claimed is None:
-            return None
-        data, before, after = inbox.read(*claimed, entry.st.st_size + 1)
-        if not _same(entry, before, after, data) or hashlib.sha256(data).hexdigest() != sha:
-            self.claims.put_back(inbox, claimed, entry.parts, entry.name)
-            self.settler.forget(entry)
+        if cat.id in self.busy:
+            return WAIT   # an earlier file of this category waits: keep their order
+        lock = target_lock(inbox, f"category-{cat.id}")
+        if lock is None:
+            self.busy.add(cat.id)
             return WAIT
-        return self._make(inbox, entry, claimed, unit, cat, ext, data, sha)
+        try:
+            try:
+                claimed = self.claims.claim(inbox, entry.parts, entry.name)
+            except OSError as exc:
+                return self._stuck(inbox, entry, _row(entry, unit, cat, sha), "文件未导入：无法把它从投放的文件夹移走", exc)
+            if claimed is None:
+                return None
+            data, before, after = inbox.read(*claimed, entry.st.st_size + 1)
+            if not _same(entry, before, after, data) or hashlib.sha256(data).hexdigest() != sha:
+                self.claims.put_back(inbox, claimed, entry.parts, entry.name)
+                self.settler.forget(entry)
+                return WAIT
+            return self._make(inbox, entry, claimed, unit, cat, ext, data, sha)
+        finally:
+            os.close(lock)
 
     def _unfinished(self, inbox, entry: Entry, age: float, unit, cat):
         if age < self.cfg["INGEST_ABANDON_SECONDS"]:

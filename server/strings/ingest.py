@@ -1,18 +1,19 @@
 """Reading real exports and dropped files: CSV details, the reviewer's table warnings, PDF limits."""
 
 STRINGS: dict[str, tuple[str, str]] = {
-    "csv.bad_byte": ("{encoding} 编码有误：第 {offset} 字节（0x{byte}）无法解码",
-                     "{encoding} decoding error at byte {offset} (0x{byte})"),
-    "csv.encoding_at": ("无法识别文件编码：第 {offset} 字节（0x{byte}）起既不是 UTF-8 也不是 GBK"
+    "csv.bad_byte": ("{encoding} 编码有误：第 {n} 个字节（偏移 {offset}，0x{byte}）无法解码",
+                     "{encoding} decoding error at byte {n} (offset {offset}, 0x{byte})"),
+    "csv.encoding_at": ("无法识别文件编码：从第 {n} 个字节（偏移 {offset}，0x{byte}）起既不是 UTF-8 也不是 GBK"
                         "（支持 UTF-8、GBK/GB18030 和带 BOM 的 UTF-16）",
-                        "unknown text encoding: from byte {offset} (0x{byte}) it is neither UTF-8 nor GBK "
+                        "unknown text encoding: from byte {n} (offset {offset}, 0x{byte}) it is neither UTF-8 nor GBK "
                         "(UTF-8, GBK/GB18030 and UTF-16 with a BOM are read)"),
-    "csv.implausible": ("无法识别文件编码：第 {offset} 字节（0x{byte}）起不是 UTF-8，按 GBK 读出的文字有 {share}% "
-                        "是生僻字，不像中文（可能是 Windows-1252 或 Big5 等编码，请另存为 UTF-8 或 GBK）",
-                        "unknown text encoding: from byte {offset} (0x{byte}) it is not UTF-8, and read as GBK "
+    "csv.implausible": ("无法识别文件编码：从第 {n} 个字节（偏移 {offset}，0x{byte}）起不是 UTF-8，按 GBK 读出的文字有 "
+                        "{share}% 是生僻字，不像中文（可能是 Windows-1252 或 Big5 等编码，请另存为 UTF-8 或 GBK）",
+                        "unknown text encoding: from byte {n} (offset {offset}, 0x{byte}) it is not UTF-8, and read as GBK "
                         "{share}% of its letters are rare characters, not Chinese (Windows-1252 or Big5? "
                         "Save it as UTF-8 or GBK)"),
-    "csv.nul": ("不是文本文件：第 {offset} 字节是空字节（0x00）", "not a text file: byte {offset} is a NUL (0x00)"),
+    "csv.nul": ("不是文本文件：第 {n} 个字节（偏移 {offset}）是空字节（0x00）",
+                "not a text file: byte {n} (offset {offset}) is a NUL (0x00)"),
     "csv.format_at": ("第 {row} 行起格式有误：引号未闭合或单元格过长",
                       "format error from line {row}: an unclosed quote or a cell far too long"),
     "csv.header_gap": ("第 {row} 行（表头）第 {column} 列没有列名", "line {row} (the header): column {column} has no name"),
