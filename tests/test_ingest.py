@@ -416,7 +416,37 @@ def test_reviewer_sees_the_highlighted_diff_in_chromium(inbox, app):
         assert background == "rgb(255, 243, 214)"
         assert diff.locator("table.diff-removed tbody tr.removed").count() == 1
         diff.screenshot(path=str(ARTIFACTS / "ingest_table_diff.png"))
+        warnings = page.locator("#table-warnings")   # the reason file's warnings, above the diff
+        assert warnings.is_visible() and warnings.locator("li").all_inner_texts() == [
+            "删除了 1 行，占原表 3 行的 33%：请确认导出是否完整"]
+        assert warnings.bounding_box()["y"] < diff.bounding_box()["y"]
+        warnings.screenshot(path=str(ARTIFACTS / "ingest_table_warnings.png"))
+        # the admin's side: the category's import item on the catalog form, refused when it is not one of its items
+        admin = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
+        login(admin, base, "root")
+        admin.goto(f"{base}/admin/catalog/prices/edit")
+        field = admin.locator("input[name=import_item]")
+        assert field.input_value() == str(item_id)   # set by the first import: the one published table
+        field.fill("999")
+        admin.click("form.category-form button[type=submit]")
+        assert "须为本栏目中事项的编号" in admin.locator("form.category-form").inner_text()
+        admin.locator("input[name=import_item]").fill("")
+        admin.check("input[name=import_new_items]")
+        admin.click("form.category-form button[type=submit]")
+        admin.wait_for_url("**/admin/catalog#c-prices")
+        admin.goto(f"{base}/admin/catalog/prices/edit")
+        assert admin.locator("input[name=import_new_items]").is_checked()
+        admin.locator("input[name=import_item]").locator("xpath=ancestor::fieldset").screenshot(
+            path=str(ARTIFACTS / "ingest_import_target.png"))
         browser.close()
+    with app.app_context():
+        from server.ingest.targets import setting
+        from server.models import Category
+        s = db.session()
+        target = setting(s, s.scalar(select(Category).where(Category.key == "prices", Category.unit_id == 1)))
+        assert (target.item_id, target.new_items, target.set_by) == (None, True, "root")
+        actions = [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "catalog.import_target"))]
+        assert actions == ["catalog.import_target"] * 2   # the first import's choice, then the admin's
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])  # breaks the SQLite file on purpose
