@@ -32,6 +32,12 @@ MODES = ("server", "once")
 HEADER = "项目编码,项目名称,单位,价格"
 
 
+# As root, the server and the `--once` processes that meet permissions run without the capabilities
+# that let root ignore them (as the service account runs in production); as anyone else, they are plain.
+UNPRIVILEGED = ["setpriv", "--inh-caps=-dac_override,-dac_read_search,-fowner",
+                "--bounding-set=-dac_override,-dac_read_search,-fowner"] if os.geteuid() == 0 else []
+
+
 def table_csv(rows: int, start: int = 0, price=lambda n: f"{n}.00", header: str = HEADER) -> str:
     return header + "\n" + "".join(f"A{n:04d},检查项目{n},次,{price(n)}\n" for n in range(start, start + rows))
 
@@ -115,6 +121,16 @@ class Drops:
     def _listing(self):
         return [os.path.relpath(os.path.join(d, f), self.root) for d, _, files in os.walk(self.root) for f in files]
 
+    def take_unprivileged(self) -> None:
+        """`ingest --once` as its own process, subject to file permissions like the server."""
+        if self.mode == "once":
+            env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+            done = subprocess.run(UNPRIVILEGED + [sys.executable, "-m", "server", "ingest", "--once", "--instance",
+                                                  self.instance], cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=120)
+            assert done.returncode in (0, 1), done.stdout + done.stderr
+            self.exit_codes.append(done.returncode)
+
     def taken(self, rel: str, timeout: float = 30.0) -> tuple[str, str]:
         self.take()
         return self.reason(rel, timeout)
@@ -167,8 +183,9 @@ def server(template_instance, tmp_path_factory):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     log = open(base / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "server", "run", "--instance", str(instance), "--port", str(port),
-                             "--workers", "2"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(UNPRIVILEGED + [sys.executable, "-m", "server", "run", "--instance", str(instance),
+                                            "--port", str(port), "--workers", "2"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -395,6 +412,37 @@ def test_a_folder_files_cannot_be_moved_out_of_stops_nothing(drops):
     finally:
         _unmovable(stuck, False)
     assert drops.items("dispute-procedure") == [] and len(drops.items("informed-consent")) == 1
+
+
+def test_files_and_folders_it_may_not_touch_get_reasons_and_stop_nothing(drops):
+    """An unreadable folder, an unreadable file, a folder whose files may not be moved away (owned
+    by someone else): each explained, and the good file after them taken in the same scan."""
+    drops.drop("staffing/hidden-away.csv", table_csv(2).encode())
+    drops.drop("professional-titles/secret.csv", table_csv(2).encode())
+    drops.drop("pay-adjustments/theirs.csv", table_csv(2).encode())
+    closed = [(drops.path("staffing"), 0o000), (drops.path("professional-titles/secret.csv"), 0o000),
+              (drops.path("pay-adjustments"), 0o555)]
+    for path, mode in closed:
+        os.chmod(path, mode)
+    try:
+        drops.drop("pre-appointment/ok.csv", table_csv(3).encode())
+        drops.take_unprivileged()
+        kind, reason = drops.reason("pre-appointment/ok.csv")
+        assert kind == "processed", reason
+        kind, reason = drops.reason("staffing")
+        assert kind == "rejected" and "无法读取文件夹「staffing」" in reason, reason
+        kind, reason = drops.reason("professional-titles/secret.csv")
+        assert kind == "rejected" and "无法读取此文件" in reason, reason
+        kind, reason = drops.reason("pay-adjustments/theirs.csv")
+        assert kind == "rejected" and "无法移出收件箱" in reason, reason
+        assert os.path.exists(drops.path("pay-adjustments/theirs.csv"))
+    finally:
+        for path, _mode in closed:
+            if os.path.exists(path):
+                os.chmod(path, 0o755)
+    assert drops.items("professional-titles") == []
+    kind, reason = drops.taken("staffing/hidden-away.csv")   # readable again: taken like any other
+    assert kind == "processed", reason
 
 
 def test_links_are_never_followed(drops, tmp_path):

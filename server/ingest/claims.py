@@ -65,6 +65,10 @@ class Claims:
         inbox.remove_empty(folder)
         return back
 
+    def give_back_own(self, inbox: Inbox) -> int:
+        """Put back anything left in this process's own claim folder (a failure that could not)."""
+        return _give_back(inbox, self.parts)
+
     def release(self, inbox: Inbox | None = None) -> None:
         """Give up the lock (and the empty claim folder) when the process stops taking files."""
         if inbox is not None:
