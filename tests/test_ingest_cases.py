@@ -23,11 +23,12 @@ from sqlalchemy import select
 from conftest import PASSWORD, Api
 from pdf_samples import tall_pdf
 from server import create_app, db
+from server.ingest.models import IngestedFile
 from server.models import AuditEntry, Category, Item, User
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SETTLE = 0.3
-CONFIG = f"INGEST_SETTLE_SECONDS = {SETTLE}\nINGEST_ABANDON_SECONDS = 6\nINGEST_RESCAN_SECONDS = 2\n"
+CONFIG = f"INGEST_SETTLE_SECONDS = {SETTLE}\nINGEST_ABANDON_SECONDS = 30\nINGEST_RESCAN_SECONDS = 2\n"
 MODES = ("server", "once")
 HEADER = "项目编码,项目名称,单位,价格"
 
@@ -261,8 +262,11 @@ def _slow_writer(path: str, parts: list[bytes], pause: float, preallocate: int |
             for n, part in enumerate(parts):
                 if n:
                     time.sleep(pause)
+                before = time.monotonic()
                 fh.write(part)
+                thread.spans.append((before, time.monotonic()))
     thread = threading.Thread(target=write)
+    thread.spans = []   # (start, end) of each write: a busy machine may stretch the pauses
     thread.start()
     return thread
 
@@ -276,22 +280,30 @@ def _take_while(drops: Drops, thread: threading.Thread) -> None:
 
 
 def test_a_writer_that_pauses_is_not_read_half_written(drops):
-    """86 of 210 rows, a pause longer than the settle time, then the rest: the draft has 210 rows
-    and no revision ever had 86."""
+    """86 of 210 rows, a pause longer than the settle time (but within the two settles the design
+    covers), then the rest: the draft has 210 rows and no revision ever had 86. A busy machine can
+    stretch the writer's pause past that; such a try proves nothing, so up to three are made."""
     data = table_csv(210).encode()
     cut = data.index(b"\nA0086,") + 1
-    thread = _slow_writer(drops.path("average-costs/his-export.csv"), [data[:cut], data[cut:]], SETTLE * 1.5)
-    _take_while(drops, thread)
-    kind, reason = drops.taken("average-costs/his-export.csv")
-    assert kind == "processed" and "表格：210 行 × 4 列" in reason, reason
-    (item,) = drops.items("average-costs")
-    assert len(item.revisions) == 1 and len(item.revisions[0].table["rows"]) == 210
-    with drops.app.app_context():
-        sizes = {(json.loads(e.after or "null") or {}).get("table_rows") for e in db.session().scalars(
-            select(AuditEntry).where(AuditEntry.target.like(f"item:{item.id}/%")))}
-    assert 86 not in sizes and 210 in sizes
-    assert open(drops.path(f"processed/{os.listdir(drops.path('processed'))[0]}/average-costs/his-export.csv"),
-                "rb").read() == data
+    for category in ("average-costs", "disclosure-guide", "complaints"):
+        thread = _slow_writer(drops.path(f"{category}/his-export.csv"), [data[:cut], data[cut:]], SETTLE * 1.3)
+        _take_while(drops, thread)
+        kind, reason = drops.taken(f"{category}/his-export.csv")
+        (first, _), (_, last) = thread.spans
+        if last - first >= 2 * SETTLE:
+            continue
+        assert kind == "processed" and "表格：210 行 × 4 列" in reason, reason
+        (item,) = drops.items(category)
+        assert len(item.revisions) == 1 and len(item.revisions[0].table["rows"]) == 210
+        with drops.app.app_context():
+            sizes = {(json.loads(e.after or "null") or {}).get("table_rows") for e in db.session().scalars(
+                select(AuditEntry).where(AuditEntry.target.like(f"item:{item.id}/%")))}
+            rows = db.session().scalars(select(IngestedFile).where(IngestedFile.category_key == category)).all()
+        assert 86 not in sizes and 210 in sizes and len(rows) == 1
+        day = sorted(os.listdir(drops.path("processed")))[-1]
+        assert open(drops.path(f"processed/{day}/{category}/his-export.csv"), "rb").read() == data
+        return
+    pytest.fail("three times the writer's pause stretched past two settle intervals: the machine is too busy")
 
 
 def test_a_preallocated_write_is_taken_when_complete_and_an_abandoned_one_explained(drops):
@@ -369,7 +381,6 @@ def test_twenty_files_at_once_into_one_category_each_taken_once_in_order(drops):
     (item,) = drops.items("leader-reports")
     assert len(item.revisions) == 1 and len(item.revisions[0].table["rows"]) == 3 + 19
     with drops.app.app_context():
-        from server.ingest.models import IngestedFile
         rows = db.session().scalars(select(IngestedFile).where(IngestedFile.category_key == "leader-reports")).all()
     assert sorted(r.filename for r in rows) == [f"export-{n:02d}.csv" for n in range(20)]
     assert sorted(r.id for r in rows) == [r.id for r in sorted(rows, key=lambda r: r.filename)]   # in name order
