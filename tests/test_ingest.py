@@ -356,6 +356,19 @@ def test_ingest_once_command(app, capsys, monkeypatch):
     assert "run `python -m server init` first" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("where", ["instance", "parent"])
+def test_an_inbox_that_holds_the_instance_folder_is_refused(app, capsys, monkeypatch, where):
+    """INGEST_DIR set to the instance folder (or above it) would move the database as a misplaced file."""
+    from server.__main__ import main
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    folder = app.instance_path if where == "instance" else os.path.dirname(app.instance_path)
+    monkeypatch.setenv("GONGKAI_INGEST_DIR", folder)
+    before = sorted(os.listdir(app.instance_path))
+    assert main(["ingest", "--once", "--instance", app.instance_path]) == 2
+    assert "holds the instance folder" in capsys.readouterr().err
+    assert sorted(os.listdir(app.instance_path)) == before
+
+
 def test_ingest_command_line_runs_as_a_program(app):
     """The same command as a real process (as cron or systemd would run it)."""
     os.makedirs(os.path.join(app.instance_path, "inbox", "prices"))

@@ -234,8 +234,12 @@ def _ingest(app, args) -> int:
     """The body of `ingest`, run while the instance is held."""
     import signal
     import threading
-    from server.ingest.process import IngestService
+    from server.ingest.process import IngestDirError, IngestService
     service = IngestService(app)
+    try:
+        service.check_root()
+    except IngestDirError as exc:
+        raise CommandError(str(exc)) from None
     if not args.once:
         done = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -45,6 +45,10 @@ VISUAL_EXT = {".pdf", ".jpg", ".jpeg", ".png", ".webp", ".gif"}
 WAIT = "wait"
 
 
+class IngestDirError(Exception):
+    """INGEST_DIR is a folder the drop folder may not be."""
+
+
 class IngestService(Filing):
     """The inbox watcher: one worker thread woken by watchdog events or the periodic rescan."""
 
@@ -64,9 +68,18 @@ class IngestService(Filing):
 
     # --- one scan ---------------------------------------------------------------------------
 
+    def check_root(self) -> None:
+        """The inbox must not hold the instance folder (INGEST_DIR set to it or above it): the
+        database, keys and settings would be files dropped in the wrong place, and moved."""
+        root, instance = os.path.realpath(self.root), os.path.realpath(self.app.instance_path)
+        if os.path.commonpath([root, instance]) == root:
+            raise IngestDirError(f"INGEST_DIR {self.root} holds the instance folder {self.app.instance_path}: "
+                                 "choose a folder of its own (default <instance>/inbox)")
+
     def scan(self, now: float | None = None) -> tuple[list[IngestedFile], int]:
         """Handle every stable entry now; returns the rows written and how many still wait."""
         now = time.monotonic() if now is None else now
+        self.check_root()
         os.makedirs(self.root, exist_ok=True)
         with self.app.app_context(), Inbox(self.root) as inbox:
             try:
