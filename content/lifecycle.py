@@ -165,3 +165,18 @@ def fully_signed(flow: Flow) -> bool:
     if submitter in people[1:]:
         return False
     return not flow.sensitive or flow.escalated_by != flow.approved_by
+
+
+def acting_role(action: Action | str, from_status: Status | str) -> Role | None:
+    """The role a person took `action` in, from RULES: the action's one role, or for a reject the
+    role whose sign-off the revision was waiting for (公开办 at 已提交, 保密审查 at 已审议 …).
+    None for the server's own steps."""
+    try:
+        action, from_status = Action(action), Status(from_status)
+    except ValueError:
+        return None
+    if action is Action.REJECT:
+        signer = next((a for a in SIGN_OFF_ACTIONS if from_status in RULES[a][0]), None)
+        return acting_role(signer, from_status) if signer else None
+    roles = RULES[action][1]
+    return next(iter(roles)) if len(roles) == 1 else None

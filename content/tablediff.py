@@ -4,15 +4,21 @@ draft, matched by a key column (e.g. 项目编码), so reordered rows are no cha
 Pure: tables are {"columns": [...], "rows": [[...], ...]} as server/disclosure/uploads.py makes them. Ragged
 rows are tolerated: short rows count as empty cells, cells beyond the header get the column names
 `#n`. Rows sharing a key are matched in order of appearance.
+
+`table_warnings` names what a reviewer should look at twice — many rows removed (a truncated
+export looks like a normal one), keys or column names that repeat — as (code, params) pairs the
+server words for the item page and the drop folder's reason files alike.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_KEYS", "RowChange", "TableDiff", "diff_tables", "for_review", "pick_key"]
+__all__ = ["DEFAULT_KEYS", "MASS_REMOVAL_SHARE", "RowChange", "TableDiff", "diff_tables", "for_review",
+           "pick_key", "table_warnings"]
 
 DEFAULT_KEYS = ("项目编码", "编码", "药品编码", "收费编码", "医保编码", "代码", "工号")
+MASS_REMOVAL_SHARE = 0.2   # removing more than this share of the old rows earns a warning
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,13 @@ def diff_tables(old: dict | None, new: dict | None, key: str | None = None,
 
     for k, news in after.items():
         olds = list(before.get(k, ()))
+        if len(olds) == 1 and len(news) == 1:   # the usual case, unique keys: no search needed
+            prior, rec = olds[0], news[0]
+            if cells(prior) == cells(rec):
+                result.unchanged += 1
+            else:
+                result.changed.append(RowChange(k, prior, rec, tuple(c for c in columns if prior.get(c, "") != rec.get(c, ""))))
+            continue
         rest = []
         for rec in news:
             same = next((i for i, o in enumerate(olds) if cells(o) == cells(rec)), None)
@@ -119,9 +132,38 @@ def diff_tables(old: dict | None, new: dict | None, key: str | None = None,
     return result
 
 
+def table_warnings(old: dict | None, new: dict | None, preferred=DEFAULT_KEYS,
+                   diff: TableDiff | None = None) -> list[tuple[str, dict]]:
+    """(code, params) for: `duplicate_headers` (names), `duplicate_keys` (column, count, examples)
+    and, against an old table, `mass_removal` (removed, total, percent) when more than
+    MASS_REMOVAL_SHARE of its rows go. Pass `diff` when it is already computed."""
+    out: list[tuple[str, dict]] = []
+    columns = _columns(new)
+    repeated = [name for name, n in Counter(columns).items() if n > 1]
+    if repeated:
+        out.append(("duplicate_headers", {"names": repeated}))
+    old_rows = len((old or {}).get("rows") or [])
+    if _columns(old):
+        diff = diff or diff_tables(old, new, preferred=preferred)
+        key = diff.key_column
+    else:
+        key = next((name for name in preferred or () if name in columns), None)
+    if key in columns:
+        at = columns.index(key)
+        counts = Counter(str(row[at]).strip() for row in (new or {}).get("rows") or []
+                         if len(row) > at and str(row[at] or "").strip())
+        dup = [value for value, n in counts.items() if n > 1]
+        if dup:
+            out.append(("duplicate_keys", {"column": key, "count": len(dup), "examples": dup[:3]}))
+    if diff is not None and old_rows and len(diff.removed) > MASS_REMOVAL_SHARE * old_rows:
+        out.append(("mass_removal", {"removed": len(diff.removed), "total": old_rows,
+                                     "percent": round(100 * len(diff.removed) / old_rows)}))
+    return out
+
+
 def for_review(old: dict | None, new: dict | None, preferred=DEFAULT_KEYS, limit: int = 20) -> dict | None:
-    """What the reviewer's item page shows: counts and the first `limit` rows of each kind,
-    cells as (column, old, new, changed?). None unless both tables exist."""
+    """What the reviewer's item page shows: counts, warnings and the first `limit` rows of each
+    kind, cells as (column, old, new, changed?). None unless both tables exist."""
     if not _columns(old) or not _columns(new):
         return None
     d = diff_tables(old, new, preferred=preferred)
@@ -134,6 +176,7 @@ def for_review(old: dict | None, new: dict | None, preferred=DEFAULT_KEYS, limit
         "key": d.key_column, "columns": cols, "limit": limit,
         "counts": {"added": len(d.added), "removed": len(d.removed), "changed": len(d.changed),
                    "unchanged": d.unchanged},
+        "warnings": table_warnings(old, new, preferred, d),
         "added": [plain(r) for r in d.added[:limit]],
         "removed": [plain(r) for r in d.removed[:limit]],
         "changed": [{"key": ch.key, "cells": [(c, ch.old.get(c, ""), ch.new.get(c, ""), c in ch.changed)

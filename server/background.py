@@ -18,7 +18,10 @@ SERVICES = (
 
 
 def start_services(app) -> None:
-    """Start every background service for this process."""
+    """Start every background service for this process, which from now on holds the instance
+    (server/records/instance_lock.py: restore refuses an instance in use)."""
+    from server.records.instance_lock import hold_shared
+    hold_shared(app.instance_path)
     for spec in SERVICES:
         module, name = spec.split(":")
         getattr(import_module(module), name)(app)

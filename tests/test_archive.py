@@ -46,6 +46,10 @@ def png(color=(0, 90, 200), size=(64, 48)) -> bytes:
 def seed_content(app, api) -> dict:
     """Items (published with an image, withdrawn, a draft), feedback handled to the end with a
     photo and a rating, one still open, and a closed request; returns their ids and codes."""
+    with app.app_context():
+        s = db.session()
+        s.scalar(select(User).where(User.username == "bob")).display_name = "王审议"
+        s.commit()
     pub = api.create(title="CT 检查价格", body="# 价格\n\n<script>alert(1)</script> **CT** 300 元")
     resp = api.call("POST", f"/items/{pub['id']}/images", "alice",
                     data={"file": (io.BytesIO(png()), "ct.png")}, content_type="multipart/form-data")
@@ -131,8 +135,10 @@ def test_round_trip_is_intact_and_complete(archived, tmp_path):
     assert manifest["format"] == 1 and manifest["period"]["from"] == f"{YEAR}-01-01"
     assert {u["code"] for u in manifest["units"]} == {"H001", "H002"}
     listed = {f["path"] for f in manifest["files"]}
-    for item in ("published", "withdrawn", "draft"):
+    for item in ("published", "withdrawn"):
         assert f"revisions/{seeded[item]}-1.json" in listed and f"revisions/{seeded[item]}-1.html" in listed
+    assert not [p for p in listed if p.startswith(f"revisions/{seeded['draft']}-")]   # drafts only when asked
+    assert manifest["drafts"] is False
     gone = json.loads((root / f"revisions/{seeded['withdrawn']}-1.json").read_text(encoding="utf-8"))
     assert gone["status"] == "withdrawn" and [d["action"] for d in gone["decisions"]][-1] == "withdraw"
     pub = json.loads((root / f"revisions/{seeded['published']}-1.json").read_text(encoding="utf-8"))
@@ -144,6 +150,12 @@ def test_round_trip_is_intact_and_complete(archived, tmp_path):
     assert f'src="../media/{sha}"' in html
     decisions = [json.loads(line) for line in (root / "decisions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {"submit", "review", "clear", "approve", "withdraw"} <= {d["action"] for d in decisions}
+    # people as the admin UI shows them: display name and the role they acted in (login names kept)
+    who = {(d["action"], d["actor"]): (d["actor_name"], d["actor_role"]) for d in decisions}
+    assert who[("review", "bob")] == ("王审议", "公开办审议") and who[("submit", "alice")] == ("alice", "科室联络员")
+    assert who[("approve", "dan")] == ("dan", "领导小组审定") and who[("withdraw", "erin")] == ("erin", "领导小组审定")
+    assert pub["people"]["reviewed"] == {"username": "bob", "name": "王审议", "role": "公开办审议"}
+    assert "王审议（公开办审议）" in html and "审议：王审议（公开办审议）" in html
     feedback = {f["code"]: f for f in map(json.loads, (root / "feedback.jsonl").read_text(encoding="utf-8").splitlines())}
     handled = feedback[seeded["feedback"]]
     assert [st["action"] for st in handled["handling"]] == ["received", "assigned", "answered", "published",
@@ -282,9 +294,9 @@ def test_date_filter_and_unit_filter(archived, tmp_path, capsys):
                      f"where id in ({','.join('?' * len(rev_ids))})", rev_ids)
     this_year, last_year = tmp_path / "this.zip", tmp_path / "last.zip"
     assert run(capsys, "archive", "--from", f"{YEAR}-01-01", "--to", f"{YEAR}-12-31", "--out", this_year,
-               "--instance", instance)[0] == 0
+               "--include-drafts", "--instance", instance)[0] == 0
     assert run(capsys, "archive", "--from", f"{YEAR - 1}-01-01", "--to", f"{YEAR - 1}-12-31",
-               "--out", last_year, "--instance", instance)[0] == 0
+               "--out", last_year, "--include-drafts", "--instance", instance)[0] == 0
     with zipfile.ZipFile(this_year) as a, zipfile.ZipFile(last_year) as b:
         now_names, old_names = set(a.namelist()), set(b.namelist())
         assert f"revisions/{seeded['published']}-1.json" in now_names
@@ -311,3 +323,42 @@ def test_archive_bad_input(archived, tmp_path, capsys, args, message):
     code, _, err = run(capsys, "archive", *args, "--out", out, "--instance", archived[0].instance_path)
     assert code == 2 and message in err
     assert not out.exists() and not (tmp_path / "a.zip.partial").exists()
+
+
+def test_long_tables_are_paged_and_drafts_come_only_when_asked(template_instance, tmp_path, capsys):
+    """A 2 500-row table makes three HTML pages of at most PAGE_ROWS rows that link to each other
+    (a 50 000-row price list was one 7.8 MB page); the JSON keeps the whole table."""
+    from conftest import Api
+    from server import create_app
+    from server.records.archive import PAGE_ROWS
+    shutil.copytree(template_instance, tmp_path / "instance")
+    app = create_app({"SECRET_KEY": "test", "TESTING": True}, instance_path=str(tmp_path / "instance"))
+    api = Api(app.test_client())
+    rows = 2 * PAGE_ROWS + 500
+    csv_data = ("项目编码,项目名称,价格\n" + "".join(f"A{n:05d},项目{n},{n}.00\n" for n in range(rows))).encode()
+    item = api.create(title="医疗服务价格")
+    assert api.call("PUT", f"/items/{item['id']}/table?version={item['version']}", "alice", data=csv_data,
+                    headers={"Content-Type": "text/csv"}).status_code == 200
+    api.publish(item["id"])
+    draft = api.create(title="草稿")
+    app.extensions["gongkai.engine"].dispose()
+    out, with_drafts = tmp_path / "a.zip", tmp_path / "b.zip"
+    assert run(capsys, "archive", "--from", f"{YEAR}-01-01", "--to", f"{YEAR}-12-31", "--out", out,
+               "--instance", app.instance_path)[0] == 0
+    assert run(capsys, "archive", "--from", f"{YEAR}-01-01", "--to", f"{YEAR}-12-31", "--out", with_drafts,
+               "--include-drafts", "--instance", app.instance_path)[0] == 0
+    base = f"revisions/{item['id']}-1"
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        assert {base + ".html", base + ".p2.html", base + ".p3.html"} <= names and base + ".p4.html" not in names
+        first, last = zf.read(base + ".html").decode(), zf.read(base + ".p3.html").decode()
+        assert first.count("<tr>") == PAGE_ROWS + 1 + len(json.loads(zf.read(base + ".json"))["decisions"]) + 1
+        assert f"表格共 {rows} 行，本页第 1–{PAGE_ROWS} 行" in first and f'href="{item["id"]}-1.p2.html"' in first
+        assert f"本页第 {2 * PAGE_ROWS + 1}–{rows} 行" in last and f"项目{rows - 1}" in last and "项目0<" not in last
+        assert "审批记录" in first and "审批记录" not in last
+        assert len(json.loads(zf.read(base + ".json"))["table"]["rows"]) == rows
+        assert not [n for n in names if n.startswith(f"revisions/{draft['id']}-")]
+    with zipfile.ZipFile(with_drafts) as zf:
+        assert f"revisions/{draft['id']}-1.json" in zf.namelist()
+        assert json.loads(zf.read("manifest.json"))["drafts"] is True
+    assert run(capsys, "verify-archive", out)[0] == 0

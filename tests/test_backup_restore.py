@@ -201,3 +201,72 @@ def test_postgresql_round_trip(postgres, pg_app, tmp_path, capsys):
         assert code == 2 and "configured for SQLite" in err
     finally:
         postgres.sql("DROP DATABASE IF EXISTS restored_pg WITH (FORCE)")
+
+
+def test_backups_are_private_whatever_the_umask(backed_up, tmp_path):
+    """Folders 0700 and files 0600 even under umask 000 (a hand-run backup left the database copy
+    world-readable): the copy holds personal data and the keys."""
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    dest = tmp_path / "new" / "bk"
+    done = subprocess.run([sys.executable, "-m", "server", "backup", str(dest), "--instance",
+                           backed_up[0].instance_path], capture_output=True, text=True, cwd=ROOT, timeout=180,
+                          env=environ, preexec_fn=lambda: os.umask(0))
+    assert done.returncode == 0, done.stderr
+    modes = {}
+    for folder, dirs, files in os.walk(dest):
+        modes[os.path.relpath(folder, dest)] = oct(os.stat(folder).st_mode & 0o777)
+        for name in files:
+            modes[os.path.relpath(os.path.join(folder, name), dest)] = oct(os.stat(os.path.join(folder, name)).st_mode & 0o777)
+    folder = os.path.basename(only_backup(dest))
+    assert modes["."] == "0o700" and modes[folder] == "0o700" and modes[f"{folder}/media"] == "0o700"
+    files = {p: m for p, m in modes.items() if p.count("/") >= 1 and p not in (f"{folder}/media",)}
+    assert f"{folder}/gongkai.db" in files and f"{folder}/backup.json" in files and len(files) >= 7
+    assert set(files.values()) == {"0o600"}, files
+
+
+def _serve(instance, port):
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.Popen([sys.executable, "-m", "server", "run", "--instance", str(instance), "--port", str(port),
+                             "--workers", "1"], cwd=ROOT, env=environ, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def test_restore_refuses_an_instance_a_running_server_uses(backed_up, backup, tmp_path, capsys):
+    """`restore --force` under a live server would replace its database beneath it (approvals made
+    afterwards looked published, then were gone after a stop): refused while the server runs, done
+    once it stops; and a server does not start while a restore holds the instance."""
+    import httpx
+    from benchmarks.harness import free_port
+    from server.records.instance_lock import exclusive
+    instance = tmp_path / "live"
+    shutil.copytree(backed_up[0].instance_path, instance)
+    port = free_port()
+    server = _serve(instance, port)
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1"
+        for _ in range(150):
+            try:
+                httpx.get(url + "/openapi.json", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert server.poll() is None, server.stdout.read()
+                import time
+                time.sleep(0.2)
+        before = table_counts(f"sqlite:///{instance}/gongkai.db")
+        code, _, err = run(capsys, "restore", backup, "--force", "--instance", instance)
+        assert code == 2 and "server.lock" in err and "stop it before restoring" in err
+        token = httpx.post(url + "/tokens", json={"username": "alice", "password": "secret-pass-1"}).json()["token"]
+        made = httpx.post(url + "/items", json={"category": "notices", "title": "恢复期间的新草稿", "body": "x"},
+                          headers={"Authorization": f"Bearer {token}"})
+        assert made.status_code == 201
+        after = table_counts(f"sqlite:///{instance}/gongkai.db")
+        assert after["item"] == before["item"] + 1          # the database was not swapped beneath it
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    code, out, err = run(capsys, "restore", backup, "--force", "--instance", instance)
+    assert code == 0, err
+    with exclusive(str(instance)):                          # a restore in progress: a server refuses
+        refused = _serve(instance, free_port())
+        output, _ = refused.communicate(timeout=60)
+    assert refused.returncode == 2 and "a restore is running" in output

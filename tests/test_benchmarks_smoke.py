@@ -45,3 +45,11 @@ def test_signage_benchmarks_report_frames_alert_latency_and_rss():
     assert "2 alerts raised" in out and "raise -> alert drawn ms: p50=" in out and "clear -> alert gone" in out
     out = run_script("signage_soak", "1", "--slide=300", "--size=480x270")
     assert "RSS MiB: start=" in out and "per hour: " in out
+
+
+def test_ingest_bulk_reports_times_and_the_refused_pdf(capsys):
+    from benchmarks import ingest_bulk
+    ingest_bulk.main(300)
+    out = capsys.readouterr().out
+    assert "rows=300" in out and "更正 with diff" in out and "新增 3 行，删除 3 行，修改 15 行" in out
+    assert "tall PDF:" in out and "refused" in out and "peak RSS" in out

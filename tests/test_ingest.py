@@ -128,10 +128,8 @@ def test_gbk_csv_into_another_units_folder(inbox):
 @pytest.mark.parametrize("name,data,detail", [
     ("ragged.csv", "项目,价格\n血常规,20\nCT,300,多余\n".encode(), "第 3 行有 3 列"),
     ("header-only.csv", "项目,价格\n".encode(), "至少需要表头和一行数据"),
-    ("empty.csv", b"", "文件为空"),
-    ("binary.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, "不是文本文件"),
-    ("utf16.csv", "项目,价格\n血常规,20\n".encode("utf-16"), "不是文本文件"),
-    ("latin.csv", b"item,price\n\xff\xfe\xfd\xfc,20\n", "无法识别文件编码"),
+    ("binary.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, "不是文本文件：第 6 个字节（偏移 5）是空字节"),
+    ("latin.csv", b"item,price\n\xff\xfe\xfd\xfc,20\n", "无法识别文件编码：从第 12 个字节（偏移 11，0xFF）起"),
     ("prices.xlsx", b"PK\x03\x04 not a csv", "不支持的文件类型"),
 ])
 def test_bad_files_are_rejected_with_a_reason_and_make_nothing(inbox, name, data, detail):
@@ -189,7 +187,7 @@ def test_the_same_file_twice_makes_one_revision(inbox):
     inbox.drop("prices/a.csv", PRICES_UTF8.encode())
     inbox.drop("prices/copy.csv", PRICES_UTF8.encode())
     kind, reason = inbox.outcome("prices/copy.csv")
-    assert kind == "processed" and "内容相同" in reason and "未重复生成修订" in reason
+    assert kind == "processed" and "未生成修订" in reason and "第 1 版（草稿）的表格完全相同" in reason
     deadline = time.monotonic() + 10
     while len(inbox.rows()) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -209,6 +207,13 @@ def _pdf(pages: int) -> bytes:
 
 
 def test_pdf_pages_and_images_become_attachments(inbox, app):
+    from server.ingest.targets import set_target
+    from server.models import Category
+    with app.app_context():   # 出诊信息: one item per file (an admin's choice under 公开目录)
+        s = db.session()
+        root = s.scalar(select(User).where(User.username == "root"))
+        cat = s.scalar(select(Category).where(Category.key == "clinic-schedule", Category.unit_id == 1))
+        set_target(s, root, cat.unit, cat, None, True)
     inbox.drop("clinic-schedule/本周专家门诊.pdf", _pdf(3))
     png = io.BytesIO()
     Image.new("RGB", (64, 48), (10, 120, 200)).save(png, "PNG")
@@ -253,10 +258,12 @@ def test_new_table_for_a_published_item_is_a_correction_with_a_diff_for_the_revi
     new = "价格,项目名称,项目编码\n85.00,B超,A03\n20.00,血常规,A01\n600.00,核磁共振,A04\n"  # reordered
     inbox.drop("prices/2026-12.csv", new.encode("gbk"))
     kind, reason = inbox.outcome("prices/2026-12.csv")
-    assert kind == "processed" and f"事项 #{item_id} 第 2 版" in reason and "更正草稿" in reason
+    assert kind == "processed" and f"事项 #{item_id}「医疗服务价格」第 2 版" in reason and "更正草稿" in reason
     (item,) = inbox.items("prices")
     live, draft = item.revisions
-    assert (live.status, draft.status) == ("published", "draft") and "收件箱文件 2026-12.csv" in draft.reason
+    assert (live.status, draft.status) == ("published", "draft")
+    assert draft.reason == "医疗服务价格更新：新增 1 行、删除 1 行、修改 1 行，现共 3 行。"   # no file name
+    assert "与已公开的第 1 版相比：新增 1 行，删除 1 行，修改 1 行，未变 1 行（按「项目编码」列对应）" in reason
 
     bob = Staff(app, "bob")
     page = bob.get(f"/admin/items/{item_id}").text
@@ -285,30 +292,35 @@ def test_new_table_for_a_published_item_is_a_correction_with_a_diff_for_the_revi
         assert revs[1].table["columns"] == ["价格", "项目名称", "项目编码"]
 
 
-def test_a_second_table_updates_the_unsubmitted_ingest_draft_and_one_in_review_is_refused(inbox, app):
+def test_a_second_table_updates_the_import_draft_and_one_in_review_is_refused(inbox, app):
     inbox.drop("prices/v1.csv", PRICES_UTF8.encode())
-    assert inbox.outcome("prices/v1.csv")[0] == "processed"
+    kind, reason = inbox.outcome("prices/v1.csv")
+    assert kind == "processed" and "本栏目首次导入，此事项成为栏目的导入事项" in reason
     inbox.drop("prices/v2.csv", (PRICES_UTF8 + "A09,胸片,50.00\n").encode())
     kind, reason = inbox.outcome("prices/v2.csv")
-    assert kind == "processed" and "更新了尚未提交的导入草稿" in reason
+    assert kind == "processed" and "更新了尚未提交的导入草稿" in reason and "与被替换的草稿相比：新增 1 行" in reason
     (item,) = inbox.items("prices")
     assert len(item.revisions) == 1 and len(item.revisions[0].table["rows"]) == 4
     api = Api(app.test_client())
     assert api.act(item.id, "submit", "alice").status_code == 200
-    _published = _published_price_list(api)
+    other = _published_price_list(api)   # a person's price list: files never go there unnamed
     inbox.drop("prices/v3.csv", (PRICES_UTF8 + "A10,心电图,30.00\n").encode())
     kind, reason = inbox.outcome("prices/v3.csv")
-    assert kind == "processed" and "更正草稿" in reason and f"事项 #{_published}" in reason
-    inbox.drop("prices/v4.csv", (PRICES_UTF8 + "A11,尿常规,15.00\n").encode())
-    kind, reason = inbox.outcome("prices/v4.csv")
+    assert kind == "rejected" and f"事项 #{item.id}" in reason and "正在办理" in reason
+    inbox.drop(f"prices/v4#{other}.csv", (PRICES_UTF8 + "A11,尿常规,15.00\n").encode())
+    kind, reason = inbox.outcome(f"prices/v4#{other}.csv")
+    assert kind == "processed" and f"事项 #{other}" in reason and "更正草稿（按文件名指定的事项）" in reason
+    inbox.drop(f"prices/v5#{other}.csv", (PRICES_UTF8 + "A12,血糖,8.00\n").encode())
+    kind, reason = inbox.outcome(f"prices/v5#{other}.csv")
     assert kind == "processed" and "更新了尚未提交的导入草稿" in reason
-    assert api.act(_published, "submit", "alice").status_code == 200
-    inbox.drop("prices/v5.csv", (PRICES_UTF8 + "A12,血糖,8.00\n").encode())
-    kind, reason = inbox.outcome("prices/v5.csv")
+    assert api.act(other, "submit", "alice").status_code == 200
+    inbox.drop(f"prices/v6#{other}.csv", (PRICES_UTF8 + "A13,血脂,28.00\n").encode())
+    kind, reason = inbox.outcome(f"prices/v6#{other}.csv")
     assert kind == "rejected" and "正在办理" in reason
 
 
-def test_files_left_by_a_dead_process_are_put_back_and_processed(app):
+def test_files_left_by_a_dead_process_of_an_older_version_are_put_back_and_processed(app):
+    """An older version named its claim folder by PID alone: put back when that PID is gone."""
     app.config.update(INGEST_SETTLE_SECONDS=SETTLE, INGEST_RESCAN_SECONDS=60)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -335,13 +347,26 @@ def test_ingest_once_command(app, capsys, monkeypatch):
     monkeypatch.setenv("GONGKAI_INGEST_SETTLE_SECONDS", "0.2")
     assert main(["ingest", "--once", "--instance", app.instance_path]) == 1  # a file was rejected
     out = capsys.readouterr().out
-    assert "2 file(s) taken" in out and "至少需要表头" in out
+    assert "2 file(s) taken" in out and "至少需要表头" in out and "表格：3 行 × 3 列" in out
     assert inbox.outcome("prices/bad.csv")[0] == "rejected"
     assert inbox.outcome("prices/ok.csv")[0] == "processed" and len(inbox.items("prices")) == 1
     assert main(["ingest", "--once", "--instance", app.instance_path]) == 0
     assert "0 file(s) taken" in capsys.readouterr().out
     assert main(["ingest", "--once", "--instance", os.path.join(app.instance_path, "nothing-here")]) == 2
     assert "run `python -m server init` first" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["instance", "parent"])
+def test_an_inbox_that_holds_the_instance_folder_is_refused(app, capsys, monkeypatch, where):
+    """INGEST_DIR set to the instance folder (or above it) would move the database as a misplaced file."""
+    from server.__main__ import main
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    folder = app.instance_path if where == "instance" else os.path.dirname(app.instance_path)
+    monkeypatch.setenv("GONGKAI_INGEST_DIR", folder)
+    before = sorted(os.listdir(app.instance_path))
+    assert main(["ingest", "--once", "--instance", app.instance_path]) == 2
+    assert "holds the instance folder" in capsys.readouterr().err
+    assert sorted(os.listdir(app.instance_path)) == before
 
 
 def test_ingest_command_line_runs_as_a_program(app):
@@ -404,7 +429,37 @@ def test_reviewer_sees_the_highlighted_diff_in_chromium(inbox, app):
         assert background == "rgb(255, 243, 214)"
         assert diff.locator("table.diff-removed tbody tr.removed").count() == 1
         diff.screenshot(path=str(ARTIFACTS / "ingest_table_diff.png"))
+        warnings = page.locator("#table-warnings")   # the reason file's warnings, above the diff
+        assert warnings.is_visible() and warnings.locator("li").all_inner_texts() == [
+            "删除了 1 行，占原表 3 行的 33%：请确认导出是否完整"]
+        assert warnings.bounding_box()["y"] < diff.bounding_box()["y"]
+        warnings.screenshot(path=str(ARTIFACTS / "ingest_table_warnings.png"))
+        # the admin's side: the category's import item on the catalog form, refused when it is not one of its items
+        admin = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN").new_page()
+        login(admin, base, "root")
+        admin.goto(f"{base}/admin/catalog/prices/edit")
+        field = admin.locator("input[name=import_item]")
+        assert field.input_value() == str(item_id)   # set by the first import: the one published table
+        field.fill("999")
+        admin.click("form.category-form button[type=submit]")
+        assert "须为本栏目中事项的编号" in admin.locator("form.category-form").inner_text()
+        admin.locator("input[name=import_item]").fill("")
+        admin.check("input[name=import_new_items]")
+        admin.click("form.category-form button[type=submit]")
+        admin.wait_for_url("**/admin/catalog#c-prices")
+        admin.goto(f"{base}/admin/catalog/prices/edit")
+        assert admin.locator("input[name=import_new_items]").is_checked()
+        admin.locator("input[name=import_item]").locator("xpath=ancestor::fieldset").screenshot(
+            path=str(ARTIFACTS / "ingest_import_target.png"))
         browser.close()
+    with app.app_context():
+        from server.ingest.targets import setting
+        from server.models import Category
+        s = db.session()
+        target = setting(s, s.scalar(select(Category).where(Category.key == "prices", Category.unit_id == 1)))
+        assert (target.item_id, target.new_items, target.set_by) == (None, True, "root")
+        actions = [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "catalog.import_target"))]
+        assert actions == ["catalog.import_target"] * 2   # the first import's choice, then the admin's
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])  # breaks the SQLite file on purpose
@@ -417,12 +472,18 @@ def test_a_database_failure_leaves_the_file_in_the_inbox(app):
     inbox = Inbox(app, service.root)
     path = inbox.drop("prices/a.csv", PRICES_UTF8.encode())
     database = app.config["DATABASE_URL"][len("sqlite:///"):]
-    with sqlite3.connect(database) as conn:
-        conn.execute("ALTER TABLE ingested_file RENAME TO ingested_file_away")
-    with pytest.raises(OperationalError):
-        service.scan()
-    assert os.path.exists(path) and inbox.items() == []
-    with sqlite3.connect(database) as conn:
-        conn.execute("ALTER TABLE ingested_file_away RENAME TO ingested_file")
+    for table in ("ingest_target", "ingested_file"):   # read before anything is made; written last
+        with sqlite3.connect(database) as conn:
+            conn.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
+        with pytest.raises(OperationalError):
+            service.scan()
+        assert os.path.exists(path) and not os.path.exists(os.path.join(service.root, ".work", service.claims.token,
+                                                                        "prices", "a.csv"))
+        with sqlite3.connect(database) as conn:
+            conn.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
+        if table == "ingest_target":
+            assert inbox.items() == []
     rows, waiting = service.scan()
-    assert [r.outcome for r in rows] == ["processed"] and waiting == 0 and not os.path.exists(path)
+    assert [r.outcome for r in rows] == ["duplicate"] and waiting == 0 and not os.path.exists(path)
+    (item,) = inbox.items()   # made once; the second try found it made: the file is a duplicate
+    assert len(item.revisions) == 1

@@ -24,7 +24,7 @@ KEY_ARG = {"t": 0, "msg": 0, "text_in": 1, "ServiceError": 1, "MonthError": 0}
 DYNAMIC = {("errors.py", "field_messages"), ("errors.py", "error_response"), ("admin/forms.py", "field_errors"),
            ("public/views.py", "field_message"), ("admin/views_commitments.py", "_save_progress"),
            ("admin/views_compliance.py", "_report"), ("cli/commands.py", "monthly_report"),
-           ("ingest/process.py", "_service_reason"), ("i18n.py", "text_in"), ("i18n.py", "t"),
+           ("ingest/drafts.py", "service_reason"), ("i18n.py", "text_in"), ("i18n.py", "t"),
            ("i18n.py", "term"), ("i18n.py", "msg"),
            ("disclosure/items.py", "take_action")}  # content.lifecycle's WorkflowError codes: checked below
 

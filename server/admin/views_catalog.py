@@ -8,6 +8,7 @@ from server.auth import require_roles
 from server import db
 from server.disclosure import catalog
 from server.admin import bp, forms
+from server.ingest import targets
 from server.i18n import t
 from server.validation import ServiceError
 
@@ -51,12 +52,22 @@ def new_category():
 def edit_category(key: str):
     """Edit one category's names, owner, audiences, time rule and settings."""
     require_roles(g.user, g.unit, Role.ADMIN)
-    cat = catalog.find(db.session(), g.unit, key)
+    s = db.session()
+    cat = catalog.find(s, g.unit, key)
     if request.method == "GET":
-        return _form(forms.stored_category_values(cat), key)
-    values = {**forms.category_values(request.form), "key": key, "parent": cat.parent_key or ""}
+        target = targets.setting(s, cat)
+        return _form({**forms.stored_category_values(cat),
+                      "import_item": str(target.item_id or "") if target else "",
+                      "import_new_items": bool(target and target.new_items)}, key)
+    values = {**forms.category_values(request.form), "key": key, "parent": cat.parent_key or "",
+              "import_item": request.form.get("import_item", "").strip().lstrip("#"),
+              "import_new_items": bool(request.form.get("import_new_items"))}
     try:
-        catalog.save_category(db.session(), g.user, g.unit, forms.category_data(values), key)
+        item_id = targets.check_item(s, g.unit, cat, values["import_item"])
+        catalog.save_category(s, g.user, g.unit, forms.category_data(values), key)
+        old = targets.setting(s, cat)
+        if ((old.item_id, old.new_items) if old else (None, False)) != (item_id, values["import_new_items"]):
+            targets.set_target(s, g.user, g.unit, cat, item_id, values["import_new_items"])
     except ServiceError as exc:
         db.session().rollback()
         return _form(values, key, exc, exc.status)

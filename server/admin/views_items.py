@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from content.model import Status
-from content.tablediff import review_diff
 from server import db
 from server.disclosure import items
+from server.disclosure.table_review import for_item_page
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors
 from server.i18n import t, term
@@ -68,11 +68,12 @@ def render_item(item: Item, errors: dict | None = None, comments: dict | None = 
     can_correct = ("contributor" in {r.value for r in g.roles} and working is None
                    and items.live_revision(item) is not None)
     related = db.session().get(Item, item.related_item_id) if item.related_item_id else None
+    table_diff, table_warnings = for_item_page(items.live_revision(item), rev, current_app.config["TABLE_DIFF_KEYS"])
     return render_template("admin/item.html", item=item, rev=rev, newest=revs[-1], history=history,
                            live=items.live_revision(item), working=working,
                            actions=items.allowed_for(g.user, item), table=table_preview(rev.table),
                            can_correct=can_correct, errors=errors or {}, comments=comments or {},
-                           table_diff=review_diff(items.live_revision(item), rev, current_app.config["TABLE_DIFF_KEYS"]),
+                           table_diff=table_diff, table_warnings=table_warnings,
                            related=related if related and items.can_view(g.user, related) else None
                            ), status
 

@@ -46,9 +46,19 @@ def _require_initialised(app) -> None:
         raise CommandError("the instance has no database yet: run `python -m server init` first")
 
 
+def _hold(app) -> None:
+    """Mark the instance as in use by this process (restore refuses it meanwhile)."""
+    from server.records.instance_lock import InstanceBusy, hold_shared
+    try:
+        hold_shared(app.instance_path)
+    except InstanceBusy as exc:
+        raise CommandError(str(exc)) from None
+
+
 def serve(app, host: str, port: int) -> None:
     """Run the embedded server with the time-boundary job beside it."""
     from server.background import start_services
+    _hold(app)
     start_services(app)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -61,6 +71,7 @@ def run(args) -> int:
     app = _app(args)
     _require_initialised(app)
     app.extensions["gongkai.engine"].dispose()
+    _hold(app)   # the master too: between worker restarts the instance is still in use
     from server.cli.production import GongkaiServer
     GongkaiServer(os.path.abspath(args.instance), args.host, args.port, args.workers).run()
     return 0
@@ -120,12 +131,14 @@ def backup(args) -> int:
 def restore(args) -> int:
     """Restore a backup folder into the instance, upgrade its schema, then check the audit chain."""
     from sqlalchemy.exc import SQLAlchemyError
+    from server.records.instance_lock import InstanceBusy, exclusive
     from server.records.backup import BackupError, restore_backup
     app = _app(args)
     try:
-        done = restore_backup(args.backup, app.instance_path, app.config["DATABASE_URL"],
-                              app.config["MEDIA_DIR"], force=args.force)
-    except (BackupError, OSError, SQLAlchemyError) as exc:
+        with exclusive(app.instance_path):
+            done = restore_backup(args.backup, app.instance_path, app.config["DATABASE_URL"],
+                                  app.config["MEDIA_DIR"], force=args.force)
+    except (BackupError, InstanceBusy, OSError, SQLAlchemyError) as exc:
         raise CommandError(str(exc)) from None
     app.extensions["gongkai.engine"].dispose()
     app = _app(args)
@@ -156,7 +169,7 @@ def archive(args) -> int:
     with app.app_context():
         try:
             manifest = write_archive(db.session(), args.out, app.config["MEDIA_DIR"], start, end,
-                                     app.config["TIMEZONE_OFFSET_HOURS"], args.unit)
+                                     app.config["TIMEZONE_OFFSET_HOURS"], args.unit, args.include_drafts)
         except (ArchiveError, OSError) as exc:
             raise CommandError(str(exc)) from None
     counts = ", ".join(f"{n} {k}" for k, n in manifest["counts"].items())
@@ -207,12 +220,26 @@ def purge_personal_data(args) -> int:
 
 def ingest(args) -> int:
     """收件箱: process the drop folder once (exit 1 if a file was rejected), or keep watching."""
-    import signal
-    import threading
-    from server.ingest.process import IngestService
+    from server.records.instance_lock import InstanceBusy, shared
     app = _app(args)
     _require_initialised(app)
+    try:
+        with shared(app.instance_path):
+            return _ingest(app, args)
+    except InstanceBusy as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _ingest(app, args) -> int:
+    """The body of `ingest`, run while the instance is held."""
+    import signal
+    import threading
+    from server.ingest.process import IngestDirError, IngestService
     service = IngestService(app)
+    try:
+        service.check_root()
+    except IngestDirError as exc:
+        raise CommandError(str(exc)) from None
     if not args.once:
         done = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -226,7 +253,10 @@ def ingest(args) -> int:
         return 0
     rows, waiting = service.run_once()
     for row in rows:
-        print(f"{row.outcome:<9} {row.moved_to}  {row.reason}")
+        first, *rest = row.reason.splitlines() or [""]
+        print(f"{row.outcome:<9} {row.moved_to or '(left where it is)'}  {first}")
+        for line in rest:
+            print(f"{'':<10}{line}")
     print(f"{len(rows)} file(s) taken from {service.root}"
           + (f"; {waiting} still being written, left for the next run" if waiting else ""))
     return 1 if any(row.outcome == "rejected" for row in rows) else 0

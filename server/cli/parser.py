@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("backup", "write a consistent copy of the database and media into DIR")
     p.add_argument("dest", metavar="DIR")
     p.add_argument("--keep", type=int, default=0, metavar="N", help="keep only the newest N backups in DIR (0: keep all)")
-    p = command("restore", "restore a backup folder into the instance (refuses an instance with data)")
+    p = command("restore", "restore a backup folder into the instance (refuses an instance with data, "
+                "and one a running server uses)")
     p.add_argument("backup", metavar="BACKUP_DIR", help="one gongkai-<time> folder written by backup")
     p.add_argument("--force", action="store_true", help="replace the data the instance already holds")
     p = command("archive", "归档: write a period's revisions, decisions, feedback, requests and audit log as a zip")
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last local day (included)")
     p.add_argument("--out", required=True, metavar="FILE.zip")
     p.add_argument("--unit", metavar="CODE", help="only this unit (default: every unit)")
+    p.add_argument("--include-drafts", action="store_true", help="also revisions never submitted (left out by default)")
     text = "check an archive's files and audit chain; exit 0 intact, 1 damaged (problems listed), 2 not a zip"
     p = sub.add_parser("verify-archive", help=text, description=text)
     p.add_argument("file", metavar="FILE.zip")

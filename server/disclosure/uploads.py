@@ -1,64 +1,24 @@
-"""Uploaded files: CSV tables (UTF-8 or GBK) and images (verified, re-encoded without metadata)."""
+"""Uploaded files: CSV tables (read by csvread) and images (verified, re-encoded without metadata)."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
+import math
 import os
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from server.disclosure.csvread import read_table
 from server.i18n import msg
 from server.validation import ServiceError
 
-MAX_CELL = 2000
-MAX_COLUMNS = 50
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/png"}
 
 
-def _csv_error(detail: tuple[str, dict]) -> ServiceError:
-    return ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": detail})})
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK), else refuse."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _csv_error(msg("csv.encoding"))
-
-
 def parse_csv(data: bytes, max_rows: int) -> dict:
-    """{"columns": [...], "rows": [[...], ...]}; the first row is the header."""
-    if b"\x00" in data[:4096]:
-        raise _csv_error(msg("csv.not_text"))
-    text = decode_text(data)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
-    except csv.Error as exc:
-        raise _csv_error(msg("csv.format", error=str(exc))) from None
-    if len(rows) < 2:
-        raise _csv_error(msg("csv.too_short"))
-    columns = [c.strip() for c in rows[0]]
-    if len(columns) > MAX_COLUMNS or not all(columns):
-        raise _csv_error(msg("csv.header", max=MAX_COLUMNS))
-    if len(rows) - 1 > max_rows:
-        raise _csv_error(msg("csv.too_many_rows", max=max_rows))
-    body = []
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != len(columns):
-            raise _csv_error(msg("csv.ragged", row=number, cells=len(row), columns=len(columns)))
-        if any(len(c) > MAX_CELL for c in row):
-            raise _csv_error(msg("csv.long_cell", row=number, max=MAX_CELL))
-        body.append([c.strip() for c in row])
-    return {"columns": columns, "rows": body}
+    """{"columns": [...], "rows": [[...], ...]} from a CSV or tab-separated export (see csvread)."""
+    return read_table(data, max_rows).table
 
 
 def _image_error(detail: tuple[str, dict]) -> ServiceError:
@@ -122,8 +82,24 @@ MAX_PDF_PAGES = 60
 PDF_PAGE_WIDTH = 1600
 
 
+def _render_scale(page, number: int, max_pixels: int) -> float:
+    """The scale this page is rendered at (screen width, at most 4×), after checking the bitmap it
+    makes against max_pixels: measured from the page size, before anything is rendered."""
+    width, height = page.get_size()
+    if not (math.isfinite(width) and math.isfinite(height) and width > 0 and height > 0):
+        raise _image_error(msg("image.pdf_page_size", page=number))
+    scale = min(4.0, PDF_PAGE_WIDTH / width)
+    pixels_w, pixels_h = math.ceil(width * scale), math.ceil(height * scale)
+    if pixels_w * pixels_h > max_pixels:
+        raise _image_error(msg("image.pdf_page_pixels", page=number, width=pixels_w, height=pixels_h,
+                               max=max_pixels))
+    return scale
+
+
 def store_pdf(data: bytes, media_dir: str, max_pixels: int) -> list[dict]:
-    """A PDF becomes one PNG per page (rendered with PDFium), since screens show pictures, not PDFs."""
+    """A PDF becomes one PNG per page (rendered with PDFium), since screens show pictures, not PDFs.
+    Every page is measured first, so a page too large to render is refused before any memory goes
+    to a bitmap; then one page at a time is rendered, encoded once and let go."""
     import pypdfium2
     try:
         pdf = pypdfium2.PdfDocument(data)
@@ -132,13 +108,28 @@ def store_pdf(data: bytes, media_dir: str, max_pixels: int) -> list[dict]:
     try:
         if len(pdf) == 0 or len(pdf) > MAX_PDF_PAGES:
             raise _image_error(msg("image.pdf_pages", max=MAX_PDF_PAGES))
+        scales = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                scales.append(_render_scale(page, index + 1, max_pixels))
+            finally:
+                page.close()
         metas = []
-        for page in pdf:
-            width = page.get_width() or 1
-            image = page.render(scale=min(4.0, PDF_PAGE_WIDTH / width)).to_pil()
-            out = io.BytesIO()
-            image.convert("RGB").save(out, "PNG", optimize=True)
-            metas.append(store_image(out.getvalue(), media_dir, max_pixels))
+        for index, scale in enumerate(scales):
+            page = pdf[index]
+            try:
+                image = page.render(scale=scale).to_pil().convert("RGB")
+            except pypdfium2.PdfiumError as exc:
+                raise _image_error(msg("image.pdf_broken", error=str(exc))) from None
+            finally:
+                page.close()
+            clean = encode(image, "image/png", quality=90)
+            sha = hashlib.sha256(clean).hexdigest()
+            write_media(media_dir, sha, clean)
+            metas.append({"sha256": sha, "mime": "image/png", "width": image.width,
+                          "height": image.height, "size": len(clean)})
+            del image
         return metas
     finally:
         pdf.close()

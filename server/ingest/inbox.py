@@ -1,24 +1,51 @@
-"""The drop folder itself (收件箱): which files are there, when one is complete, claiming it by an
-atomic rename so several server processes never take the same file twice, moving it to
-`processed/` or `rejected/` with a reason file, and the watchdog watches that wake the worker.
-What a file becomes is server.ingest.process's job."""
+"""The drop folder itself (收件箱): what lies in it, where each entry belongs, when a file is
+complete, and the watchdog watches that wake the worker. Every entry is listed — files, links,
+anything else, at any depth — so every one of them can be given a reason file; what a file becomes
+is server.ingest.process's job."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-RESERVED = {"processed", "rejected", ".work"}
+from server.ingest.safefs import Inbox, UnsafePath
+
+PROCESSED, REJECTED = "processed", "rejected"
+RESERVED = {PROCESSED, REJECTED, ".work"}
 PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".temp", "~", ".crdownload", ".filepart", ".swp")
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing in the inbox: its folder (as parts), its name, what it is (`file`, `link`,
+    `other`) and its lstat."""
+
+    parts: tuple[str, ...]
+    name: str
+    kind: str
+    st: os.stat_result = field(compare=False)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return self.parts + (self.name,)
+
+    @property
+    def rel(self) -> str:
+        return "/".join(self.key)
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """What changes when someone writes to it (or replaces it)."""
+        return (self.st.st_ino, self.st.st_size, self.st.st_mtime_ns, self.st.st_ctime_ns)
+
 
 @dataclass
-class Drop:
-    """One file in the inbox: where it lies, and the unit code and category slug it names."""
-
-    path: str
-    rel_dir: str
-    unit_code: str | None
-    slug: str | None
+class Listing:
+    entries: list[Entry]
+    unreadable: list[tuple[tuple[str, ...], str]]   # folders that could not be listed, and why
+    folders: list[tuple[str, ...]]                  # every folder walked, the root first
 
 
 def inbox_root(app) -> str:
@@ -31,145 +58,109 @@ def is_partial(name: str) -> bool:
     return name.startswith((".", "~$")) or low.endswith(PARTIAL_SUFFIXES)
 
 
-def _files(folder: str) -> list[str]:
+def display_name(name: str) -> str:
+    """A file name for people and the database: bytes that are not UTF-8 (a Windows share without
+    a charset setting writes GBK names) are read as GB18030, else replaced."""
+    raw = os.fsencode(name)
     try:
-        return sorted(e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)
-                      and not is_partial(e.name))
-    except OSError:
-        return []
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "replace")
 
 
-def find_drops(root: str, unit_codes: set[str]) -> list[Drop]:
-    """Every complete-named file: `<unit>/<slug>/f`, `<slug>/f` (first unit) or misplaced ones."""
-    drops = [Drop(os.path.join(root, n), "", None, None) for n in _files(root)]
-    for top in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-        top_path = os.path.join(root, top)
-        if top in RESERVED or top.startswith(".") or not os.path.isdir(top_path):
-            continue
-        if top in unit_codes:
-            drops += [Drop(os.path.join(top_path, n), top, top, None) for n in _files(top_path)]
-            for slug in sorted(os.listdir(top_path)):
-                sub = os.path.join(top_path, slug)
-                if os.path.isdir(sub) and not slug.startswith("."):
-                    drops += [Drop(os.path.join(sub, n), f"{top}/{slug}", top, slug) for n in _files(sub)]
-        else:
-            drops += [Drop(os.path.join(top_path, n), top, None, top) for n in _files(top_path)]
-    return drops
+def _kind(st: os.stat_result) -> str:
+    if stat.S_ISLNK(st.st_mode):
+        return "link"
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    return "other"
+
+
+def list_inbox(inbox: Inbox) -> Listing:
+    """Every entry below the inbox except the server's own folders and hidden folders; folder
+    links are entries (never entered); folders that cannot be read are named."""
+    entries: list[Entry] = []
+    unreadable: list[tuple[tuple[str, ...], str]] = []
+    walked: list[tuple[str, ...]] = []
+
+    def walk(parts: tuple[str, ...]) -> None:
+        walked.append(parts)
+        try:
+            found = inbox.entries(parts)
+        except UnsafePath:
+            return   # replaced by a link since it was listed: the next scan sees the link
+        except OSError as exc:
+            unreadable.append((parts, os.strerror(exc.errno) if exc.errno else str(exc)))
+            return
+        for name, st in found:
+            if stat.S_ISDIR(st.st_mode):
+                if name.startswith(".") or (not parts and name in RESERVED) or len(parts) >= MAX_DEPTH:
+                    continue
+                walk(parts + (name,))
+            else:
+                entries.append(Entry(parts, name, _kind(st), st))
+    walk(())
+    return Listing(entries, unreadable, walked)
+
+
+def folders(listing: Listing, root: str) -> set[str]:
+    """The folders to watch: every folder walked (never processed/ and rejected/, which grow every
+    day, nor a link)."""
+    return {os.path.join(root, *parts) for parts in listing.folders}
 
 
 class Settler:
-    """Remembers each file's (size, mtime) and since when it has not changed."""
+    """Remembers each entry's shape and since when it has not changed, and the SHA-256 read from a
+    file that was stable, so the file is taken only if it is still the same one settle later."""
 
     def __init__(self):
-        self.seen: dict[str, tuple[int, int, float]] = {}
+        self.seen: dict[tuple[str, ...], tuple[tuple, float]] = {}
+        self.read: dict[tuple[str, ...], tuple[tuple, str, float]] = {}
 
-    def stable(self, drops: list[Drop], settle: float, now: float) -> tuple[list[Drop], int]:
-        """The drops unchanged for `settle` seconds, and how many are still settling."""
+    def stable(self, entries: list[Entry], settle: float, now: float) -> tuple[list[Entry], int]:
+        """The entries unchanged for `settle` seconds, and how many are still settling."""
         ready, waiting, current = [], 0, {}
-        for drop in drops:
-            try:
-                st = os.stat(drop.path)
-            except OSError:
-                continue
-            old = self.seen.get(drop.path)
-            since = old[2] if old and old[:2] == (st.st_size, st.st_mtime_ns) else now
-            current[drop.path] = (st.st_size, st.st_mtime_ns, since)
+        for entry in entries:
+            old = self.seen.get(entry.key)
+            since = old[1] if old and old[0] == entry.shape else now
+            current[entry.key] = (entry.shape, since)
             if now - since >= settle:
-                ready.append(drop)
+                ready.append(entry)
             else:
                 waiting += 1
         self.seen = current
+        self.read = {k: v for k, v in self.read.items() if k in current and current[k][0] == v[0]}
         return ready, waiting
 
+    def note_read(self, entry: Entry, sha: str, now: float) -> None:
+        self.read[entry.key] = (entry.shape, sha, now)
 
-def _unique(path: str) -> str:
-    base, ext = os.path.splitext(path)
-    n = 1
-    while os.path.exists(path) or os.path.exists(path + ".reason.txt"):
-        path = f"{base}-{n}{ext}"
-        n += 1
-    return path
-
-
-def claim(root: str, drop: Drop) -> str | None:
-    """Move the file into this process's `.work` folder; None if someone else took it first."""
-    work = os.path.join(root, ".work", str(os.getpid()), drop.rel_dir)
-    os.makedirs(work, exist_ok=True)
-    target = _unique(os.path.join(work, os.path.basename(drop.path)))
-    try:
-        os.rename(drop.path, target)
-    except FileNotFoundError:
+    def read_before(self, entry: Entry) -> tuple[str, float] | None:
+        """(the SHA-256 read from this very file, when), if it was read unchanged since."""
+        got = self.read.get(entry.key)
+        if got and got[0] == entry.shape:
+            return got[1], got[2]
         return None
-    return target
 
-
-def recover_claims(root: str) -> int:
-    """Put back files left in `.work` by a process that died mid-way; they are processed again."""
-    moved = 0
-    work = os.path.join(root, ".work")
-    for pid in os.listdir(work) if os.path.isdir(work) else []:
-        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
-            continue
-        base = os.path.join(work, pid)
-        for folder, _dirs, names in os.walk(base):
-            rel = os.path.relpath(folder, base)
-            for name in names:
-                dest_dir = os.path.normpath(os.path.join(root, rel))
-                os.makedirs(dest_dir, exist_ok=True)
-                os.rename(os.path.join(folder, name), _unique(os.path.join(dest_dir, name)))
-                moved += 1
-        for folder, _dirs, _names in os.walk(base, topdown=False):
-            if not os.listdir(folder):
-                os.rmdir(folder)
-    return moved
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    def forget(self, entry: Entry) -> None:
+        self.seen.pop(entry.key, None)
+        self.read.pop(entry.key, None)
 
 
 def local_day(offset_hours: int) -> str:
     return datetime.now(timezone(timedelta(hours=offset_hours))).date().isoformat()
 
 
-def destination(root: str, drop: Drop, outcome: str, offset_hours: int) -> str:
-    """Where the file goes: processed/ or rejected/, today's date, its folder, a free name."""
-    day = local_day(offset_hours)
-    folder = "rejected" if outcome == "rejected" else "processed"
-    dest_dir = os.path.join(root, folder, day, drop.rel_dir)
-    os.makedirs(dest_dir, exist_ok=True)
-    return _unique(os.path.join(dest_dir, os.path.basename(drop.path)))
-
-
-def finish(claimed: str, dest: str, reason: str) -> None:
-    """Move the claimed file to its destination and write the reason file beside it."""
-    os.rename(claimed, dest)
-    folder, name = os.path.split(dest)
-    tmp = os.path.join(folder, f".{name}.reason.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(reason.rstrip() + "\n")
-    os.replace(tmp, dest + ".reason.txt")  # whole or not at all, for whoever reads it
-
-
-def inbox_folders(root: str, unit_codes: set[str]) -> set[str]:
-    """The folders files are dropped into: the root, category and unit folders, and the category
-    folders inside units (never processed/ or rejected/, which grow every day)."""
-    folders = {root}
-    for top in os.listdir(root) if os.path.isdir(root) else []:
-        path = os.path.join(root, top)
-        if top in RESERVED or top.startswith(".") or not os.path.isdir(path):
-            continue
-        folders.add(path)
-        if top in unit_codes:
-            folders |= {os.path.join(path, d) for d in os.listdir(path)
-                        if not d.startswith(".") and os.path.isdir(os.path.join(path, d))}
-    return folders
+def looks_unfinished(data: bytes) -> bool:
+    """What a pre-allocated write looks like before it is done (a Windows share often sets the
+    final size first): the file ends in empty bytes — in UTF-16 text, an empty character. Empty
+    files count too."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return len(data) % 2 == 0 and data[2:].endswith(b"\x00\x00")
+    return not data or data.endswith(b"\x00")
 
 
 class FolderWatch:
@@ -189,17 +180,22 @@ class FolderWatch:
         self.observer.daemon = True
         self.watches: dict[str, object] = {}
 
-    def sync(self, folders: set[str]) -> None:
-        for gone in set(self.watches) - folders:
+    def sync(self, wanted: set[str]) -> int:
+        """Watch exactly `wanted`; returns how many watches are new (a file may have arrived in
+        a new folder before its watch did: the caller scans again soon)."""
+        added = 0
+        for gone in set(self.watches) - wanted:
             try:
                 self.observer.unschedule(self.watches.pop(gone))
             except Exception:  # noqa: BLE001  (the folder is gone; its watch went with it)
                 pass
-        for folder in sorted(folders - set(self.watches)):
+        for folder in sorted(wanted - set(self.watches)):
             try:
                 self.watches[folder] = self.observer.schedule(self.handler, folder, recursive=False)
+                added += 1
             except OSError:
-                self.logger.exception("cannot watch %s; the periodic rescan still covers it", folder)
+                self.logger.warning("cannot watch %s; the periodic rescan still covers it", folder)
+        return added
 
     def stop(self) -> None:
         self.observer.stop()

@@ -1,9 +1,9 @@
-"""Tables for drop-folder ingest: one row per file seen, so the same file twice makes one revision."""
+"""Tables for drop-folder ingest: one row per file taken (what became of it), and each category's import target."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models import Base, UTCDateTime, utcnow
@@ -27,3 +27,17 @@ class IngestedFile(Base):
     revision_number: Mapped[int | None] = mapped_column(Integer)
     moved_to: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IngestTarget(Base):
+    """Where a category's dropped files go when their name names no item: its import item (set by
+    an admin under 公开目录, or by the category's first import), or with `new_items` a new item
+    for every file. One row per category; none means the first import will set the item."""
+
+    __tablename__ = "ingest_target"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), unique=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    new_items: Mapped[bool] = mapped_column(Boolean, default=False)
+    set_by: Mapped[str] = mapped_column(String(64), default="")
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,10 +1,22 @@
 """Drop-folder ingest (收件箱): files dropped into `<instance>/inbox/[<unit-code>/]<category-slug>/`
 become draft revisions, then move to `processed/<date>/` or `rejected/<date>/` with a reason file.
 
-A file is read only once its size and mtime have not moved for INGEST_SETTLE_SECONDS and its name
-is not a temporary one; it is first claimed by an atomic rename into `.work/<pid>/`, so several
-server processes (or the `ingest --once` command) never take the same file twice. A watchdog
-Observer wakes the worker thread at once; a periodic rescan covers missed events.
+Every scan gives back the claims of dead processes (server.ingest.claims), lists every entry of the
+inbox without following a link (server.ingest.inbox, server.ingest.safefs) and handles each stable
+entry on its own — one bad file or folder never stops the others:
+
+- what will never be read (a link, a special file, a hard link, a temporary name left too long, a
+  file outside a category folder, an unknown unit or category, an unsupported type, a file too
+  large) is claimed and moved to rejected/ with its reason;
+- a file to read is read and hashed once its size and mtime have stood still for
+  INGEST_SETTLE_SECONDS, and taken only if it is still the same file with the same hash that long
+  afterwards: claimed, read again from the claim, compared, turned into a revision
+  (server.ingest.drafts). A file that changed meanwhile goes back to the inbox; one still ending
+  in empty bytes (a pre-allocated write) waits, up to INGEST_ABANDON_SECONDS;
+- a file that cannot be moved (another file system, another owner, a read-only mount) stays
+  where it is and gets a reason file under rejected/ once a day.
+
+A watchdog Observer wakes the worker thread at once; a periodic rescan covers missed events.
 """
 from __future__ import annotations
 
@@ -14,224 +26,240 @@ import threading
 import time
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from server import audit, db
-
-from server.disclosure import items
-from server.i18n import term, text_in
-from server.ingest.inbox import (Drop, FolderWatch, Settler, claim, destination, find_drops, finish,
-                          inbox_folders, inbox_root, local_day, recover_claims)
+from server import db
+from server.ingest import drafts
+from server.ingest.claims import Claims, recover, target_lock
+from server.ingest.filing import INGEST_USER, Filing, ingest_user, new_row, place
+from server.ingest.inbox import (Entry, FolderWatch, Settler, display_name, folders, inbox_root, is_partial,
+                                 list_inbox, looks_unfinished)
 from server.ingest.models import IngestedFile
-from server.models import Category, Item, RoleGrant, Unit, User, utcnow
-from server.disclosure.uploads import parse_csv, store_visuals
-from server.validation import ServiceError
+from server.ingest.safefs import Inbox
+from server.ingest.targets import Rejected, split_name
+from server.models import Category, Unit
 
-INGEST_USER = "_ingest"
+__all__ = ["INGEST_USER", "IngestService", "start_ingest"]
 CSV_EXT = {".csv", ".txt"}
 VISUAL_EXT = {".pdf", ".jpg", ".jpeg", ".png", ".webp", ".gif"}
+WAIT = "wait"
 
 
-class Rejected(Exception):
-    """A file that cannot become a revision; the message (Chinese) goes into its reason file."""
+class IngestDirError(Exception):
+    """INGEST_DIR is a folder the drop folder may not be."""
 
 
-def ingest_user(s, unit: Unit) -> User:
-    """The system account drafts are made by: never active (cannot log in), only `contributor`
-    in the units it ingests for, so it can never review or approve; the audit log names it `_ingest`."""
-    from server.auth import hash_password
-    user = s.scalar(select(User).where(User.username == INGEST_USER))
-    if user is None:
-        user = User(username=INGEST_USER, display_name="自动导入（收件箱）", active=False,
-                    password_hash=hash_password(os.urandom(32).hex()))
-        s.add(user)
-        s.flush()
-        audit.record(s, "system", "user.create", f"user:{INGEST_USER}", None, {"system": True})
-    if not any(g.unit_id == unit.id and g.role == "contributor" for g in user.grants):
-        user.grants.append(RoleGrant(unit_id=unit.id, role="contributor"))
-        s.flush()
-    return user
-
-
-def _service_reason(exc: ServiceError, what: str) -> str:
-    """The refusal's details in Chinese, like the reason files always are."""
-    details = [params.get("detail") or code for code, params in exc.fields.values()] or [exc.code]
-    return f"{what}：" + "；".join(text_in("zh", d[0], **d[1]) if isinstance(d, tuple) else str(d) for d in details)
-
-
-def _title(cat: Category, name: str, cfg) -> str:
-    """The file name when it says something in Chinese, else the category's name and the day."""
-    stem = os.path.splitext(name)[0].strip()
-    if any("\u3400" <= ch <= "\u9fff" for ch in stem):
-        return stem[:200]
-    return f"{cat.name}（{local_day(cfg['TIMEZONE_OFFSET_HOURS'])} 导入）"[:200]
-
-
-def _target(s, unit: Unit, cat: Category, user: User) -> tuple[Item | None, str]:
-    """For a table: the item to update and how — `draft` (an ingest draft not yet submitted),
-    `correct` (更正 of a live table item) or None for a new item."""
-    found = s.scalars(select(Item).where(Item.unit_id == unit.id, Item.category_id == cat.id,
-                                         Item.kind == "item").order_by(Item.id.desc())).all()
-    for item in found:
-        working, live = items.working_revision(item), items.live_revision(item)
-        if working is not None and working.created_by == user.id and working.status == "draft" \
-                and working.table:
-            return item, "draft"
-        if live is not None and live.table:
-            if working is not None:
-                raise Rejected(f"事项 #{item.id}「{live.title}」已有第 {working.number} 版正在办理"
-                               f"（{term('status', working.status, language='zh')}），请办结后再投放此文件")
-            return item, "correct"
-    return None, "new"
-
-
-def _ingest_table(s, unit, cat, user, name: str, data: bytes, cfg) -> tuple[Item, int, str]:
-    try:
-        table = parse_csv(data, cfg["MAX_TABLE_ROWS"])
-    except ServiceError as exc:
-        raise Rejected(_service_reason(exc, "CSV 无法导入")) from None
-    item, how = _target(s, unit, cat, user)
-    if how == "correct":
-        items.start_correction(s, user, item, f"{cat.name}更新（收件箱文件 {name}）")
-    elif how == "new":
-        item = items.create_draft(s, user, unit, {"category": cat.key, "title": _title(cat, name, cfg),
-                                                "body": ""})
-    rev = items.working_revision(item)
-    items.edit_draft(s, user, item, {"table": table}, rev.edit_version)
-    label = {"correct": "更正草稿", "draft": "更新了尚未提交的导入草稿", "new": "新事项草稿"}[how]
-    return item, rev.number, f"{label}，共 {len(table['rows'])} 行"
-
-
-def _ingest_visual(s, unit, cat, user, name: str, data: bytes, cfg) -> tuple[Item, int, str]:
-    try:
-        metas = store_visuals(data, cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
-    except ServiceError as exc:
-        raise Rejected(_service_reason(exc, "文件无法导入")) from None
-    item = items.create_draft(s, user, unit, {"category": cat.key, "title": _title(cat, name, cfg), "body": ""})
-    for page, meta in enumerate(metas):
-        items.attach_image(s, user, item, meta, name if len(metas) == 1 else f"{name} #{page + 1}")
-    return item, 1, f"新事项草稿，{len(metas)} 张图片" + ("（PDF 每页一张）" if len(metas) > 1 else "")
-
-
-def ingest_file(s, cfg, drop: Drop, path: str, row: IngestedFile) -> str:
-    """Turn one claimed file into a draft revision; fills `row`; raises Rejected with the reason."""
-    name = os.path.basename(drop.path)
-    size = os.stat(path).st_size
-    row.size = size
-    limit = cfg["INGEST_MAX_BYTES"]
-    unit = s.scalar(select(Unit).where(Unit.code == drop.unit_code)) if drop.unit_code else \
-        s.scalar(select(Unit).order_by(Unit.id).limit(1))
-    row.unit_id = unit.id if unit else None
-    if unit is None:
-        raise Rejected("尚未建立任何单位，请先运行 python -m server init")
-    if drop.slug is None:
-        raise Rejected("文件须放在栏目文件夹内：inbox/<栏目代码>/ 或 inbox/<单位代码>/<栏目代码>/")
-    if size >= limit:
-        raise Rejected(f"文件过大（{size / 1048576:.1f} MB，上限 {limit / 1048576:.0f} MB），未读取")
-    cat = s.scalar(select(Category).where(Category.unit_id == unit.id, Category.key == drop.slug))
-    if cat is None:
-        raise Rejected(f"未知的公开目录栏目「{drop.slug}」（单位 {unit.code}），请检查文件夹名称")
-    ext = os.path.splitext(name)[1].lower()
-    if ext not in CSV_EXT | VISUAL_EXT:
-        raise Rejected(f"不支持的文件类型「{ext or '无扩展名'}」：请使用 CSV（UTF-8 或 GBK）、PDF 或图片")
-    if size == 0:
-        raise Rejected("文件为空")
-    with open(path, "rb") as fh:
-        data = fh.read()
-    row.sha256 = hashlib.sha256(data).hexdigest()
-    same = s.scalar(select(IngestedFile).where(
-        IngestedFile.unit_id == unit.id, IngestedFile.category_key == cat.key,
-        IngestedFile.sha256 == row.sha256, IngestedFile.outcome == "processed").limit(1))
-    if same is not None:
-        row.outcome, row.item_id, row.revision_number = "duplicate", same.item_id, same.revision_number
-        return (f"与 {same.at.date().isoformat()} 导入的「{same.filename}」内容相同，未重复生成修订"
-                f"（事项 #{same.item_id} 第 {same.revision_number} 版）")
-    user = ingest_user(s, unit)
-    make = _ingest_table if ext in CSV_EXT else _ingest_visual
-    item, number, what = make(s, unit, cat, user, name, data, cfg)
-    row.outcome, row.item_id, row.revision_number = "processed", item.id, number
-    return f"已导入：事项 #{item.id} 第 {number} 版，{what}，等待联络员提交审核"
-
-
-def process(app, root: str, drop: Drop) -> IngestedFile | None:
-    """Claim, ingest and file away one drop; never loses it (errors send it to rejected/)."""
-    claimed = claim(root, drop)
-    if claimed is None:
-        return None
-    rel = drop.rel_dir
-    row = IngestedFile(category_key=(drop.slug or "")[:64], filename=os.path.basename(drop.path)[:255],
-                       size=0, outcome="rejected")
-    s = db.session()
-    try:
-        reason = ingest_file(s, app.config, drop, claimed, row)
-    except Rejected as exc:
-        s.rollback()
-        row.outcome, row.item_id, row.revision_number, reason = "rejected", None, None, str(exc)
-    except DBAPIError:  # the database is down or locked: not the file's fault, try again later
-        s.rollback()
-        os.rename(claimed, drop.path)
-        raise
-    except Exception as exc:  # noqa: BLE001  (the file must still land in rejected/ with a reason)
-        s.rollback()
-        app.logger.exception("ingest of %s failed", drop.path)
-        row.outcome, row.item_id, row.revision_number = "rejected", None, None
-        reason = f"导入时出现内部错误（{type(exc).__name__}），请联系管理员"
-    dest = destination(root, drop, row.outcome, app.config["TIMEZONE_OFFSET_HOURS"])
-    row.reason, row.moved_to, row.at = reason, os.path.relpath(dest, root)[:500], utcnow()
-    try:
-        s.add(row)
-        s.flush()
-        audit.record(s, INGEST_USER, f"ingest.{row.outcome}", f"ingest:{row.id}", None,
-                     {"file": f"{rel}/{row.filename}", "sha256": row.sha256, "size": row.size,
-                      "item": row.item_id, "revision": row.revision_number, "reason": reason})
-        s.commit()  # recorded first: if we die before the move, the file comes back as a duplicate
-    except DBAPIError:
-        s.rollback()
-        os.rename(claimed, drop.path)
-        raise
-    s.expunge(row)  # a detached record the caller can read after later rollbacks
-    finish(claimed, dest, reason)
-    return row
-
-
-class IngestService:
+class IngestService(Filing):
     """The inbox watcher: one worker thread woken by watchdog events or the periodic rescan."""
 
     def __init__(self, app):
         self.app = app
+        self.cfg = app.config
         self.root = inbox_root(app)
         self.settler = Settler()
+        self.unfinished: dict[tuple[str, ...], tuple] = {}   # key -> shape last read as unfinished
+        self.reported: set[tuple] = set()                    # stuck files and folders told about
+        self.claims: Claims | None = None
+        self.busy: set[int] = set()                          # categories another process is importing into
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
         self.watch: FolderWatch | None = None
 
+    # --- one scan ---------------------------------------------------------------------------
+
+    def check_root(self) -> None:
+        """The inbox must not hold the instance folder (INGEST_DIR set to it or above it): the
+        database, keys and settings would be files dropped in the wrong place, and moved."""
+        root, instance = os.path.realpath(self.root), os.path.realpath(self.app.instance_path)
+        if os.path.commonpath([root, instance]) == root:
+            raise IngestDirError(f"INGEST_DIR {self.root} holds the instance folder {self.app.instance_path}: "
+                                 "choose a folder of its own (default <instance>/inbox)")
+
     def scan(self, now: float | None = None) -> tuple[list[IngestedFile], int]:
-        """Process every settled file now; returns the rows written and how many still settle."""
-        with self.app.app_context():
+        """Handle every stable entry now; returns the rows written and how many still wait."""
+        now = time.monotonic() if now is None else now
+        self.check_root()
+        os.makedirs(self.root, exist_ok=True)
+        with self.app.app_context(), Inbox(self.root) as inbox:
             try:
+                if self.claims is None:
+                    self.claims = Claims(inbox)
+                self.claims.give_back_own(inbox)   # nothing of ours is in flight between scans
+                recover(inbox, own=self.claims.token)
                 codes = set(db.session().scalars(select(Unit.code)))
-                if self.watch is not None:  # watch first, then list: nothing falls in between
-                    self.watch.sync(inbox_folders(self.root, codes))
-                drops = find_drops(self.root, codes)
-                ready, waiting = self.settler.stable(
-                    drops, self.app.config["INGEST_SETTLE_SECONDS"], time.monotonic() if now is None else now)
-                rows = [r for r in (process(self.app, self.root, d) for d in ready) if r is not None]
+                listing = list_inbox(inbox)
+                if self.watch is not None and self.watch.sync(folders(listing, self.root)):
+                    self.wake.set()   # a file may have come into a new folder before its watch
+                for parts, why in listing.unreadable:
+                    self._folder_problem(inbox, parts, why)
+                ready, waiting = self.settler.stable(listing.entries, self.cfg["INGEST_SETTLE_SECONDS"], now)
+                rows, self.busy = [], set()
+                for entry in ready:
+                    try:
+                        got = self._handle(inbox, entry, codes, now)
+                    except DBAPIError:
+                        raise   # the database, not the file: stop here, the next round retries
+                    except Exception:  # noqa: BLE001  (this file only; the scan goes on)
+                        db.session().rollback()
+                        self.app.logger.exception("ingest of %s failed", entry.rel)
+                        got = None
+                    if got == WAIT:
+                        waiting += 1
+                    elif got is not None:
+                        rows.append(got)
                 return rows, waiting
             finally:
                 db.close_session()
 
+    def _handle(self, inbox: Inbox, entry: Entry, codes: set[str], now: float):
+        """One stable entry: a row when it was taken or turned away, WAIT, or None (not ours)."""
+        cfg, name = self.cfg, entry.name
+        age = time.time() - entry.st.st_mtime
+        if entry.kind == "link":
+            return self._turn_away(inbox, entry, "这是一个符号链接（快捷方式）：收件箱不跟随链接，不读取也不移动它指向的"
+                                                 "文件或文件夹。请投放文件本身")
+        if entry.kind == "other":
+            return self._turn_away(inbox, entry, "不是普通文件（管道、设备或套接字等），未读取")
+        if is_partial(name):
+            if age < cfg["INGEST_ABANDON_SECONDS"]:
+                return WAIT
+            return self._turn_away(inbox, entry, f"文件名是临时文件名（以“.”或“~$”开头，或以 .part、.tmp 等结尾），且已 "
+                                                 f"{int(age)} 秒没有变化，可能是中断的复制，未读取。如需导入，请改为正式文件名后重新投放")
+        if entry.st.st_nlink > 1:
+            return self._turn_away(inbox, entry, "这是一个硬链接（同一文件在别处还有名字），为免读取或移动收件箱以外的文件，未读取")
+        s = db.session()
+        try:
+            unit, cat = place(s, entry.parts, codes)
+        except Rejected as exc:
+            return self._turn_away(inbox, entry, str(exc))
+        ext = os.path.splitext(name)[1].lower()
+        if ext not in CSV_EXT | VISUAL_EXT:
+            return self._turn_away(inbox, entry, f"不支持的文件类型「{ext or '无扩展名'}」：请使用 CSV 或制表符分隔的 .txt"
+                                                 "（UTF-8、GBK 或 UTF-16）、PDF 或 JPEG/PNG/WebP/GIF 图片", unit, cat)
+        size, limit = entry.st.st_size, cfg["INGEST_MAX_BYTES"]
+        if size >= limit:
+            return self._turn_away(inbox, entry, f"文件过大（{size / 1048576:.1f} MB，上限 {limit / 1048576:.0f} MB），未读取",
+                                   unit, cat)
+        return self._take(inbox, entry, unit, cat, ext, age, now)
+
+    def _take(self, inbox: Inbox, entry: Entry, unit: Unit, cat: Category, ext: str, age: float, now: float):
+        """Phase 1 reads and hashes a stable file; phase 2, `settle` later, takes it if unchanged."""
+        settle = self.cfg["INGEST_SETTLE_SECONDS"]
+        read = self.settler.read_before(entry)
+        if read is not None and now - read[1] < settle:
+            return WAIT
+        sha = read[0] if read is not None else None
+        if sha is None:
+            if self.unfinished.get(entry.key) == entry.shape:
+                return self._unfinished(inbox, entry, age, unit, cat)
+            try:
+                data, before, after = inbox.read(entry.parts, entry.name, entry.st.st_size + 1)
+            except FileNotFoundError:
+                return None
+            except OSError as exc:   # not readable by the server's account, an I/O error …
+                why = os.strerror(exc.errno) if exc.errno else str(exc)
+                return self._turn_away(inbox, entry, f"无法读取此文件（{why}），未导入；请检查文件的权限后重新投放", unit, cat)
+            if not _same(entry, before, after, data):
+                self.settler.forget(entry)
+                return WAIT
+            if looks_unfinished(data):
+                self.unfinished[entry.key] = entry.shape
+                return self._unfinished(inbox, entry, age, unit, cat)
+            self.unfinished.pop(entry.key, None)
+            sha = hashlib.sha256(data).hexdigest()
+            self.settler.note_read(entry, sha, now)
+            if settle > 0:
+                return WAIT
+        if cat.id in self.busy:
+            return WAIT   # an earlier file of this category waits: keep their order
+        lock = target_lock(inbox, f"category-{cat.id}")
+        if lock is None:
+            self.busy.add(cat.id)
+            return WAIT
+        try:
+            try:
+                claimed = self.claims.claim(inbox, entry.parts, entry.name)
+            except OSError as exc:
+                return self._stuck(inbox, entry, new_row(entry, unit, cat, sha), "文件未导入：无法把它从投放的文件夹移走", exc)
+            if claimed is None:
+                return None
+            try:
+                data, before, after = inbox.read(*claimed, entry.st.st_size + 1)
+                if not _same(entry, before, after, data) or hashlib.sha256(data).hexdigest() != sha:
+                    self.claims.put_back(inbox, claimed, entry.parts, entry.name)
+                    self.settler.forget(entry)
+                    return WAIT
+                return self._make(inbox, entry, claimed, unit, cat, ext, data, sha)
+            except BaseException:
+                self._give_back(inbox, claimed, entry)   # never left in this process's claim folder
+                raise
+        finally:
+            os.close(lock)
+
+    def _unfinished(self, inbox, entry: Entry, age: float, unit, cat):
+        if age < self.cfg["INGEST_ABANDON_SECONDS"]:
+            return WAIT
+        self.unfinished.pop(entry.key, None)
+        what = "文件为空" if entry.st.st_size == 0 else "文件末尾是空字节（0x00），像是预分配了大小却没有写完"
+        return self._turn_away(inbox, entry, f"{what}，且已 {int(age)} 秒没有变化，未导入；请重新投放完整的文件", unit, cat)
+
+    def _make(self, inbox, entry: Entry, claimed, unit: Unit, cat: Category, ext: str, data: bytes, sha: str):
+        """Turn the claimed file into a revision, record it, then file it away with its reason."""
+        s = db.session()
+        name = display_name(entry.name)
+        stem, named = split_name(os.path.splitext(name)[0])
+        row = new_row(entry, unit, cat, sha)
+        try:
+            user = ingest_user(s, unit)
+            make = drafts.ingest_table if ext in CSV_EXT else drafts.ingest_visuals
+            args = (s, self.cfg, user, unit, cat, stem, named, data) + (() if ext in CSV_EXT else (name,))
+            made = make(*args)
+            row.outcome, row.item_id, row.revision_number = made.outcome, made.item.id, made.number
+            lines = made.lines
+        except Rejected as exc:
+            s.rollback()
+            lines = [str(exc)]
+        except IntegrityError:   # another process made the category's first item just now: try again
+            s.rollback()
+            self.claims.put_back(inbox, claimed, entry.parts, entry.name)
+            self.settler.forget(entry)
+            self.app.logger.info("ingest of %s deferred: another process is importing into %s", entry.rel, cat.key)
+            return WAIT
+        except DBAPIError:
+            s.rollback()
+            self.claims.put_back(inbox, claimed, entry.parts, entry.name)
+            raise
+        except Exception as exc:  # noqa: BLE001  (the file must still land in rejected/ with a reason)
+            s.rollback()
+            self.app.logger.exception("ingest of %s failed", entry.rel)
+            lines = [f"导入时出现内部错误（{type(exc).__name__}），请联系管理员"]
+        if row.outcome == "processed" and not _unchanged(inbox, claimed, entry):
+            lines.append("注意：导入后文件又被写入，已放回收件箱，写完后会重新导入并更新这份草稿")
+            self.claims.put_back(inbox, claimed, entry.parts, entry.name)
+            self._record(row, lines, "")
+            self.settler.forget(entry)
+            return row
+        return self._file_away(inbox, entry, claimed, row, lines)
+
+    # --- running ----------------------------------------------------------------------------
+
     def run_once(self) -> tuple[list[IngestedFile], int]:
-        """What `ingest --once` does: look, wait one settle interval, take what did not change."""
-        os.makedirs(self.root, exist_ok=True)
-        recover_claims(self.root)
-        self.scan()
-        time.sleep(self.app.config["INGEST_SETTLE_SECONDS"])
-        return self.scan()
+        """What `ingest --once` does: look, and take what stays unchanged over two settle intervals."""
+        settle = self.cfg["INGEST_SETTLE_SECONDS"]
+        rows, waiting = self.scan()
+        for _ in range(2):
+            if not waiting:
+                break
+            time.sleep(settle)
+            more, waiting = self.scan()
+            rows += more
+        self.close()
+        return rows, waiting
 
     def _loop(self) -> None:
-        settle = self.app.config["INGEST_SETTLE_SECONDS"]
-        rescan = self.app.config["INGEST_RESCAN_SECONDS"]
+        settle = self.cfg["INGEST_SETTLE_SECONDS"]
+        rescan = self.cfg["INGEST_RESCAN_SECONDS"]
         delay = 0.0
         while not self.stopping.is_set():
             self.wake.wait(delay)
@@ -247,12 +275,21 @@ class IngestService:
 
     def start(self) -> "IngestService":
         os.makedirs(self.root, exist_ok=True)
-        recover_claims(self.root)
         self.watch = FolderWatch(self.wake.set, self.app.logger)
         self.watch.observer.start()
         self.thread = threading.Thread(target=self._loop, name="gongkai-ingest", daemon=True)
         self.thread.start()
         return self
+
+    def close(self) -> None:
+        """Give up this process's claim lock (its claim folder is empty between files)."""
+        if self.claims is not None:
+            try:
+                with Inbox(self.root) as inbox:
+                    self.claims.release(inbox)
+            except OSError:
+                self.claims.release()
+            self.claims = None
 
     def stop(self) -> None:
         self.stopping.set()
@@ -261,6 +298,18 @@ class IngestService:
             self.watch.stop()
         if self.thread is not None:
             self.thread.join(10)
+        self.close()
+
+
+def _same(entry: Entry, before: os.stat_result, after: os.stat_result, data: bytes) -> bool:
+    """The file read is the one listed, and nothing wrote to it while it was read."""
+    shape = (before.st_ino, before.st_size, before.st_mtime_ns)
+    return shape == (after.st_ino, after.st_size, after.st_mtime_ns) == entry.shape[:3] and len(data) == before.st_size
+
+
+def _unchanged(inbox: Inbox, claimed, entry: Entry) -> bool:
+    st = inbox.lstat(*claimed)
+    return st is not None and (st.st_ino, st.st_size, st.st_mtime_ns) == entry.shape[:3]
 
 
 def start_ingest(app) -> IngestService:

@@ -1,6 +1,7 @@
-"""归档 archive: one zip per period with every revision (JSON + rendered HTML + media), workflow
-decision, feedback and request with its handling, and the audit log with its hash chain; a manifest
-lists every file's size and SHA-256. Written as a stream (media are copied in chunks, never held)."""
+"""归档 archive: one zip per period with every revision past draft (JSON + rendered HTML, long tables
+paged, + media; drafts only when asked), workflow decision (people by name and role), feedback and
+request with its handling, and the audit log with its hash chain; a manifest lists every file's
+size and SHA-256. Written as a stream (media are copied in chunks, never held)."""
 from __future__ import annotations
 
 import hashlib
@@ -14,11 +15,12 @@ from markupsafe import escape
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from server.records.archive_rows import decision_row, feedback_row, request_row, revision_row
+from content.model import Status
 from server.audit import GENESIS
 from server.hearing.models import Feedback, InfoRequest
 from server.i18n import term
 from server.models import AuditEntry, Decision, Item, Revision, Unit
+from server.records.archive_rows import decision_row, feedback_row, request_row, revision_row
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -99,47 +101,97 @@ def _local(iso: str | None, offset_hours: int) -> str:
     return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def render_html(rev: Revision, row: dict, offset_hours: int = 8) -> str:
-    """A standalone page for one revision: the Markdown subset with raw HTML escaped, the table, its
-    images from ../media/, and the workflow decisions taken on it."""
+PAGE_ROWS = 1000   # table rows per HTML page: a 50 000-row price list is 50 pages, not one 8 MB page
+
+
+def table_pages(rev: Revision, page_rows: int = PAGE_ROWS) -> int:
+    rows = len((rev.table or {}).get("rows") or [])
+    return max(1, -(-rows // page_rows))
+
+
+def page_name(rev: Revision, page: int) -> str:
+    """The file name of one page of a revision's HTML, as the pages link to each other."""
+    return f"{rev.item_id}-{rev.number}.html" if page == 1 else f"{rev.item_id}-{rev.number}.p{page}.html"
+
+
+def _who(person: dict | None) -> str:
+    if not person:
+        return "系统"
+    return f"{person['name']}（{person['role']}）" if person.get("role") else person["name"]
+
+
+def _table_html(rev: Revision, page: int, pages: int, page_rows: int) -> list[str]:
+    columns, rows = rev.table["columns"], rev.table.get("rows") or []
+    shown = rows[(page - 1) * page_rows:page * page_rows]
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r) + "</tr>" for r in shown)
+    parts = []
+    if pages > 1:
+        links = " ".join(f"<b>{n}</b>" if n == page else f'<a href="{escape(page_name(rev, n))}">{n}</a>'
+                         for n in range(1, pages + 1))
+        first = (page - 1) * page_rows + 1
+        parts.append(f"<p class=meta>表格共 {len(rows)} 行，本页第 {first}–{first + len(shown) - 1} 行 · 分页：{links}</p>")
+    parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return parts
+
+
+def render_html(rev: Revision, row: dict, offset_hours: int = 8, page: int = 1,
+                page_rows: int = PAGE_ROWS) -> str:
+    """A standalone page for one revision: the Markdown subset with raw HTML escaped, the table (a
+    page of it when it is long), its images from ../media/, and the workflow decisions taken on it
+    with the people's names and roles. Pages after the first hold only their part of the table."""
     audiences = "；".join(_audience_step(step) for step in rev.audiences or [])
     status = term("status", rev.status, default=str(rev.status), language="zh")
+    pages = table_pages(rev, page_rows) if rev.table and rev.table.get("columns") else 1
     parts = [f"<h1>{escape(rev.title)}</h1>",
              f"<p class=meta>{escape(row['category_name'])} · 第 {rev.number} 版 · {escape(status)}"
              f" · 公开对象：{escape(audiences)}"
-             f"{' · 发布于 ' + _local(row['published_at'], offset_hours) if row['published_at'] else ''}</p>",
-             _md.render(rev.body or "")]
-    if rev.reason:
-        parts.append(f"<p class=meta>说明：{escape(rev.reason)}</p>")
+             f"{' · 发布于 ' + _local(row['published_at'], offset_hours) if row['published_at'] else ''}</p>"]
+    if page == 1:
+        parts.append(_md.render(rev.body or ""))
+        if rev.reason:
+            parts.append(f"<p class=meta>说明：{escape(rev.reason)}</p>")
     if rev.table and rev.table.get("columns"):
-        head = "".join(f"<th>{escape(str(c))}</th>" for c in rev.table["columns"])
-        body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r) + "</tr>"
-                       for r in rev.table.get("rows") or [])
-        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-    for att in rev.attachments:
-        parts.append(f'<p><img src="../media/{escape(att.sha256)}" alt="{escape(att.filename)}" '
-                     f'width="{att.width}" height="{att.height}"></p>')
-    if row["decisions"]:
-        trail = "".join(f"<tr><td>{_local(d['at'], offset_hours)}</td><td>{escape(_action(d['action']))}</td>"
-                        f"<td>{escape(d['actor'] or '')}</td><td>{escape(d['comment'])}</td></tr>"
-                        for d in row["decisions"])
-        parts.append(f"<h2>审批记录</h2><table><thead><tr><th>时间 (UTC{offset_hours:+d})</th><th>操作</th><th>人员</th>"
-                     f"<th>意见</th></tr></thead><tbody>{trail}</tbody></table>")
+        parts += _table_html(rev, page, pages, page_rows)
+    if page == 1:
+        for att in rev.attachments:
+            parts.append(f'<p><img src="../media/{escape(att.sha256)}" alt="{escape(att.filename)}" '
+                         f'width="{att.width}" height="{att.height}"></p>')
+        people = row.get("people") or {}
+        if people:
+            signed = " · ".join(f"{label}：{escape(_who(people[key]))}" for key, label in SIGNERS if key in people)
+            parts.append(f"<p class=meta>{signed}</p>")
+        if row["decisions"]:
+            trail = "".join(f"<tr><td>{_local(d['at'], offset_hours)}</td><td>{escape(_action(d['action']))}</td>"
+                            f"<td>{escape(_who({'name': d['actor_name'], 'role': d['actor_role']}) if d['actor'] else '系统')}</td>"
+                            f"<td>{escape(d['comment'])}</td></tr>"
+                            for d in row["decisions"])
+            parts.append(f"<h2>审批记录</h2><table><thead><tr><th>时间 (UTC{offset_hours:+d})</th><th>操作</th><th>人员</th>"
+                         f"<th>意见</th></tr></thead><tbody>{trail}</tbody></table>")
     style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
              ".meta{color:#555}table{border-collapse:collapse;margin:1em 0}"
              "td,th{border:1px solid #bbb;padding:.2em .5em;text-align:left}img{max-width:100%;height:auto}")
+    title = rev.title if page == 1 else f"{rev.title}（第 {page} 页）"
     return ("<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(rev.title)}</title><style>{style}</style></head><body>\n"
+            f"<title>{escape(title)}</title><style>{style}</style></head><body>\n"
             + "\n".join(parts) + "\n</body></html>\n")
 
 
-def _revision_ids(s: Session, unit_ids: list[int], lo: datetime, hi: datetime) -> list[int]:
-    """Revisions created in the period, or with a workflow decision in it."""
+SIGNERS = (("created", "起草"), ("submitted", "提交"), ("reviewed", "审议"), ("cleared", "保密审查"),
+           ("approved", "审定"), ("escalated", "再审定"))
+
+
+def _revision_ids(s: Session, unit_ids: list[int], lo: datetime, hi: datetime,
+                  include_drafts: bool = False) -> list[int]:
+    """Revisions created in the period, or with a workflow decision in it; drafts (never
+    submitted, so never decided on) only when asked for."""
     decided = exists().where(Decision.revision_id == Revision.id, Decision.at >= lo, Decision.at < hi)
-    return s.scalars(select(Revision.id).join(Item).where(
+    query = select(Revision.id).join(Item).where(
         Item.unit_id.in_(unit_ids),
         or_((Revision.created_at >= lo) & (Revision.created_at < hi), decided))
-        .order_by(Revision.item_id, Revision.number)).all()
+    if not include_drafts:
+        query = query.where(Revision.status != Status.DRAFT.value)
+    return s.scalars(query.order_by(Revision.item_id, Revision.number)).all()
 
 
 def _audit_ids(s: Session, lo: datetime, hi: datetime) -> list[int]:
@@ -182,8 +234,9 @@ def audit_row(e: AuditEntry) -> dict:
 
 
 def write_archive(s: Session, out_path: str, media_dir: str, start: date, end: date,
-                  offset_hours: int = 8, unit_code: str | None = None) -> dict:
-    """Write the archive of local days start..end (all units, or one) to out_path; returns the manifest."""
+                  offset_hours: int = 8, unit_code: str | None = None, include_drafts: bool = False) -> dict:
+    """Write the archive of local days start..end (all units, or one) to out_path; returns the
+    manifest. Drafts are left out unless `include_drafts`."""
     lo, hi = period_bounds(start, end, offset_hours)
     units = s.scalars(select(Unit).order_by(Unit.id)
                       .where(Unit.code == unit_code) if unit_code else select(Unit).order_by(Unit.id)).all()
@@ -193,8 +246,8 @@ def write_archive(s: Session, out_path: str, media_dir: str, start: date, end: d
     tmp = out_path + ".partial"
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-            manifest = _write_entries(s, _Writer(zf), media_dir, unit_ids, lo, hi, offset_hours)
-            manifest.update({"format": FORMAT, "kind": "gongkai-archive",
+            manifest = _write_entries(s, _Writer(zf), media_dir, unit_ids, lo, hi, offset_hours, include_drafts)
+            manifest.update({"format": FORMAT, "kind": "gongkai-archive", "drafts": include_drafts,
                              "units": [{"code": u.code, "name": u.name} for u in units],
                              "period": {"from": start.isoformat(), "to": end.isoformat(),
                                         "utc_from": lo.isoformat(), "utc_to": hi.isoformat()},
@@ -211,14 +264,16 @@ def write_archive(s: Session, out_path: str, media_dir: str, start: date, end: d
 
 
 def _write_entries(s: Session, w: _Writer, media_dir: str, unit_ids: list[int],
-                   lo: datetime, hi: datetime, offset_hours: int) -> dict:
+                   lo: datetime, hi: datetime, offset_hours: int, include_drafts: bool = False) -> dict:
     media: set[str] = set()
-    revision_ids = _revision_ids(s, unit_ids, lo, hi)
+    revision_ids = _revision_ids(s, unit_ids, lo, hi, include_drafts)
     for rev in _load(s, Revision, revision_ids):
         row = revision_row(rev)
         base = f"revisions/{rev.item_id}-{rev.number}"
         w.put(base + ".json", [json.dumps(row, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")])
-        w.put(base + ".html", [render_html(rev, row, offset_hours).encode("utf-8")])
+        pages = table_pages(rev) if rev.table and rev.table.get("columns") else 1
+        for page in range(1, pages + 1):
+            w.put("revisions/" + page_name(rev, page), [render_html(rev, row, offset_hours, page).encode("utf-8")])
         media.update(att.sha256 for att in rev.attachments)
     decisions = s.scalars(select(Decision.id).join(Revision).join(Item).where(
         Item.unit_id.in_(unit_ids), Decision.at >= lo, Decision.at < hi).order_by(Decision.id)).all()

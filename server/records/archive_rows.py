@@ -1,11 +1,18 @@
 """The archive's records: one plain JSON dict per revision, decision, feedback and request, with
-names instead of ids where a reader of the archive needs them (unit code, category key, user names)."""
+names instead of ids where a reader of the archive needs them (unit code, category key, user names),
+and people as the admin UI shows them: display name and the role they acted in."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from content.lifecycle import acting_role
+from content.model import Role
 from server.hearing.models import Feedback, HandlingStep, InfoRequest
+from server.i18n import term
 from server.models import Decision, Revision, User
+
+SIGNER_ROLES = {"created": Role.CONTRIBUTOR, "submitted": Role.CONTRIBUTOR, "reviewed": Role.REVIEWER,
+                "cleared": Role.CONFIDENTIALITY, "approved": Role.APPROVER, "escalated": Role.APPROVER}
 
 
 def _t(value: datetime | date | None) -> str | None:
@@ -17,6 +24,15 @@ def _user(s, user_id: int | None) -> str | None:
         return None
     user = s.get(User, user_id)
     return user.username if user else str(user_id)
+
+
+def person(user: User | None, role: Role | None) -> dict | None:
+    """{"username", "name", "role"}: the display name the admin UI shows (else the login name) and
+    the role's Chinese name (archives are Chinese records)."""
+    if user is None:
+        return None
+    return {"username": user.username, "name": user.display_name or user.username,
+            "role": term("role", role.value, language="zh") if role else ""}
 
 
 def revision_row(rev: Revision) -> dict:
@@ -31,6 +47,8 @@ def revision_row(rev: Revision) -> dict:
         "created_at": _t(rev.created_at), "updated_at": _t(rev.updated_at), "published_at": _t(rev.published_at),
         **{role: _user(s, getattr(rev, f"{role}_by"))
            for role in ("created", "submitted", "reviewed", "cleared", "approved", "escalated")},
+        "people": {role: person(s.get(User, getattr(rev, f"{role}_by")), SIGNER_ROLES[role])
+                   for role in SIGNER_ROLES if getattr(rev, f"{role}_by") is not None},
         "attachments": [{"sha256": a.sha256, "mime": a.mime, "width": a.width, "height": a.height,
                          "size": a.size, "filename": a.filename} for a in rev.attachments],
         "decisions": [decision_row(d) for d in rev.decisions],
@@ -38,8 +56,10 @@ def revision_row(rev: Revision) -> dict:
 
 
 def decision_row(d: Decision) -> dict:
+    who = person(d.actor, acting_role(d.action, d.from_status))
     return {"id": d.id, "item": d.revision.item_id, "revision": d.revision.number,
             "actor": d.actor.username if d.actor else None, "action": d.action,
+            "actor_name": who["name"] if who else None, "actor_role": who["role"] if who else None,
             "from": d.from_status, "to": d.to_status, "comment": d.comment, "at": _t(d.at)}
 
 

@@ -1,5 +1,6 @@
 """Backup and restore of one instance: a consistent online copy (SQLite backup API or pg_dump) with
-the media and the instance's keys, and its restore into an instance folder that never writes outside
+the media and the instance's keys — folders 0700 and files 0600 whatever the umask, since it holds
+personal data and the keys — and its restore into an instance folder that never writes outside
 that folder and refuses to overwrite data unless forced."""
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ PG_FILE = "gongkai.sql"
 KEY_FILES = ("secret_key", "feed_key.pem", "feed_key.pub")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1 << 20
+FOLDER_MODE, FILE_MODE = 0o700, 0o600
 
 
 class BackupError(Exception):
@@ -57,17 +59,18 @@ def write_backup(app, dest_root: str, keep: int = 0) -> tuple[str, list[str]]:
     """A new folder gongkai-<stamp> in dest_root, written under a temporary name and renamed when
     complete (so --keep never counts a half-written copy); returns it and the folders removed."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    os.makedirs(dest_root, exist_ok=True)
+    if not os.path.isdir(dest_root):
+        _mkdir(dest_root, parents=True)
     final = os.path.join(dest_root, f"gongkai-{stamp}")
     work = os.path.join(dest_root, f".gongkai-{stamp}.partial")
-    os.makedirs(work)
+    _mkdir(work)
     try:
         info = _copy_database(app.config["DATABASE_URL"], work)
         media = _copy_media(app.config["MEDIA_DIR"], os.path.join(work, "media"))
         keys = _copy_keys(app.instance_path, work)
         manifest = {"format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(),
                     "database": info, "media": media, "keys": keys}
-        with open(os.path.join(work, MANIFEST), "w", encoding="utf-8") as fh:
+        with os.fdopen(_private(os.path.join(work, MANIFEST)), "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=1)
         os.replace(work, final)
     except BaseException:
@@ -81,27 +84,46 @@ def write_backup(app, dest_root: str, keep: int = 0) -> tuple[str, list[str]]:
     return final, removed
 
 
+def _mkdir(path: str, parents: bool = False) -> None:
+    """A folder only its owner can enter (the mode set explicitly: the umask only takes bits away)."""
+    if parents:
+        os.makedirs(path, FOLDER_MODE, exist_ok=True)
+    else:
+        os.mkdir(path, FOLDER_MODE)
+    os.chmod(path, FOLDER_MODE)
+
+
+def _private(path: str) -> int:
+    """A new file only its owner can read, open for writing."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+    os.fchmod(fd, FILE_MODE)
+    return fd
+
+
 def _copy_database(url: str, work: str) -> dict:
     if url.startswith("sqlite:///"):
         target = os.path.join(work, SQLITE_FILE)
+        os.close(_private(target))   # SQLite keeps the mode of a file that exists (and gives it to its journal)
         with closing(sqlite3.connect(url[len("sqlite:///"):])) as src, closing(sqlite3.connect(target)) as out:
             src.backup(out)
+        os.chmod(target, FILE_MODE)
         return {"kind": "sqlite", "file": SQLITE_FILE, "sha256": file_sha256(target)}
     target = os.path.join(work, PG_FILE)
-    with open(target, "wb") as fh:
+    with os.fdopen(_private(target), "wb") as fh:
         _run(["pg_dump", "--no-owner", "--no-privileges", _pg_url(url)], stdout=fh)
     return {"kind": "postgresql", "file": PG_FILE, "sha256": file_sha256(target)}
 
 
 def _copy_media(media_dir: str, target: str) -> int:
     """Media files are named by their SHA-256; only such regular files are copied."""
-    os.makedirs(target)
+    _mkdir(target)
     count = 0
     if os.path.isdir(media_dir):
         for name in os.listdir(media_dir):
             src = os.path.join(media_dir, name)
             if SHA256.match(name) and stat.S_ISREG(os.lstat(src).st_mode):
-                shutil.copy2(src, os.path.join(target, name))
+                with open(src, "rb") as fh, os.fdopen(_private(os.path.join(target, name)), "wb") as out:
+                    shutil.copyfileobj(fh, out, CHUNK)
                 count += 1
     return count
 
@@ -112,8 +134,7 @@ def _copy_keys(instance_path: str, work: str) -> list[str]:
     for name in KEY_FILES:
         src = os.path.join(instance_path, name)
         if os.path.isfile(src) and not os.path.islink(src):
-            fd = os.open(os.path.join(work, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
+            with os.fdopen(_private(os.path.join(work, name)), "wb") as out, open(src, "rb") as fh:
                 shutil.copyfileobj(fh, out)
             copied.append(name)
     return copied
