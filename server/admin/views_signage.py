@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from content.model import Role
 from content.playlist import alert_of, is_open, night_mode, playlist_at, ticker_at
+from content.model import in_years
 from server.auth import require_roles
 from server import db
 from server.disclosure import catalog
@@ -150,7 +151,10 @@ def clear_signage_alert(alert_id: int):
 
 def _day(value: str | None, default):
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date() if value else default
+        day = datetime.strptime(value, "%Y-%m-%d").date() if value else default
+        if not in_years(day):
+            raise ValueError(value)
+        return day
     except ValueError:
         raise ServiceError(422, "invalid", {"date": ("bad_window", {"detail": msg("plays.date")})}) from None
 

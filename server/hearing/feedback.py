@@ -15,7 +15,7 @@ from server import audit
 from server.auth import require_roles, roles_in
 from server.hearing.models import Feedback, HandlingStep, TrackingCounter
 from server.models import Category, Item, Unit, User, utcnow
-from server.validation import ServiceError, text_fields
+from server.validation import ServiceError, limited, text_fields
 from server.workdays import calendar_for, local
 
 KINDS = ("suggestion", "complaint", "praise", "question")
@@ -276,6 +276,7 @@ def close(s: Session, user: User, fb: Feedback, note: str = "") -> Feedback:
     _state(fb, "published", "new", "assigned", "answered")
     if fb.status != "published" and not (note or "").strip():
         raise ServiceError(422, "invalid", {"note": ("comment_required", {})})
+    limited(note or "", "note")
     before = snapshot(fb)
     fb.status, fb.closed_at = "closed", utcnow()
     return _commit(s, user, fb, "closed", before, note or "")
@@ -288,6 +289,7 @@ def escalate(s: Session, user: User, fb: Feedback, reason: str) -> Feedback:
         raise ServiceError(409, "bad_state")
     if not (reason or "").strip():
         raise ServiceError(422, "invalid", {"reason": ("comment_required", {})})
+    limited(reason, "reason")
     before = snapshot(fb)
     _escalate(fb, reason.strip())
     return _commit(s, user, fb, "escalated", before, reason)

@@ -18,6 +18,7 @@ from server.screens.models import Device
 from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.disclosure.items import live_revision
 from server.models import Item, Unit
+from server.bounds import as_id
 from server.errors import field_messages
 from server.i18n import lang_args, t
 from server.public import allowed, bp, is_bot, new_key, sent_key
@@ -47,10 +48,8 @@ def _where(code: str) -> tuple[Unit, str, str | None]:
 
 def _item(unit: Unit) -> tuple[Item | None, str]:
     """The item the QR was shown beside (?item=), if published in this unit, and its title."""
-    try:
-        item = db.session().get(Item, int(request.args.get("item", "")))
-    except ValueError:
-        return None, ""
+    item_id = as_id(request.args.get("item", ""))
+    item = db.session().get(Item, item_id) if item_id else None
     rev = live_revision(item) if item is not None and item.unit_id == unit.id else None
     return (item, rev.title) if rev is not None else (None, "")
 
