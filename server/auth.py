@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from content.model import Role
+from server import ratelimit
 from server.models import ApiToken, LoginFailure, RoleGrant, Unit, User, utcnow
 from server.validation import ServiceError
 
@@ -20,27 +22,57 @@ _DUMMY_HASH = generate_password_hash("timing-equaliser")
 
 
 class LoginLocked(Exception):
-    """Too many failed logins for this name and client."""
+    """Too many failed logins: for this name from this client, from this client across names, or
+    (back-off) for this name from anywhere. `seconds`: when to try again."""
+
+    def __init__(self, seconds: int, code: str = "login_locked"):
+        super().__init__(code)
+        self.seconds, self.code = max(1, int(seconds)), code
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+def _backoff(db: Session, name: str, now) -> float:
+    """Seconds this name must still wait: after LOGIN_MAX_FAILURES failures within the window from
+    any clients, each further attempt waits twice as long as the last (at most
+    LOGIN_BACKOFF_MAX_SECONDS) after the latest failure: an attack slows the account down, it does
+    not lock its owner out."""
+    cfg = current_app.config
+    since = now - timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
+    count, last = db.execute(select(func.count(), func.max(LoginFailure.at))
+                             .where(LoginFailure.username == name, LoginFailure.at >= since)).one()
+    over = count - cfg["LOGIN_MAX_FAILURES"]
+    if over < 0 or last is None:
+        return 0
+    last = last if last.tzinfo else last.replace(tzinfo=timezone.utc)
+    delay = min(float(cfg["LOGIN_BACKOFF_MAX_SECONDS"]), 2.0 ** over)
+    return delay - (now - last).total_seconds()
+
+
 def authenticate(db: Session, username: str, password: str, client: str) -> User | None:
     """The active user with these credentials, or None; raises LoginLocked when rate-limited."""
     cfg = current_app.config
-    key = f"{username.strip().lower()}|{client}"
-    since = utcnow() - timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
+    window = cfg["LOGIN_WINDOW_SECONDS"]
+    name = username.strip().lower()[:64]
+    key = f"{name}|{client}"[:200]
+    now = utcnow()
+    if ratelimit.used("login-client", client, window) >= cfg["LOGIN_CLIENT_MAX_FAILURES"]:
+        raise LoginLocked(window)
     failures = db.scalar(select(func.count()).select_from(LoginFailure)
-                         .where(LoginFailure.key == key, LoginFailure.at >= since))
+                         .where(LoginFailure.key == key, LoginFailure.at >= now - timedelta(seconds=window)))
     if failures >= cfg["LOGIN_MAX_FAILURES"]:
-        raise LoginLocked()
+        raise LoginLocked(window)
+    wait = _backoff(db, name, now)
+    if wait > 0:
+        raise LoginLocked(math.ceil(wait), "login_slowed")
     user = db.scalar(select(User).where(User.username == username.strip()))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        db.add(LoginFailure(key=key))
+        db.add(LoginFailure(key=key, username=name))
         db.commit()
+        ratelimit.hit("login-client", client, cfg["LOGIN_CLIENT_MAX_FAILURES"], window)
         return None
     db.execute(delete(LoginFailure).where(LoginFailure.key == key))
     db.commit()

@@ -28,12 +28,14 @@ MAX_DEPTH = 32
 
 def text_backstop(app=None) -> int:
     """The longest single text value accepted anywhere (each field has its own, smaller limit; this
-    catches the ones that forget): the item body's byte limit, counted in characters."""
-    return int((app or current_app).config["MAX_BODY_BYTES"])
+    catches the ones that forget): twice the item body's byte limit, counted in characters, so a
+    body just over its limit still gets the body's own message."""
+    return 2 * int((app or current_app).config["MAX_BODY_BYTES"])
 
 
-def _refuse(detail: tuple[str, dict]) -> ServiceError:
-    return ServiceError(422, "bad_input", detail=detail)
+def _refuse(detail: tuple[str, dict], field: str | None = None) -> ServiceError:
+    fields = {field: ("bad_input", {"detail": detail})} if field else None
+    return ServiceError(422, "bad_input", fields, detail=detail)
 
 
 def _bad_string(value: str, longest: int) -> tuple[str, dict] | None:
@@ -51,29 +53,30 @@ def _bad_string(value: str, longest: int) -> tuple[str, dict] | None:
 def check_value(value, longest: int) -> None:
     """Walk a parsed JSON value (without recursion) and refuse what cannot be stored or shown;
     `longest` is the text backstop."""
-    stack = [(value, 1)]
+    stack = [(value, 1, None)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, field = stack.pop()
         if depth > MAX_DEPTH:
             raise _refuse(msg("input.too_deep", max=MAX_DEPTH))
         if isinstance(node, str):
             problem = _bad_string(node, longest)
             if problem:
-                raise _refuse(problem)
+                raise _refuse(problem, field)
         elif isinstance(node, bool) or node is None:
             continue
         elif isinstance(node, int):
             if not -MAX_ID - 1 <= node <= MAX_ID:
-                raise _refuse(msg("input.big_number"))
+                raise _refuse(msg("input.big_number"), field)
         elif isinstance(node, float):
             if not math.isfinite(node):
-                raise _refuse(msg("input.not_finite"))
+                raise _refuse(msg("input.not_finite"), field)
         elif isinstance(node, dict):
             for key, item in node.items():
-                stack.append((key, depth + 1))
-                stack.append((item, depth + 1))
+                name = field or (key if depth == 1 and isinstance(key, str) and len(key) <= 64 else None)
+                stack.append((key, depth + 1, name))
+                stack.append((item, depth + 1, name))
         elif isinstance(node, list):
-            stack.extend((item, depth + 1) for item in node)
+            stack.extend((item, depth + 1, field) for item in node)
 
 
 def _no_constant(name: str):

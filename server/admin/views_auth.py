@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 
-from server import db
+from server import db, ratelimit
 from server.admin import bp
 from server.i18n import t
 from server.auth import LoginLocked, authenticate
@@ -33,10 +33,10 @@ def login():
     username = request.form.get("username", "").strip()
     if request.method == "POST":
         try:
-            user = authenticate(db.session(), username, request.form.get("password", ""),
-                                request.remote_addr or "")
-        except LoginLocked:
-            user, error, status = None, t("login_locked"), 429
+            user = authenticate(db.session(), username, request.form.get("password", ""), ratelimit.client())
+        except LoginLocked as exc:
+            user, status = None, 429
+            error = t("login_slowed", seconds=exc.seconds) if exc.code == "login_slowed" else t("login_locked")
         else:
             if user is None:
                 error, status = t("login_failed"), 401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from server import db
+from server import db, ratelimit
 from server.api import bp, json_body
 from server.auth import LoginLocked, authenticate, issue_token
 from server.validation import ServiceError
@@ -18,9 +18,9 @@ def create_token():
         raise ServiceError(422, "invalid", {"username": ("required", {}), "password": ("required", {})})
     s = db.session()
     try:
-        user = authenticate(s, username, password, request.remote_addr or "-")
-    except LoginLocked:
-        raise ServiceError(429, "login_locked") from None
+        user = authenticate(s, username, password, ratelimit.client())
+    except LoginLocked as exc:
+        raise ServiceError(429, exc.code, **({"seconds": exc.seconds} if exc.code == "login_slowed" else {})) from None
     if user is None:
         raise ServiceError(401, "login_failed")
     return jsonify({"token": issue_token(s, user)}), 201

@@ -12,4 +12,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "date.years": ("日期须在 {min} 年至 {max} 年之间", "dates lie between the years {min} and {max}"),
     "csv.api_cell": ("单元格须为文字或数字（最多 {max} 个字符）", "cells are text or numbers (at most {max} characters)"),
     "csv.api_columns": ("表头需为 1–{max} 个非空列名", "the header needs 1–{max} non-empty column names"),
+    "login_slowed": ("该账号登录尝试过于频繁，请 {seconds} 秒后再试", "Too many login attempts for this account; try again in {seconds} s"),
+    "screens.clear_pending": ("清除全部待审批", "Clear all pending"),
+    "screens.reject": ("拒绝", "Reject"),
+    "flash.pending_cleared": ("已清除 {n} 台待审批屏幕", "{n} pending screen(s) cleared"),
+    "rate_limited": ("请求过于频繁，请稍后再试", "Too many requests; try again later"),
 }
