@@ -175,3 +175,129 @@ def test_free_text_fields_are_bounded(api, app, intact):
     fb_id = fb.get_json()["id"]
     for data in ({"action": "close", "note": "n" * 2001}, {"action": "escalate", "reason": "r" * 2001}):
         assert api.call("POST", f"/feedback/{fb_id}/actions", "bob", json=data).status_code == 422
+
+
+# --- 3. client identity behind the proxy, shared limits, login back-off -------------------------
+
+def post_feedback(client, point, addr, headers=None):
+    key = KEY.search(client.get(f"/f/{point}").text).group(1)
+    return client.post(f"/f/{point}", data={"k": key, "kind": "suggestion", "text": "座椅不够"},
+                       environ_base={"REMOTE_ADDR": addr}, headers=headers or {})
+
+
+def test_forwarded_for_is_ignored_without_a_trusted_proxy(app, client, point):
+    app.config["PUBLIC_RATE_LIMIT"] = 2
+    codes = [post_feedback(client, point, "10.0.0.9", {"X-Forwarded-For": f"192.0.2.{n}"}).status_code
+             for n in range(4)]
+    assert codes == [200, 200, 429, 429]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(app, tmp_path, point):
+    from server import create_app
+    proxied = create_app({"SECRET_KEY": "test", "TESTING": True, "TRUSTED_PROXIES": 1,
+                          "PUBLIC_RATE_LIMIT": 2, "DATABASE_URL": app.config["DATABASE_URL"]},
+                         instance_path=app.instance_path)
+    client = proxied.test_client()
+    via = {"REMOTE_ADDR": "127.0.0.1"}
+    one = [post_feedback(client, point, "127.0.0.1", {"X-Forwarded-For": "198.51.100.1"}).status_code
+           for _ in range(3)]
+    spoofed = post_feedback(client, point, "127.0.0.1", {"X-Forwarded-For": "6.6.6.6, 198.51.100.1"})
+    other = post_feedback(client, point, "127.0.0.1", {"X-Forwarded-For": "198.51.100.2"})
+    assert one == [200, 200, 429] and spoofed.status_code == 429 and other.status_code == 200
+    assert via
+
+
+def test_the_public_limit_is_shared_by_two_app_processes(app, point):
+    """Two apps over one database stand in for two gunicorn workers: the limit is not doubled."""
+    from server import create_app
+    app.config["PUBLIC_RATE_LIMIT"] = 3
+    second = create_app({"SECRET_KEY": "test", "TESTING": True, "PUBLIC_RATE_LIMIT": 3,
+                         "DATABASE_URL": app.config["DATABASE_URL"]}, instance_path=app.instance_path)
+    clients = [app.test_client(), second.test_client()]
+    codes = [post_feedback(clients[n % 2], point, "10.1.1.1").status_code for n in range(6)]
+    assert codes.count(200) == 3 and codes.count(429) == 3
+    second.extensions["gongkai.engine"].dispose()
+
+
+def login(client, name, password, addr):
+    return client.post("/api/v1/tokens", json={"username": name, "password": password},
+                       environ_base={"REMOTE_ADDR": addr})
+
+
+def test_wrong_passwords_from_one_client_do_not_lock_the_owner_out(app, client):
+    import time
+    for _ in range(5):
+        assert login(client, "alice", "wrong", "10.6.6.6").status_code == 401
+    locked = login(client, "alice", "secret-pass-1", "10.6.6.6")               # that client: locked
+    assert locked.status_code == 429 and locked.get_json()["code"] == "login_locked"
+    time.sleep(1.1)                     # the name's back-off after 5 failures: 1 s, then 2, 4 … ≤ 60
+    assert login(client, "alice", "secret-pass-1", "10.0.0.7").status_code == 201   # the owner
+    assert login(client, "alice", "secret-pass-1", "10.6.6.6").status_code == 429     # still that client
+
+
+def test_an_account_under_attack_from_many_clients_slows_down(app, client):
+    import time
+    app.config["LOGIN_BACKOFF_MAX_SECONDS"] = 2
+    for n in range(5):
+        assert login(client, "bob", "wrong", f"10.7.0.{n}").status_code == 401
+    slowed = login(client, "bob", "secret-pass-1", "10.7.0.99")
+    assert slowed.status_code == 429 and slowed.get_json()["code"] == "login_slowed"
+    assert "秒" in slowed.get_json()["error"]
+    time.sleep(1.1)
+    assert login(client, "bob", "wrong", "10.7.0.50").status_code == 401      # 6th failure: 2 s now
+    assert login(client, "bob", "wrong", "10.7.0.51").status_code == 429
+    time.sleep(2.1)                                                            # capped at 2 s here
+    assert login(client, "bob", "secret-pass-1", "10.7.0.99").status_code == 201
+
+
+def test_guessing_across_many_names_from_one_client_is_limited(app, client):
+    app.config["LOGIN_CLIENT_MAX_FAILURES"] = 6
+    codes = [login(client, f"user{n}", "wrong", "10.8.8.8").status_code for n in range(8)]
+    assert codes[:6] == [401] * 6 and codes[6:] == [429, 429]
+    assert login(client, "alice", "secret-pass-1", "10.8.8.8").status_code == 429
+    assert login(client, "alice", "secret-pass-1", "10.8.8.9").status_code == 201
+
+
+def test_the_login_form_says_locked_in_chinese(app):
+    c = app.test_client()
+    for _ in range(6):
+        resp = c.post("/admin/login", data={"username": "carol", "password": "x", "csrf_token": _csrf(c, "/admin/login")})
+    assert resp.status_code == 429 and "登录" in resp.text
+
+
+# --- 4. enrolment flood ---------------------------------------------------------------------------
+
+def enrol(client, addr="10.9.9.9"):
+    return client.post("/api/v1/devices/enrol", json={"kind": "kiosk", "screen": {"w": 1080, "h": 1920}},
+                       environ_base={"REMOTE_ADDR": addr})
+
+
+def test_enrolment_flood_from_one_client_is_limited(client):
+    codes = [enrol(client).status_code for _ in range(12)]
+    assert codes[:10] == [201] * 10 and codes[10:] == [429, 429]
+    assert enrol(client, "10.9.9.10").status_code == 201
+
+
+def test_pending_screens_expire_after_a_day_and_admins_clear_them(app, api):
+    from datetime import timedelta
+    from server.screens.models import Device
+    for n in range(3):
+        assert enrol(api.client, f"10.3.0.{n}").status_code == 201
+    with app.app_context():
+        s = db.session()
+        first = s.scalars(select(Device)).first()
+        first.created_at = first.created_at - timedelta(hours=25)
+        s.commit()
+    listed = api.call("GET", "/devices", "root").get_json()
+    assert len([d for d in listed if d["status"] == "pending"]) == 2
+    c = app.test_client()
+    c.post("/admin/login", data={"username": "root", "password": "secret-pass-1", "csrf_token": _csrf(c, "/admin/login")})
+    page = c.get("/admin/screens")
+    assert "清除全部待审批" in page.text
+    resp = c.post("/admin/screens/pending/clear", data={"csrf_token": _csrf(c, "/admin/screens")})
+    assert resp.status_code == 302
+    assert [d for d in api.call("GET", "/devices", "root").get_json() if d["status"] == "pending"] == []
+    staff = app.test_client()
+    staff.post("/admin/login", data={"username": "alice", "password": "secret-pass-1",
+                                     "csrf_token": _csrf(staff, "/admin/login")})
+    assert staff.post("/admin/screens/pending/clear", data={"csrf_token": _csrf(staff, "/admin/")}).status_code == 403
