@@ -44,6 +44,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from server import bounds
     app.url_map.converters["int"] = bounds.IdConverter   # before any route is added
     bounds.init_app(app)
+    from server import security
+    security.init_app(app)
     from server import admin, api, devices, errors, i18n, public
 
     from server.devices import media
