@@ -301,3 +301,40 @@ def test_pending_screens_expire_after_a_day_and_admins_clear_them(app, api):
     staff.post("/admin/login", data={"username": "alice", "password": "secret-pass-1",
                                      "csrf_token": _csrf(staff, "/admin/login")})
     assert staff.post("/admin/screens/pending/clear", data={"csrf_token": _csrf(staff, "/admin/")}).status_code == 403
+
+
+# --- 2. isolation: one stored row never breaks a feed, a dashboard or a page -----------------------
+
+def test_one_bad_stored_row_is_skipped_logged_and_flagged(app, api, caplog):
+    """The window end of the issue (9999-12-31T23:00Z) written straight into the database."""
+    from datetime import datetime, timezone
+    from test_devices import Screen
+    from server.models import DataProblem
+    screen = Screen(api)
+    bad, good = api.create(title="坏窗口"), api.create(title="好事项")
+    api.publish(bad["id"])
+    api.publish(good["id"])
+    with app.app_context():
+        s = db.session()
+        rev = s.get(Item, bad["id"]).revisions[-1]
+        rev.window_end = datetime(9999, 12, 31, 23, 0, tzinfo=timezone.utc)
+        s.commit()
+    later = api.create(title="之后发布")
+    api.publish(later["id"])                                   # moves the feed version
+    feed = screen.get("/api/v1/feed")
+    assert feed.status_code == 200
+    titles = {i["title"] for i in feed.get_json()["items"]}
+    assert {"好事项", "之后发布"} <= titles and "坏窗口" not in titles
+    assert "skipped item:" in caplog.text
+    c = app.test_client()
+    c.post("/admin/login", data={"username": "boss", "password": "secret-pass-1", "csrf_token": _csrf(c, "/admin/login")})
+    page = c.get(f"/admin/items/{bad['id']}")
+    assert page.status_code == 200 and "无法显示" in page.text
+    assert c.get("/admin/items").status_code == 200
+    sue = app.test_client()
+    sue.post("/admin/login", data={"username": "sue", "password": "secret-pass-1", "csrf_token": _csrf(sue, "/admin/login")})
+    board = sue.get("/admin/compliance")
+    assert board.status_code == 200 and "数据异常" in board.text and f"item:{bad['id']}/r1" in board.text
+    assert api.call("GET", f"/items/{bad['id']}", "alice").status_code == 200
+    with app.app_context():
+        assert {p.place for p in db.session().scalars(select(DataProblem))} >= {"feed", "compliance"}

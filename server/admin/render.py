@@ -24,8 +24,14 @@ def local_zone() -> timezone:
 
 
 def localtime(value: datetime | None) -> str:
-    """`2025-03-01 09:30` in the deployment's local time."""
-    return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M") if value else ""
+    """`2025-03-01 09:30` in the deployment's local time; a stored time that cannot be shown (it
+    overflows local time) reads as a warning instead of breaking the page (server/isolation.py)."""
+    if not value:
+        return ""
+    try:
+        return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError, AttributeError):
+        return t("data.bad_value")
 
 
 def audience_names(values) -> str:
@@ -36,13 +42,16 @@ def audience_names(values) -> str:
 def audience_plan(plan) -> str:
     """An audience plan (先内后外 steps) as one readable line."""
     parts = []
-    for step in plan or []:
-        if isinstance(step, str):
-            return audience_names(plan)
-        names = audience_names(step.get("audiences"))
-        at = step.get("at")
-        parts.append(t("item.from", at=localtime(datetime.fromisoformat(at))) + " " + names
-                     if at else names)
+    try:
+        for step in plan or []:
+            if isinstance(step, str):
+                return audience_names(plan)
+            names = audience_names(step.get("audiences"))
+            at = step.get("at")
+            parts.append(t("item.from", at=localtime(datetime.fromisoformat(at))) + " " + names
+                         if at else names)
+    except (AttributeError, TypeError, ValueError):
+        return t("data.bad_value")
     return "；".join(parts)
 
 

@@ -5,7 +5,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from content.model import Status
 from content.tablediff import review_diff
-from server import db
+from server import db, isolation
 from server.disclosure import items
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors
@@ -68,11 +68,16 @@ def render_item(item: Item, errors: dict | None = None, comments: dict | None = 
     can_correct = ("contributor" in {r.value for r in g.roles} and working is None
                    and items.live_revision(item) is not None)
     related = db.session().get(Item, item.related_item_id) if item.related_item_id else None
+    sound = isolation.sound_revisions(revs, "item_page")   # a broken stored value: flagged, shown as such
+    broken = [r.number for r in revs if r not in sound]
+    live = items.live_revision(item)
     return render_template("admin/item.html", item=item, rev=rev, newest=revs[-1], history=history,
-                           live=items.live_revision(item), working=working,
-                           actions=items.allowed_for(g.user, item), table=table_preview(rev.table),
+                           live=live, working=working, broken=broken,
+                           actions=items.allowed_for(g.user, item),
+                           table=table_preview(rev.table) if rev in sound else None,
                            can_correct=can_correct, errors=errors or {}, comments=comments or {},
-                           table_diff=review_diff(items.live_revision(item), rev, current_app.config["TABLE_DIFF_KEYS"]),
+                           table_diff=review_diff(live, rev, current_app.config["TABLE_DIFF_KEYS"])
+                           if rev in sound and live in sound + [None] else None,
                            related=related if related and items.can_view(g.user, related) else None
                            ), status
 

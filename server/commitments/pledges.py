@@ -272,6 +272,8 @@ def rate(s: Session, c: Commitment, rating: str, *, idem_key: str | None = None,
         existing = s.scalar(select(CommitmentRating).where(CommitmentRating.idem_key == idem_key))
         if existing is None:
             raise
+        if (existing.commitment_id, existing.rating) != (c.id, rating):
+            raise ServiceError(409, "idem_conflict") from None
         return existing, False
     return row, True
 

@@ -117,6 +117,13 @@ def by_idem(s: Session, model, key: str | None):
     return s.scalar(select(model).where(model.idem_key == key)) if key else None
 
 
+def same_as(existing, values: dict) -> None:
+    """A repeat of an idempotency key must carry what the first request did: 409 idem_conflict
+    otherwise (a second, different record must never silently come back as the first)."""
+    if any(getattr(existing, name) != value for name, value in values.items()):
+        raise ServiceError(409, "idem_conflict")
+
+
 def create(s: Session, unit: Unit, data: dict, *, channel: str = "qr", actor: str = "public",
            idem_key: str | None = None, photo_sha: str | None = None, screen_code: str | None = None,
            device_id: str | None = None, item: Item | None = None) -> tuple[Feedback, bool]:
@@ -144,6 +151,7 @@ def create(s: Session, unit: Unit, data: dict, *, channel: str = "qr", actor: st
         existing = by_idem(s, Feedback, idem_key)
         if existing is None:
             raise
+        same_as(existing, {**values, "channel": channel, "unit_id": unit.id})
         return existing, False
     return fb, True
 

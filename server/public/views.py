@@ -19,7 +19,6 @@ from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.disclosure.items import live_revision
 from server.models import Item, Unit
 from server.bounds import as_id
-from server.errors import field_messages
 from server.i18n import lang_args, t
 from server.public import allowed, bp, is_bot, new_key, sent_key
 from server.disclosure.uploads import store_image
@@ -67,6 +66,8 @@ def field_message(code: str, params: dict) -> str:
 
 
 def _errors(exc: ServiceError) -> dict:
+    if not exc.fields:          # a refusal of the whole form (e.g. idem_conflict): said above the form
+        return {"_form": t(exc.code, **exc.params)}
     return {name: field_message(code, params) for name, (code, params) in exc.fields.items()}
 
 
@@ -106,7 +107,7 @@ def rate_commitment(code: str):
                      screen_code=code.upper(), device_id=device_id)
         except ServiceError as exc:
             db.session().rollback()
-            return _form(code, unit, place, title, {}, field_messages(exc.fields), exc.status)
+            return _form(code, unit, place, title, {}, _errors(exc), exc.status)
     return redirect(url_for("public.feedback_form", code=code, item=item.id, rated=1, **lang_args()), 303)
 
 
@@ -148,9 +149,8 @@ def submit_feedback(code: str):
         fb, created = fbs.create(db.session(), unit, values, idem_key=key, photo_sha=photo,
                                  screen_code=code.upper(), device_id=device_id, item=item)
     except ServiceError as exc:
+        db.session().rollback()
         return _form(code, unit, place, title, values, _errors(exc), exc.status)
-    if not created and (fb.text, fb.kind) != (clean["text"], clean["kind"]):
-        return _form(code, unit, place, title, values, {"_form": t("pub.err.expired")}, 409)
     return render_template("public/received.html", fb=fb, unit=unit)
 
 
@@ -243,5 +243,6 @@ def submit_request():
     try:
         req, _ = rqs.create(db.session(), unit, values, idem_key=key)
     except ServiceError as exc:
+        db.session().rollback()
         return _request_form(values, _errors(exc), exc.status)
     return render_template("public/request_received.html", req=req)
