@@ -338,3 +338,172 @@ def test_one_bad_stored_row_is_skipped_logged_and_flagged(app, api, caplog):
     assert api.call("GET", f"/items/{bad['id']}", "alice").status_code == 200
     with app.app_context():
         assert {p.place for p in db.session().scalars(select(DataProblem))} >= {"feed", "compliance"}
+
+
+# --- 6. sessions, passwords, tokens ---------------------------------------------------------------
+
+def staff_client(app, name="alice", password="secret-pass-1", **environ):
+    c = app.test_client()
+    resp = c.post("/admin/login", data={"username": name, "password": password,
+                                        "csrf_token": _csrf(c, "/admin/login")}, environ_base=environ)
+    assert resp.status_code == 302, resp.status_code
+    return c, resp
+
+
+def test_session_cookie_is_samesite_lax_and_secure_over_tls(app):
+    _, plain = staff_client(app)
+    cookie = plain.headers["Set-Cookie"]
+    assert "SameSite=Lax" in cookie and "HttpOnly" in cookie and "Secure" not in cookie
+    c = app.test_client()
+    tls = c.post("/admin/login", base_url="https://localhost", data={
+        "username": "bob", "password": "secret-pass-1", "csrf_token": _csrf(c, "/admin/login")})
+    assert tls.status_code == 302 and "Secure" in tls.headers["Set-Cookie"]
+
+
+def test_session_cookie_is_secure_behind_the_trusted_proxy_only(app):
+    from server import create_app
+    for hops, secure in ((1, True), (0, False)):
+        other = create_app({"SECRET_KEY": "test", "TESTING": True, "TRUSTED_PROXIES": hops,
+                            "DATABASE_URL": app.config["DATABASE_URL"]}, instance_path=app.instance_path)
+        c = other.test_client()
+        resp = c.post("/admin/login", data={"username": "dan", "password": "secret-pass-1",
+                                            "csrf_token": _csrf(c, "/admin/login")},
+                      headers={"X-Forwarded-Proto": "https"})
+        assert ("Secure" in resp.headers["Set-Cookie"]) is secure, hops
+        other.extensions["gongkai.engine"].dispose()
+
+
+def test_a_cookie_copied_before_logout_is_dead_after_it(app):
+    c, _ = staff_client(app)
+    copied = c.get_cookie("session").value
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/admin/").status_code == 200
+    c.post("/admin/logout", data={"csrf_token": _csrf(c, "/admin/")})
+    assert thief.get("/admin/").status_code == 302               # back to the login page
+    assert c.get("/admin/").status_code == 302
+
+
+def test_password_change_in_the_ui_ends_every_other_copy_and_every_token(app, api):
+    c, _ = staff_client(app)
+    other, _ = staff_client(app)
+    token = api.token("alice")
+    csrf = _csrf(c, "/admin/account")
+    weak = c.post("/admin/account/password", data={"csrf_token": csrf, "current": "secret-pass-1",
+                                                   "new": "password", "repeat": "password"})
+    assert weak.status_code == 422 and "容易被猜中" in weak.text or "至少" in weak.text
+    wrong = c.post("/admin/account/password", data={"csrf_token": csrf, "current": "nope",
+                                                    "new": "amber-tiger-harbour-9", "repeat": "amber-tiger-harbour-9"})
+    assert wrong.status_code == 422 and "当前密码不正确" in wrong.text
+    ok = c.post("/admin/account/password", data={"csrf_token": csrf, "current": "secret-pass-1",
+                                                 "new": "amber-tiger-harbour-9", "repeat": "amber-tiger-harbour-9"})
+    assert ok.status_code == 302
+    assert c.get("/admin/account").status_code == 200              # this browser stays in
+    assert other.get("/admin/").status_code == 302                 # the other copy is out
+    assert api.client.get("/api/v1/items", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert login(api.client, "alice", "amber-tiger-harbour-9", "10.2.2.2").status_code == 201
+
+
+def test_password_change_and_token_revocation_in_the_api(app, api):
+    first, second = api.token("bob"), login(api.client, "bob", "secret-pass-1", "10.2.0.1").get_json()["token"]
+    listed = api.client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {first}"}).get_json()
+    assert len(listed) == 2 and sum(t["current"] for t in listed) == 1 and "token" not in listed[0]
+    other = next(t for t in listed if not t["current"])
+    assert api.client.delete(f"/api/v1/tokens/{other['id']}", headers={"Authorization": f"Bearer {first}"}).status_code == 204
+    assert api.client.get("/api/v1/items", headers={"Authorization": f"Bearer {second}"}).status_code == 401
+    mine = api.token("alice")
+    theirs = api.client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {first}"}).get_json()[0]["id"]
+    assert api.client.delete(f"/api/v1/tokens/{theirs}", headers={"Authorization": f"Bearer {mine}"}).status_code == 404
+    auth = {"Authorization": f"Bearer {first}"}
+    for new, code in (("password", 422), ("12345678", 422), ("bob12345", 422), ("short", 422)):
+        resp = api.client.post("/api/v1/password", json={"current": "secret-pass-1", "new": new}, headers=auth)
+        assert resp.status_code == code and "new" in resp.get_json()["fields"], new
+    resp = api.client.post("/api/v1/password", json={"current": "secret-pass-1", "new": "amber-tiger-harbour-9"},
+                           headers=auth)
+    assert resp.status_code == 200 and resp.get_json()["token"]
+    assert api.client.get("/api/v1/items", headers=auth).status_code == 401
+    assert api.client.get("/api/v1/items", headers={"Authorization": f"Bearer {resp.get_json()['token']}"}).status_code == 200
+
+
+def test_common_passwords_are_refused_for_new_accounts(app):
+    c, _ = staff_client(app, "root")
+    for weak in ("password", "12345678", "qwertyuiop", "nina2024", "gongkai123"):
+        resp = c.post("/admin/users", data={"csrf_token": _csrf(c, "/admin/users"), "username": "nina",
+                                            "password": weak, "roles": ["reviewer"]})
+        assert resp.status_code == 422, weak
+
+
+def test_set_password_from_the_command_line(app):
+    import subprocess
+    import sys
+    run = lambda pw: subprocess.run([sys.executable, "-m", "server", "set-password", "carol", "--instance",
+                                     app.instance_path], input=pw + "\n", capture_output=True, text=True,
+                                    env={**__import__("os").environ, "PYTHONPATH": __import__("os").getcwd()})
+    weak = run("password")
+    assert weak.returncode == 2 and "guess" in weak.stderr
+    ok = run("amber-tiger-harbour-9")
+    assert ok.returncode == 0, ok.stderr
+    assert login(app.test_client(), "carol", "amber-tiger-harbour-9", "10.4.4.4").status_code == 201
+
+
+# --- 7. headers, 8. CSV, 9. idempotency -----------------------------------------------------------
+
+def test_every_html_page_carries_the_security_headers(app, client, point):
+    c, _ = staff_client(app, "boss")
+    for who, path in ((client, "/admin/login"), (client, f"/f/{point}"), (client, "/r"), (client, "/t"),
+                      (c, "/admin/"), (c, "/admin/items"), (client, "/nope")):
+        resp = who.get(path)
+        csp = resp.headers.get("Content-Security-Policy", "")
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+        assert resp.headers["X-Frame-Options"] == "DENY" and resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert resp.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_access_controlled_media_are_not_cached_publicly(app, api):
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, "PNG")
+    item = api.create()
+    resp = api.call("POST", f"/items/{item['id']}/images", "alice",
+                    data={"file": (io.BytesIO(out.getvalue()), "a.png")}, content_type="multipart/form-data")
+    sha = resp.get_json()["media"][0]["sha256"]
+    media = api.call("GET", f"/../media/{sha}", "alice") if False else \
+        api.client.get(f"/media/{sha}", headers={"Authorization": f"Bearer {api.token('alice')}"})
+    assert media.status_code == 200 and media.headers["Cache-Control"].startswith("private")
+
+
+def test_csv_exports_neutralise_formulas(app, api):
+    from server.csvsafe import safe_cell
+    for cell in ("=HYPERLINK(\"http://x\",\"y\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"):
+        assert safe_cell(cell).startswith("'")
+    assert safe_cell("正常") == "正常" and safe_cell(5) == 5
+    data = {"title": "=HYPERLINK(\"http://evil\",\"点我\")", "pledge": "@SUM(1+1)", "committer_kind": "unit",
+            "committer": "-院办", "due_date": "2030-01-01"}
+    assert api.call("POST", "/commitments", "alice", json=data).status_code == 201
+    text = api.call("GET", "/commitments/ledger.csv", "alice").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM" in text and "'-院办" in text
+    assert not any(cell.startswith(("=", "+", "@")) for line in text.splitlines() for cell in line.split(","))
+
+
+def test_same_idempotency_key_with_different_content_is_409_everywhere(app, api, client, point):
+    call = {"channel": "hotline", "kind": "question", "text": "几点开门"}
+    key = {"Idempotency-Key": "same-key-1"}
+    assert api.call("POST", "/feedback", "bob", json=call, headers=key).status_code == 201
+    assert api.call("POST", "/feedback", "bob", json=call, headers=key).status_code == 200
+    clash = api.call("POST", "/feedback", "bob", json={**call, "text": "别的问题"}, headers=key)
+    assert clash.status_code == 409 and clash.get_json()["code"] == "idem_conflict" and "幂等" in clash.get_json()["error"]
+    req = {"channel": "letter", "name": "张三", "id_type": "id_card", "id_number": "110101199001011234",
+           "contact": "13800000000", "description": "申请公开收费标准", "delivery": "email"}
+    assert api.call("POST", "/requests", "bob", json=req, headers=key).status_code == 201
+    clash = api.call("POST", "/requests", "bob", json={**req, "description": "别的"}, headers=key)
+    assert clash.status_code == 409 and clash.get_json()["code"] == "idem_conflict"
+    page = client.get("/r").text
+    k = KEY.search(page).group(1)
+    form = {"k": k, "unit": "H001", "name": "李四", "id_type": "id_card", "id_number": "110101199001011234",
+            "contact": "13800000000", "description": "申请公开药品价格", "delivery": "email"}
+    assert client.post("/r", data=form).status_code == 200
+    assert client.post("/r", data=form).status_code == 200
+    again = client.post("/r", data={**form, "description": "完全不同的申请"})
+    assert again.status_code == 409 and "幂等" in again.text
+    assert rows(app, InfoRequest) == 2
