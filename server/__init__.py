@@ -41,10 +41,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.extensions["gongkai.bus"] = push.Bus()
     push.install(app.extensions["gongkai.sessions"], app.extensions["gongkai.bus"])
 
-    from server import bounds
+    from server.guard import bounds
     app.url_map.converters["int"] = bounds.IdConverter   # before any route is added
     bounds.init_app(app)
-    from server import security
+    from server.guard import headers as security
     security.init_app(app)
     from server import admin, api, devices, errors, i18n, public
 

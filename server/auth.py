@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from content.model import Role
-from server import ratelimit
+from server.guard import ratelimit
 from server.models import ApiToken, LoginFailure, RoleGrant, StaffSession, Unit, User, utcnow
 from server.validation import ServiceError
 

@@ -105,7 +105,7 @@ class StaffSession(Base):
 
 class RateHit(Base):
     """One allowed request of `key` in `scope`, kept for the window of its limit; every server
-    process counts the same rows (server/ratelimit.py)."""
+    process counts the same rows (server/guard/ratelimit.py)."""
 
     __tablename__ = "rate_hit"
     __table_args__ = (Index("ix_rate_hit_lookup", "scope", "key", "at"),)
@@ -116,7 +116,7 @@ class RateHit(Base):
 
 
 class DataProblem(Base):
-    """A stored row that could not be shown (server/isolation.py): skipped where it was read,
+    """A stored row that could not be shown (server/guard/isolation.py): skipped where it was read,
     listed for staff on 公开监督 until fixed."""
 
     __tablename__ = "data_problem"

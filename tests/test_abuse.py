@@ -474,7 +474,7 @@ def test_access_controlled_media_are_not_cached_publicly(app, api):
 
 
 def test_csv_exports_neutralise_formulas(app, api):
-    from server.csvsafe import safe_cell
+    from server.guard.csvsafe import safe_cell
     for cell in ("=HYPERLINK(\"http://x\",\"y\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(cell).startswith("'")
     assert safe_cell("正常") == "正常" and safe_cell(5) == 5
@@ -507,3 +507,23 @@ def test_same_idempotency_key_with_different_content_is_409_everywhere(app, api,
     again = client.post("/r", data={**form, "description": "完全不同的申请"})
     assert again.status_code == 409 and "幂等" in again.text
     assert rows(app, InfoRequest) == 2
+
+
+# --- Markdown: one guarded reading for the admin preview, the archive and the screens ---------------
+
+def test_reference_definition_floods_are_read_without_definitions_on_the_server(app):
+    """markdown-it-py 3.0 reads "[a]: url" lines in quadratic time; the server now reads such a
+    body like the screens do: definitions shown as typed (content/markdown.py)."""
+    from content import markdown as md
+    from server.admin import render
+    from server.records import archive
+    flood = "[a]: http://x\n" * 7000                        # ≈ 100 KB, the largest body accepted
+    assert md.parser_for(flood) is md.PARSER_NO_REFS
+    with app.test_request_context():
+        html = str(render.markdown(flood))
+    assert "[a]: http://x" in html
+    normal = "见[说明][1]。\n\n[1]: https://example.org\n"
+    assert md.parser_for(normal) is md.PARSER
+    with app.test_request_context():
+        assert '<a href="https://example.org">说明</a>' in str(render.markdown(normal))
+    assert all(getattr(module, "md") is md for module in (archive, render))

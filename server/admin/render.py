@@ -4,19 +4,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from markdown_it import MarkdownIt
+from content import markdown as md
 from markupsafe import Markup
 
 from content.model import Audience
 from server.i18n import t, term
 
 PREVIEW_ROWS = 50
-_md = MarkdownIt("commonmark", {"html": False}).enable("table")
+_md = md.PARSER
 
 
 def markdown(text: str | None) -> Markup:
-    """The Markdown subset as HTML; raw HTML in the source is escaped, never passed through."""
-    return Markup(_md.render(text or ""))
+    """The Markdown subset as HTML; raw HTML in the source is escaped, never passed through; no
+    body keeps a worker busy (content/markdown.py)."""
+    return Markup(md.to_html(text))
 
 
 def local_zone() -> timezone:
@@ -25,7 +26,7 @@ def local_zone() -> timezone:
 
 def localtime(value: datetime | None) -> str:
     """`2025-03-01 09:30` in the deployment's local time; a stored time that cannot be shown (it
-    overflows local time) reads as a warning instead of breaking the page (server/isolation.py)."""
+    overflows local time) reads as a warning instead of breaking the page (server/guard/isolation.py)."""
     if not value:
         return ""
     try:

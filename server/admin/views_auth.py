@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 
-from server import auth, db, ratelimit
+from server import auth, db
+from server.guard import ratelimit
 from server.admin import bp
 from server.i18n import t
 from server.auth import LoginLocked, authenticate

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from server.bounds import as_id
+from server.guard.bounds import as_id
 from server.auth import require_roles
 from server import db
 from server.hearing import feedback as fbs

@@ -5,7 +5,8 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from content.model import Status
 from content.tablediff import review_diff
-from server import db, isolation
+from server import db
+from server.guard import isolation
 from server.disclosure import items
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors

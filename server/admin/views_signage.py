@@ -12,7 +12,7 @@ from sqlalchemy import select
 from content.model import Role
 from content.playlist import alert_of, is_open, night_mode, playlist_at, ticker_at
 from content.model import in_years
-from server.csvsafe import csv_text
+from server.guard.csvsafe import csv_text
 from server.auth import require_roles
 from server import db
 from server.disclosure import catalog

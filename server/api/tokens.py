@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from server import auth, db, ratelimit
+from server import auth, db
+from server.guard import ratelimit
 from server.api import bp, json_body
 from server.auth import LoginLocked, authenticate, issue_token
 from server.validation import ServiceError, text_fields
@@ -21,7 +22,9 @@ def create_token():
     try:
         user = authenticate(s, username, password, ratelimit.client())
     except LoginLocked as exc:
-        raise ServiceError(429, exc.code, **({"seconds": exc.seconds} if exc.code == "login_slowed" else {})) from None
+        if exc.code == "login_slowed":
+            raise ServiceError(429, "login_slowed", seconds=exc.seconds) from None
+        raise ServiceError(429, "login_locked") from None
     if user is None:
         raise ServiceError(401, "login_failed")
     return jsonify({"token": issue_token(s, user)}), 201

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from server.csvsafe import csv_text
+from server.guard.csvsafe import csv_text
 from server.disclosure import items
 from server.commitments.pledges import approval_status, is_overdue, progress_of, rating_counts, unit_commitments
 from server.i18n import term
@@ -26,7 +26,7 @@ def ledger(s: Session, unit: Unit) -> list[dict]:
 
 def ledger_csv(entries: list[dict]) -> bytes:
     """The 台账 as CSV, UTF-8 with a BOM so Excel opens the Chinese correctly; text that would run as
-    a formula is neutralised (server/csvsafe.py)."""
+    a formula is neutralised (server/guard/csvsafe.py)."""
     rows = []
     for e in entries:
         c, r = e["c"], e["ratings"]

@@ -6,7 +6,8 @@ import secrets
 from flask import current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 
-from server import db, ratelimit
+from server import db
+from server.guard import ratelimit
 from server.screens.models import DEVICE_KINDS, Device
 from server.devices import bp, token_hash
 from server.screens.keys import load_keys

@@ -21,7 +21,7 @@ from server.hearing import feedback as fbs
 from server.hearing import requests as rqs
 from server.hearing import satisfaction as sat
 from server.hearing.models import Feedback, InfoRequest
-from server.isolation import problems, sound_revisions
+from server.guard.isolation import problems, sound_revisions
 from server.models import Category, Item, Revision, Unit, utcnow
 from server.workdays import calendar_for, local
 
@@ -45,7 +45,7 @@ def rule_of(cat: Category) -> TimeRule | None:
 
 def unit_revisions(s: Session, unit: Unit) -> list[Revision]:
     """Every revision of the unit's items (notices left out), with item and category loaded; one
-    that cannot be shown is left out and flagged (server/isolation.py)."""
+    that cannot be shown is left out and flagged (server/guard/isolation.py)."""
     return sound_revisions(s.scalars(select(Revision).join(Item).where(Item.unit_id == unit.id, Item.kind == "item")
                                      .options(selectinload(Revision.item).selectinload(Item.category),
                                               selectinload(Revision.decisions))

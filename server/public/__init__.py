@@ -11,7 +11,7 @@ import secrets
 from flask import Blueprint, current_app
 from werkzeug.datastructures import MultiDict
 
-from server import ratelimit
+from server.guard import ratelimit
 
 
 bp = Blueprint("public", __name__)
@@ -23,7 +23,7 @@ RATE_WINDOW = 60.0     # seconds (PUBLIC_RATE_WINDOW)
 
 def allowed(scope: str) -> bool:
     """One more POST from this client within the public rate limit? Counted in the database, so
-    every server process shares it (server/ratelimit.py)."""
+    every server process shares it (server/guard/ratelimit.py)."""
     cfg = current_app.config
     return ratelimit.hit(f"public-{scope}", ratelimit.client(), int(cfg.get("PUBLIC_RATE_LIMIT", RATE_LIMIT)),
                          float(cfg.get("PUBLIC_RATE_WINDOW", RATE_WINDOW)))

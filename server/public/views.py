@@ -18,7 +18,7 @@ from server.screens.models import Device
 from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.disclosure.items import live_revision
 from server.models import Item, Unit
-from server.bounds import as_id
+from server.guard.bounds import as_id
 from server.i18n import lang_args, t
 from server.public import allowed, bp, is_bot, new_key, sent_key
 from server.disclosure.uploads import store_image

@@ -9,7 +9,7 @@ import os
 import zipfile
 from datetime import date, datetime, time, timedelta, timezone
 
-from markdown_it import MarkdownIt
+from content import markdown as md
 from markupsafe import escape
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -23,7 +23,7 @@ from server.models import AuditEntry, Decision, Item, Revision, Unit
 FORMAT = 1
 MANIFEST = "manifest.json"
 CHUNK = 1 << 20
-_md = MarkdownIt("commonmark", {"html": False}).enable("table")
+_md = md.PARSER
 
 
 class ArchiveError(Exception):
@@ -108,7 +108,7 @@ def render_html(rev: Revision, row: dict, offset_hours: int = 8) -> str:
              f"<p class=meta>{escape(row['category_name'])} · 第 {rev.number} 版 · {escape(status)}"
              f" · 公开对象：{escape(audiences)}"
              f"{' · 发布于 ' + _local(row['published_at'], offset_hours) if row['published_at'] else ''}</p>",
-             _md.render(rev.body or "")]
+             md.to_html(rev.body)]
     if rev.reason:
         parts.append(f"<p class=meta>说明：{escape(rev.reason)}</p>")
     if rev.table and rev.table.get("columns"):

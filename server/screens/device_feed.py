@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from content.manifest import canonical_json
 from content.model import Audience, AudiencePlan
-from server.isolation import flag, sound_revisions
+from server.guard.isolation import flag, sound_revisions
 from server.screens.device_info import DeviceInfo
 from server.screens.lru import app_lru
 from server.screens.variants import variant_for

@@ -9,7 +9,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "input.big_number": ("数字超出范围", "a number is out of range"),
     "input.not_finite": ("数字须为有限值（不接受 NaN、Infinity）", "numbers must be finite (no NaN or Infinity)"),
     "window.years": ("时间须在 {min} 年至 {max} 年之间", "times lie between the years {min} and {max}"),
-    "date.years": ("日期须在 {min} 年至 {max} 年之间", "dates lie between the years {min} and {max}"),
     "csv.api_cell": ("单元格须为文字或数字（最多 {max} 个字符）", "cells are text or numbers (at most {max} characters)"),
     "csv.api_columns": ("表头需为 1–{max} 个非空列名", "the header needs 1–{max} non-empty column names"),
     "login_slowed": ("该账号登录尝试过于频繁，请 {seconds} 秒后再试", "Too many login attempts for this account; try again in {seconds} s"),

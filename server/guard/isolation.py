@@ -1,7 +1,7 @@
 """One stored row never breaks a feed, a dashboard or a page. Rows are probed before use (every time
 moved into local time, the audience plan, table and signage shapes — what building a feed or a page
 does with them); a row that fails is skipped where it was read, logged, and flagged for staff in
-table data_problem, which 公开监督 lists. Bad values should never get in (server/bounds.py), but a
+table data_problem, which 公开监督 lists. Bad values should never get in (server/guard/bounds.py), but a
 restore, a hand edit or an older version may have put one there.
 """
 from __future__ import annotations
