@@ -22,9 +22,9 @@ def rows(app, model) -> int:
         return db.session().scalar(select(func.count()).select_from(model))
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def intact(app):
-    """After the test: the audit chain verifies and no item exists without a revision."""
+    """After every test here: the audit chain verifies and no item exists without a revision."""
     yield
     with app.app_context():
         s = db.session()
