@@ -170,7 +170,7 @@ def password_problem(password: str, hints=()) -> tuple[str, dict] | None:
     if len(password) > 200:
         return "too_long", {"max": 200}
     from zxcvbn import zxcvbn
-    found = zxcvbn(password[:100], user_inputs=[h for h in hints if h] + ["gongkai", "公开", "hospital", "医院"])
+    found = zxcvbn(password[:100], user_inputs=[h for h in hints if h])
     if found["score"] < MIN_STRENGTH:
         return "password_weak", {}
     return None

@@ -427,7 +427,7 @@ def test_password_change_and_token_revocation_in_the_api(app, api):
 
 def test_common_passwords_are_refused_for_new_accounts(app):
     c, _ = staff_client(app, "root")
-    for weak in ("password", "12345678", "qwertyuiop", "nina2024", "gongkai123"):
+    for weak in ("password", "12345678", "qwertyuiop", "nina2024", "iloveyou1"):
         resp = c.post("/admin/users", data={"csrf_token": _csrf(c, "/admin/users"), "username": "nina",
                                             "password": weak, "roles": ["reviewer"]})
         assert resp.status_code == 422, weak

@@ -18,6 +18,7 @@ from server.screens.models import Device
 from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.disclosure.items import live_revision
 from server.models import Item, Unit
+from server.errors import field_messages
 from server.guard.bounds import as_id
 from server.i18n import lang_args, t
 from server.public import allowed, bp, is_bot, new_key, sent_key
@@ -66,8 +67,10 @@ def field_message(code: str, params: dict) -> str:
 
 
 def _errors(exc: ServiceError) -> dict:
-    if not exc.fields:          # a refusal of the whole form (e.g. idem_conflict): said above the form
-        return {"_form": t(exc.code, **exc.params)}
+    if exc.code == "idem_conflict":   # the same form sent again with other content: plain words for the public
+        return {"_form": t("pub.err.idem_conflict")}
+    if not exc.fields:
+        return {"_form": t("pub.err.invalid")}
     return {name: field_message(code, params) for name, (code, params) in exc.fields.items()}
 
 
@@ -107,7 +110,8 @@ def rate_commitment(code: str):
                      screen_code=code.upper(), device_id=device_id)
         except ServiceError as exc:
             db.session().rollback()
-            return _form(code, unit, place, title, {}, _errors(exc), exc.status)
+            errors = field_messages(exc.fields) if exc.fields else _errors(exc)
+            return _form(code, unit, place, title, {}, errors, exc.status)
     return redirect(url_for("public.feedback_form", code=code, item=item.id, rated=1, **lang_args()), 303)
 
 

@@ -46,5 +46,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "These records hold stored values that cannot be shown; screens and dashboards skip them."),
     "data.where": ("发现于", "Found in"),
     "data.last": ("最近一次", "Last seen"),
+    "pub.err.idem_conflict": ("页面已过期：这张表单已经用不同的内容提交过，请刷新页面后重新提交",
+                              "The page expired: this form was already sent with different content; reload it and send again"),
     "rate_limited": ("请求过于频繁，请稍后再试", "Too many requests; try again later"),
 }
