@@ -31,6 +31,15 @@ class Audience(str, enum.Enum):
 
 
 INTERNAL_AUDIENCES = frozenset({Audience.PARTY, Audience.STAFF})
+
+# Every date and time the system accepts lies in these years: a stored year 1 or 9999 overflows
+# the moment it is moved into local time, so such values are refused at the edge.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def in_years(when) -> bool:
+    """True for a date or datetime within MIN_YEAR..MAX_YEAR."""
+    return MIN_YEAR <= when.year <= MAX_YEAR
 EXTERNAL_AUDIENCES = frozenset({Audience.PATIENTS, Audience.PUBLIC})
 
 
@@ -176,6 +185,8 @@ class AudiencePlan:
             when = datetime.fromisoformat(at) if at else None
             if when is not None and when.tzinfo is None:
                 raise ValueError("audience step times need a UTC offset")
+            if when is not None and not in_years(when):
+                raise ValueError(f"audience step times lie in {MIN_YEAR}..{MAX_YEAR}")
             steps.append(AudienceStep(Audience.parse_many(x.get("audiences") or []), when))
         if not any(s.audiences for s in steps):
             raise ValueError("audiences must not be empty")

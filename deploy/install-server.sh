@@ -47,10 +47,15 @@ if [ ! -f "$DESTDIR/etc/gongkai/server.env" ]; then
         echo "# Gongkai server settings (GONGKAI_<SETTING>=value); see README 'Settings'."
         echo "GONGKAI_PUBLIC_BASE_URL=https://$(hostname -f 2>/dev/null || echo gongkai.example.org)"
         echo "GONGKAI_MEDIA_X_ACCEL=/_media/"
+        echo "# nginx (deploy/nginx/gongkai.conf) is in front: believe its X-Forwarded-For and -Proto"
+        echo "GONGKAI_TRUSTED_PROXIES=1"
         [ $POSTGRES -eq 1 ] && echo "GONGKAI_DATABASE_URL=postgresql+psycopg:///gongkai"
     } > "$DESTDIR/etc/gongkai/server.env"
     chmod 0640 "$DESTDIR/etc/gongkai/server.env"
 fi
+grep -q '^GONGKAI_TRUSTED_PROXIES=' "$DESTDIR/etc/gongkai/server.env" \
+    || printf '%s\n' "# nginx is in front: believe its X-Forwarded-For and -Proto" "GONGKAI_TRUSTED_PROXIES=1" \
+        >> "$DESTDIR/etc/gongkai/server.env"
 if system; then
     chown -R gongkai:gongkai /var/lib/gongkai /var/backups/gongkai
     chgrp gongkai /etc/gongkai/server.env

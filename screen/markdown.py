@@ -2,26 +2,16 @@
 here, so it is fast to test. Everything is escaped; long bodies are cut with a notice."""
 from __future__ import annotations
 
-import re
-
-from markdown_it import MarkdownIt
-
+from content.markdown import MAX_REFERENCE_SCAN as _MAX_REFERENCE_SCAN, PARSER, parser_for, reference_scan
 from screen.present import CUT_NOTICE, MAX_BLOCK, MAX_BODY, MAX_CELL, MAX_COLUMNS, escape, text
 
 __all__ = ["inline", "markdown_blocks"]
 
 
-# The server's reading of an item body (the admin preview, server/admin/render.py, and the archive,
-# server/records/archive.py): CommonMark plus tables, raw HTML not parsed (it stays text). The
-# screens read the same way, so what the reviewers saw is what the lobby shows.
-_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
-# markdown-it-py 3.0 reads a link reference definition ("[a]: url") by scanning to the end of its
-# block, so many of them in a long block take quadratic time (2 000 lines: seconds). Screens show no
-# links; a body whose definitions would cost more than MAX_REFERENCE_SCAN line steps is read without
-# definitions (they show as typed) instead of freezing the kiosk.
-_MD_NO_REFS = MarkdownIt("commonmark", {"html": False}).enable("table").disable("reference")
-_REF_LIKE = re.compile(r"\[[^\]\n]*\]:")
-MAX_REFERENCE_SCAN = 20_000
+# The server's reading of an item body, with its guard against quadratic reference definitions
+# (content/markdown.py): the screens read bodies exactly as the admin preview and the archive do.
+_MD = PARSER
+MAX_REFERENCE_SCAN = _MAX_REFERENCE_SCAN
 MAX_BLOCKS = 400         # blocks rendered (one Label each); the rest is cut with the notice
 BULLETS = ("•", "◦", "▪")
 INDENT = "\u3000\u3000"     # per list level: two ideographic spaces, as wide as two characters
@@ -229,15 +219,7 @@ def _source(s: str) -> tuple[str, bool]:
     return (s[:end] if end > 0 else s), True
 
 
-def _reference_scan(s: str) -> int:
-    """An upper bound of the lines the parser's reference rule would scan: for every line that
-    may hold a definition, the lines from it to the end of its block."""
-    cost = run = 0
-    for line in reversed(s.split("\n")):
-        run = run + 1 if line.strip() else 0
-        if run and _REF_LIKE.search(line):
-            cost += run
-    return cost
+_reference_scan = reference_scan
 
 
 def markdown_blocks(body) -> list[tuple[str, str]]:
@@ -251,7 +233,7 @@ def markdown_blocks(body) -> list[tuple[str, str]]:
     no block holds more than MAX_BLOCK characters of text.
     """
     s, cut = _source(text(body))
-    parser = _MD_NO_REFS if _reference_scan(s) > MAX_REFERENCE_SCAN else _MD
+    parser = parser_for(s)
     reader = _Reader()
     reader.read(parser.parse(s))
     if cut or reader.full:

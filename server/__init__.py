@@ -28,8 +28,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config["DATABASE_URL"] = db.database_url(app.instance_path, app.config.get("DATABASE_URL"))
     app.config["MEDIA_DIR"] = app.config.get("MEDIA_DIR") or os.path.join(app.instance_path, "media")
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(app.instance_path)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"   # Flask holds the key already: setdefault would do nothing
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:   # only then is X-Forwarded-* believed
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 64 * 1024)
     from server import schema  # noqa: F401  (every table mapped before the first query)
     db.init_app(app)
@@ -37,6 +41,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.extensions["gongkai.bus"] = push.Bus()
     push.install(app.extensions["gongkai.sessions"], app.extensions["gongkai.bus"])
 
+    from server.guard import bounds
+    app.url_map.converters["int"] = bounds.IdConverter   # before any route is added
+    bounds.init_app(app)
+    from server.guard import headers as security
+    security.init_app(app)
     from server import admin, api, devices, errors, i18n, public
 
     from server.devices import media

@@ -10,11 +10,15 @@ from sqlalchemy.orm import Session
 from content.catalog import load_catalog
 from content.model import Role
 from server import audit, db
-from server.auth import hash_password, set_roles
+from server.auth import hash_password, password_problem, set_roles
 from server.screens.keys import ensure_keys
 from server.models import Category, Unit, User
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
+PASSWORD_PROBLEMS = {"password_short": "the password needs at least 8 characters",
+                     "password_weak": "the password is too easy to guess (common word, name, date or "
+                                      "pattern): use a longer phrase",
+                     "too_long": "the password is longer than 200 characters"}
 
 
 class SetupError(ValueError):
@@ -75,12 +79,13 @@ def parse_roles(text: str) -> list[Role]:
 
 
 def create_user(s: Session, username: str, password: str, roles, unit: Unit,
-                display_name: str = "", actor: str = "system") -> User:
+                display_name: str = "", actor: str = "system", check_strength: bool = True) -> User:
     """A staff account with roles in one unit; refuses bad names, short passwords, duplicates."""
     if not USERNAME.match(username or ""):
         raise SetupError("user name: 2–64 letters, digits, _ . -")
-    if len(password) < 8:
-        raise SetupError("the password needs at least 8 characters")
+    problem = password_problem(password, (username, display_name)) if check_strength else None
+    if problem:
+        raise SetupError(PASSWORD_PROBLEMS.get(problem[0], "the password is not accepted"))
     if s.scalar(select(User).where(User.username == username)) is not None:
         raise SetupError(f"user {username} exists already")
     user = User(username=username, display_name=display_name or username,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -82,10 +82,52 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
+    """A failed login: per name and client for the lock-out, per name for the back-off."""
+
     __tablename__ = "login_failure"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie holds only `sid`; logout, password change and deactivation
+    end the row, and with it every copy of the cookie."""
+
+    __tablename__ = "staff_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateHit(Base):
+    """One allowed request of `key` in `scope`, kept for the window of its limit; every server
+    process counts the same rows (server/guard/ratelimit.py)."""
+
+    __tablename__ = "rate_hit"
+    __table_args__ = (Index("ix_rate_hit_lookup", "scope", "key", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class DataProblem(Base):
+    """A stored row that could not be shown (server/guard/isolation.py): skipped where it was read,
+    listed for staff on 公开监督 until fixed."""
+
+    __tablename__ = "data_problem"
+    __table_args__ = (UniqueConstraint("target", "place"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    place: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Category(Base):

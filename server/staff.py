@@ -7,13 +7,12 @@ from sqlalchemy.orm import Session
 
 from content.model import Role
 from server import audit
-from server.auth import roles_in, set_roles
+from server.auth import end_everything, password_problem, roles_in, set_roles
 from server.instance import USERNAME, create_user
 from server.auth import require_roles
 from server.models import Unit, User
 from server.validation import ServiceError
 
-MIN_PASSWORD = 8
 
 
 def unit_staff(db: Session, unit: Unit) -> list[tuple[User, list[str]]]:
@@ -52,8 +51,9 @@ def create_staff(db: Session, admin: User, unit: Unit, data: dict) -> User:
         errors["username"] = ("bad_username", {})
     elif db.scalar(select(User).where(User.username == username)) is not None:
         errors["username"] = ("username_taken", {})
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = ("password_short", {})
+    problem = password_problem(password, (username, data.get("display_name") or ""))
+    if problem:
+        errors["password"] = problem
     if not data.get("roles"):
         errors["roles"] = ("required", {})
     if len((data.get("display_name") or "").strip()) > 100:
@@ -90,6 +90,8 @@ def set_active(db: Session, admin: User, unit: Unit, user: User, active: bool) -
         raise ServiceError(422, "invalid", {"active": ("system_account", {})})
     before = user.active
     user.active = bool(active)
+    if not user.active:
+        end_everything(db, user)
     audit.record(db, admin.username, "user.activate" if active else "user.deactivate",
                  f"user:{user.username}", {"active": before}, {"active": user.active})
     db.commit()

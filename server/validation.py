@@ -3,10 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from content.model import AudiencePlan
+from content.model import MAX_YEAR, MIN_YEAR, AudiencePlan, in_years
 from server.i18n import msg
 
 MAX_TITLE = 200
+MAX_COMMENT = 2000   # workflow comments, reasons and notes
+
+
+def limited(value: str, field: str, limit: int = MAX_COMMENT) -> str:
+    """`value` unchanged if it fits, else a 422 too_long on `field`."""
+    if len(value or "") > limit:
+        raise ServiceError(422, "invalid", {field: ("too_long", {"max": limit})})
+    return value
 
 
 class ServiceError(Exception):
@@ -50,6 +58,9 @@ def parse_time(value, field: str, errors: dict) -> datetime | None:
         return None
     if when.tzinfo is None:
         errors[field] = ("bad_window", {"detail": msg("window.no_zone")})
+        return None
+    if not in_years(when):
+        errors[field] = ("bad_window", {"detail": msg("window.years", min=MIN_YEAR, max=MAX_YEAR)})
         return None
     return when
 

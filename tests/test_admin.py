@@ -377,22 +377,22 @@ def test_user_admin_creates_and_changes_accounts(app, staff):
     root = staff("root")
     short = root.post("/admin/users", {"username": "nina", "password": "short", "roles": ["reviewer"]})
     assert short.status_code == 422 and "密码至少 8 位" in short.text
-    taken = root.post("/admin/users", {"username": "alice", "password": "long-enough", "roles": ["reviewer"]})
+    taken = root.post("/admin/users", {"username": "alice", "password": "long-enough-42", "roles": ["reviewer"]})
     assert taken.status_code == 422 and "用户名已存在" in taken.text
-    ok = root.post("/admin/users", {"username": "nina", "display_name": "倪娜", "password": "long-enough",
+    ok = root.post("/admin/users", {"username": "nina", "display_name": "倪娜", "password": "long-enough-42",
                                     "roles": ["reviewer", "handler"]})
     assert ok.status_code == 302
     assert "倪娜" in root.get("/admin/users").text
-    Staff(app).login("nina", "long-enough")
+    Staff(app).login("nina", "long-enough-42")
     with app.app_context():
         nina_id = db.session().scalar(select(User).where(User.username == "nina")).id
     assert root.post(f"/admin/users/{nina_id}", {"roles": ["contributor"]}).status_code == 302
     nina = Staff(app)
-    nina.login("nina", "long-enough")
+    nina.login("nina", "long-enough-42")
     assert "新建事项" in nina.get("/admin/").text
     assert root.post(f"/admin/users/{nina_id}/active", {"active": "0"}).status_code == 302
     person = Staff(app)
-    refused = person.client.post("/admin/login", data={"username": "nina", "password": "long-enough",
+    refused = person.client.post("/admin/login", data={"username": "nina", "password": "long-enough-42",
                                                        "csrf_token": person.token()})
     assert refused.status_code == 401
     with app.app_context():
@@ -409,7 +409,7 @@ def _id(app, username):
 
 def test_user_admin_is_for_admins_only(app, staff):
     assert staff("alice").get("/admin/users").status_code == 403
-    assert staff("alice").post("/admin/users", {"username": "x1", "password": "long-enough",
+    assert staff("alice").post("/admin/users", {"username": "x1", "password": "long-enough-42",
                                                 "roles": ["admin"]}).status_code == 403
     assert staff("alice").post(f"/admin/users/{_id(app, 'bob')}/active", {"active": "0"}).status_code == 403
     assert staff("root").get(f"/admin/users/{_id(app, 'zed')}").status_code == 404

@@ -39,7 +39,7 @@ def test_screen_apps_have_help(program):
 
 
 def test_init_is_idempotent_and_keeps_data(instance):
-    assert cli("create-user", "alice", "--roles", "contributor", stdin="long-password\n",
+    assert cli("create-user", "alice", "--roles", "contributor", stdin="long-password-9\n",
                instance=instance).returncode == 0
     again = cli("init", instance=instance)
     assert again.returncode == 0 and "测试医院" in again.stdout
@@ -50,10 +50,10 @@ def test_init_is_idempotent_and_keeps_data(instance):
 
 
 @pytest.mark.parametrize("args,stdin,message", [
-    (["bob", "--roles", "wizard"], "long-password\n", "unknown role"),
+    (["bob", "--roles", "wizard"], "long-password-9\n", "unknown role"),
     (["bob", "--roles", "reviewer"], "short\n", "8 characters"),
-    (["b o b", "--roles", "reviewer"], "long-password\n", "user name"),
-    (["bob", "--roles", "reviewer", "--unit", "NOPE"], "long-password\n", "no unit"),
+    (["b o b", "--roles", "reviewer"], "long-password-9\n", "user name"),
+    (["bob", "--roles", "reviewer", "--unit", "NOPE"], "long-password-9\n", "no unit"),
 ])
 def test_create_user_bad_input(instance, args, stdin, message):
     result = cli("create-user", *args, stdin=stdin, instance=instance)
@@ -62,14 +62,14 @@ def test_create_user_bad_input(instance, args, stdin, message):
 
 
 def test_duplicate_user_is_refused(instance):
-    assert cli("create-user", "bob", "--roles", "reviewer", stdin="long-password\n",
+    assert cli("create-user", "bob", "--roles", "reviewer", stdin="long-password-9\n",
                instance=instance).returncode == 0
     dup = cli("create-user", "bob", "--roles", "approver", stdin="other-password\n", instance=instance)
     assert dup.returncode == 2 and "exists" in dup.stderr
 
 
 def test_verify_audit_detects_a_tampered_row(instance):
-    cli("create-user", "bob", "--roles", "reviewer", stdin="long-password\n", instance=instance)
+    cli("create-user", "bob", "--roles", "reviewer", stdin="long-password-9\n", instance=instance)
     ok = cli("verify-audit", instance=instance)
     assert ok.returncode == 0 and "intact" in ok.stdout
     with sqlite3.connect(instance / "gongkai.db") as conn:
@@ -79,7 +79,7 @@ def test_verify_audit_detects_a_tampered_row(instance):
 
 
 def test_verify_audit_detects_a_deleted_row(instance):
-    cli("create-user", "bob", "--roles", "reviewer", stdin="long-password\n", instance=instance)
+    cli("create-user", "bob", "--roles", "reviewer", stdin="long-password-9\n", instance=instance)
     with sqlite3.connect(instance / "gongkai.db") as conn:
         conn.execute("delete from audit_entry where id = (select min(id) from audit_entry)")
     assert cli("verify-audit", instance=instance).returncode == 1
@@ -91,7 +91,7 @@ def test_commands_on_an_empty_folder_say_run_init(tmp_path):
 
 
 def test_backup_is_a_working_copy(instance, tmp_path):
-    cli("create-user", "bob", "--roles", "reviewer", stdin="long-password\n", instance=instance)
+    cli("create-user", "bob", "--roles", "reviewer", stdin="long-password-9\n", instance=instance)
     result = cli("backup", str(tmp_path / "bk"), instance=instance)
     assert result.returncode == 0, result.stderr
     [folder] = os.listdir(tmp_path / "bk")

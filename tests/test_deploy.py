@@ -180,3 +180,68 @@ def test_install_scripts_into_a_destdir(tmp_path):
     bad = subprocess.run(["bash", os.path.join(DEPLOY, "install-screen.sh"), "--kind", "toaster",
                           "--server", "x", "--destdir", str(dest)], capture_output=True, text=True)
     assert bad.returncode == 2 and "kind" in bad.stderr
+
+
+@pytest.fixture
+def proxied_nginx(app, tmp_path):
+    """The app as install-server.sh configures it (TRUSTED_PROXIES=1), behind the real nginx site."""
+    from server import create_app
+    app.config["PUBLIC_RATE_LIMIT"] = 2
+    proxied = create_app({"SECRET_KEY": "test", "TESTING": True, "TRUSTED_PROXIES": 1, "PUBLIC_RATE_LIMIT": 2,
+                          "DATABASE_URL": app.config["DATABASE_URL"]}, instance_path=app.instance_path)
+    server = make_server("127.0.0.1", free_port(), proxied, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    https_port = free_port()
+    conf = nginx_config(tmp_path, server.server_port, free_port(), https_port, app.config["MEDIA_DIR"])
+    nginx = subprocess.Popen([need("nginx"), "-p", str(tmp_path), "-c", conf, "-g", "daemon off;"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", https_port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield https_port
+    nginx.terminate()
+    nginx.wait(timeout=10)
+    server.shutdown()
+    proxied.extensions["gongkai.engine"].dispose()
+
+
+def test_behind_nginx_each_client_keeps_its_own_limit_and_cookies_are_secure(app, proxied_nginx):
+    """Two clients on different loopback addresses through nginx: one using up the public form's
+    limit (and forging X-Forwarded-For) does not block the other; the session cookie is Secure."""
+    from server import db
+    from server.hearing.models import FeedbackPoint
+    from server.instance import find_unit
+    with app.app_context():
+        s = db.session()
+        s.add(FeedbackPoint(unit_id=find_unit(s, "H001").id, code="BOX1", name="门诊大厅"))
+        s.commit()
+
+    def post(source: str, forged: str | None = None) -> int:
+        conn = http.client.HTTPSConnection("127.0.0.1", proxied_nginx, timeout=10, source_address=(source, 0),
+                                           context=ssl._create_unverified_context())
+        conn.request("GET", "/f/BOX1")
+        page = conn.getresponse()
+        key = re.search(r'name="k" value="([^"]+)"', page.read().decode()).group(1)
+        cookie = (page.getheader("Set-Cookie") or "").split(";")[0]
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        if forged:
+            headers["X-Forwarded-For"] = forged
+        conn.request("POST", "/f/BOX1", body=f"k={key}&kind=suggestion&text=%E5%BA%A7%E6%A4%85", headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+
+    assert [post("127.0.0.2") for _ in range(2)] == [200, 200]
+    assert post("127.0.0.2") == 429
+    assert post("127.0.0.2", forged="203.0.113.9") == 429          # a forged address changes nothing
+    assert post("127.0.0.3") == 200                                  # another person is not blocked
+    conn = https(proxied_nginx)
+    conn.request("GET", "/admin/login")
+    resp = conn.getresponse()
+    resp.read()
+    assert "Secure" in resp.getheader("Set-Cookie") and "SameSite=Lax" in resp.getheader("Set-Cookie")
+    assert resp.getheader("Content-Security-Policy").count("frame-ancestors") == 1
+    assert resp.getheader("Strict-Transport-Security")

@@ -22,7 +22,7 @@ HTML = sorted((SERVER / "templates").rglob("*.html"))
 KEY_ARG = {"t": 0, "msg": 0, "text_in": 1, "ServiceError": 1, "MonthError": 0}
 # Lookups whose key is a code already checked where it was raised (a ServiceError, field error, MonthError).
 DYNAMIC = {("errors.py", "field_messages"), ("errors.py", "error_response"), ("admin/forms.py", "field_errors"),
-           ("public/views.py", "field_message"), ("admin/views_commitments.py", "_save_progress"),
+           ("public/views.py", "field_message"), ("public/views.py", "_errors"), ("admin/views_commitments.py", "_save_progress"),
            ("admin/views_compliance.py", "_report"), ("cli/commands.py", "monthly_report"),
            ("ingest/drafts.py", "service_reason"), ("i18n.py", "text_in"), ("i18n.py", "t"),
            ("i18n.py", "term"), ("i18n.py", "msg"),

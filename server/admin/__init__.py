@@ -98,3 +98,4 @@ from server.admin import (views_auth, views_catalog, views_edit, views_feedback,
 from server.admin import views_compliance  # noqa: E402,F401
 from server.admin import views_commitments  # noqa: E402,F401
 from server.admin import views_signage  # noqa: E402,F401
+from server.admin import views_account  # noqa: E402,F401

@@ -4,19 +4,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from markdown_it import MarkdownIt
+from content import markdown as md
 from markupsafe import Markup
 
 from content.model import Audience
 from server.i18n import t, term
 
 PREVIEW_ROWS = 50
-_md = MarkdownIt("commonmark", {"html": False}).enable("table")
+_md = md.PARSER
 
 
 def markdown(text: str | None) -> Markup:
-    """The Markdown subset as HTML; raw HTML in the source is escaped, never passed through."""
-    return Markup(_md.render(text or ""))
+    """The Markdown subset as HTML; raw HTML in the source is escaped, never passed through; no
+    body keeps a worker busy (content/markdown.py)."""
+    return Markup(md.to_html(text))
 
 
 def local_zone() -> timezone:
@@ -24,8 +25,14 @@ def local_zone() -> timezone:
 
 
 def localtime(value: datetime | None) -> str:
-    """`2025-03-01 09:30` in the deployment's local time."""
-    return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M") if value else ""
+    """`2025-03-01 09:30` in the deployment's local time; a stored time that cannot be shown (it
+    overflows local time) reads as a warning instead of breaking the page (server/guard/isolation.py)."""
+    if not value:
+        return ""
+    try:
+        return value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError, AttributeError):
+        return t("data.bad_value")
 
 
 def audience_names(values) -> str:
@@ -36,13 +43,16 @@ def audience_names(values) -> str:
 def audience_plan(plan) -> str:
     """An audience plan (先内后外 steps) as one readable line."""
     parts = []
-    for step in plan or []:
-        if isinstance(step, str):
-            return audience_names(plan)
-        names = audience_names(step.get("audiences"))
-        at = step.get("at")
-        parts.append(t("item.from", at=localtime(datetime.fromisoformat(at))) + " " + names
-                     if at else names)
+    try:
+        for step in plan or []:
+            if isinstance(step, str):
+                return audience_names(plan)
+            names = audience_names(step.get("audiences"))
+            at = step.get("at")
+            parts.append(t("item.from", at=localtime(datetime.fromisoformat(at))) + " " + names
+                         if at else names)
+    except (AttributeError, TypeError, ValueError):
+        return t("data.bad_value")
     return "；".join(parts)
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 
-from server import db
+from server import auth, db
+from server.guard import ratelimit
 from server.admin import bp
 from server.i18n import t
 from server.auth import LoginLocked, authenticate
@@ -17,11 +18,11 @@ def _safe_next(target: str | None) -> str:
 
 
 def start_session(user) -> None:
-    """A fresh session for this user (new CSRF token; the language choice is kept)."""
+    """A fresh session for this user (new server-side sid and CSRF token; the language choice is kept)."""
     keep = session.get("lang")
     session.clear()
     session["user_id"] = user.id
-    session["pw"] = user.password_hash[-16:]
+    session["sid"] = auth.start_session(db.session(), user)
     if keep:
         session["lang"] = keep
 
@@ -33,10 +34,10 @@ def login():
     username = request.form.get("username", "").strip()
     if request.method == "POST":
         try:
-            user = authenticate(db.session(), username, request.form.get("password", ""),
-                                request.remote_addr or "")
-        except LoginLocked:
-            user, error, status = None, t("login_locked"), 429
+            user = authenticate(db.session(), username, request.form.get("password", ""), ratelimit.client())
+        except LoginLocked as exc:
+            user, status = None, 429
+            error = t("login_slowed", seconds=exc.seconds) if exc.code == "login_slowed" else t("login_locked")
         else:
             if user is None:
                 error, status = t("login_failed"), 401
@@ -51,6 +52,7 @@ def login():
 def logout():
     """End the session (a POST, so a link cannot log anyone out)."""
     keep = session.get("lang")
+    auth.end_session(db.session(), session.get("sid"))
     session.clear()
     if keep:
         session["lang"] = keep

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from server.guard.bounds import as_id
 from server.auth import require_roles
 from server import db
 from server.hearing import feedback as fbs
@@ -102,7 +103,7 @@ def feedback_action(fb_id: int, action: str):
         abort(404)
     s, form = db.session(), request.form
     data = {**form.to_dict(), "conduct": form.get("conduct") == "1",
-            "handler": int(form["handler"]) if form.get("handler", "").isdigit() else None}
+            "handler": as_id(form.get("handler", ""))}
     try:
         fbs.act(s, g.user, fb, action, data)
     except ServiceError as exc:
@@ -174,7 +175,7 @@ def request_action(req_id: int, action: str):
     s, form = db.session(), request.form
     days = form.get("days", "").strip()
     data = {**form.to_dict(), "days": int(days) if days.isdigit() else None if not days else -1,
-            "item": int(form["item"]) if form.get("item", "").isdigit() else None}
+            "item": as_id(form.get("item", ""))}
     try:
         rqs.act(s, g.user, req, action, data)
     except ServiceError as exc:

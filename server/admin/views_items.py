@@ -5,6 +5,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from content.model import Status
 from server import db
+from server.guard import isolation
 from server.disclosure import items
 from server.disclosure.table_review import for_item_page
 from server.admin import bp, set_unit
@@ -68,10 +69,15 @@ def render_item(item: Item, errors: dict | None = None, comments: dict | None = 
     can_correct = ("contributor" in {r.value for r in g.roles} and working is None
                    and items.live_revision(item) is not None)
     related = db.session().get(Item, item.related_item_id) if item.related_item_id else None
-    table_diff, table_warnings = for_item_page(items.live_revision(item), rev, current_app.config["TABLE_DIFF_KEYS"])
+    sound = isolation.sound_revisions(revs, "item_page")   # a broken stored value: flagged, shown as such
+    broken = [r.number for r in revs if r not in sound]
+    live = items.live_revision(item)
+    table_diff, table_warnings = (for_item_page(live, rev, current_app.config["TABLE_DIFF_KEYS"])
+                                  if rev in sound and live in sound + [None] else (None, []))
     return render_template("admin/item.html", item=item, rev=rev, newest=revs[-1], history=history,
-                           live=items.live_revision(item), working=working,
-                           actions=items.allowed_for(g.user, item), table=table_preview(rev.table),
+                           live=live, working=working, broken=broken,
+                           actions=items.allowed_for(g.user, item),
+                           table=table_preview(rev.table) if rev in sound else None,
                            can_correct=can_correct, errors=errors or {}, comments=comments or {},
                            table_diff=table_diff, table_warnings=table_warnings,
                            related=related if related and items.can_view(g.user, related) else None

@@ -82,6 +82,15 @@ def screens_page():
     return _list()
 
 
+@bp.post("/screens/pending/clear")
+def clear_pending_screens():
+    """清除: drop every screen waiting for approval (or one, `device` in the form)."""
+    require_roles(g.user, g.unit, Role.ADMIN)
+    gone = registry.clear_pending(db.session(), g.user, request.form.get("device") or None)
+    flash(t("flash.pending_cleared", n=gone))
+    return redirect(url_for("admin.screens_page"))
+
+
 @bp.post("/screens/<device_id>/approve")
 def approve_screen(device_id: str):
     """批准: admit a pending screen into this unit; errors come back on its card."""

@@ -3,8 +3,6 @@ mode, 紧急通知 with a confirm step, a live preview of a group's playlist, an
 report. Thin views over server/screens/signage_rules.py and server/screens/signage.py."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
@@ -13,6 +11,8 @@ from sqlalchemy import select
 
 from content.model import Role
 from content.playlist import alert_of, is_open, night_mode, playlist_at, ticker_at
+from content.model import in_years
+from server.guard.csvsafe import csv_text
 from server.auth import require_roles
 from server import db
 from server.disclosure import catalog
@@ -150,7 +150,10 @@ def clear_signage_alert(alert_id: int):
 
 def _day(value: str | None, default):
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date() if value else default
+        day = datetime.strptime(value, "%Y-%m-%d").date() if value else default
+        if not in_years(day):
+            raise ValueError(value)
+        return day
     except ValueError:
         raise ServiceError(422, "invalid", {"date": ("bad_window", {"detail": msg("plays.date")})}) from None
 
@@ -179,14 +182,11 @@ def signage_plays():
 
 
 def _csv(rows, first, last) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["日期", "屏幕", "屏幕编号", "事项编号", "标题", "播放次数", "播放秒数"])
-    for r in rows:
-        writer.writerow([r["day"], r["screen"], r["screen_code"], r["item"], r["title"], r["plays"],
-                         round(r["seconds"], 1)])
+    body = csv_text(["日期", "屏幕", "屏幕编号", "事项编号", "标题", "播放次数", "播放秒数"],
+                    ([r["day"], r["screen"], r["screen_code"], r["item"], r["title"], r["plays"],
+                      round(r["seconds"], 1)] for r in rows))
     name = f"plays-{g.unit.code}-{first.isoformat()}-{last.isoformat()}.csv"
-    return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8",
+    return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
 

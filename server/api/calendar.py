@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from flask import g, jsonify
 from sqlalchemy import select
 
-from content.model import Role
+from content.model import Role, in_years
 from server import audit, db
 from server.api import bp, caller_unit, json_body
 from server.auth import require_roles
@@ -41,6 +41,8 @@ def put_calendar():
     for n, row in enumerate(rows):
         try:
             day = date.fromisoformat(row["date"])
+            if not in_years(day):
+                raise ValueError(day)
             if not isinstance(row["working"], bool):
                 raise TypeError
             parsed[day] = CalendarOverride(day=day, working=row["working"], note=str(row.get("note", ""))[:100])

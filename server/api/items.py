@@ -9,9 +9,8 @@ from server import db
 from server.disclosure import items
 from server.api import bp, caller_unit, json_body
 from server.auth import units_of
-from server.i18n import msg
 from server.models import Item
-from server.disclosure.uploads import parse_csv, store_visuals
+from server.disclosure.uploads import parse_csv, store_visuals, table_from_json
 from server.validation import ServiceError
 
 
@@ -83,20 +82,9 @@ def patch_item(item_id: int):
     version = data.pop("version", None) or request.headers.get("If-Match", "").strip('"') or None
     item = load_item(item_id)
     if "table" in data and data["table"] is not None:
-        data["table"] = _table_from_json(data["table"])
+        data["table"] = table_from_json(data["table"], current_app.config["MAX_TABLE_ROWS"])
     items.edit_draft(db.session(), g.user, item, data, version)
     return jsonify(item_json(item, g.user))
-
-
-def _table_from_json(table) -> dict:
-    if not isinstance(table, dict) or not isinstance(table.get("columns"), list) \
-            or not isinstance(table.get("rows"), list):
-        raise ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": msg("csv.api_shape")})})
-    width = len(table["columns"])
-    if any(not isinstance(r, list) or len(r) != width for r in table["rows"]):
-        raise ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": msg("csv.api_ragged")})})
-    return {"columns": [str(c) for c in table["columns"]],
-            "rows": [[str(c) for c in r] for r in table["rows"]]}
 
 
 @bp.put("/items/<int:item_id>/table")

@@ -144,23 +144,81 @@ ENDPOINTS += [
      REQUEST_ACTION_IN, HANDLING, True),
 ]
 
-def _operation(summary, schema, responses, secured) -> dict:
-    op = {"summary": summary, "responses": {
-        code: {"description": text, "content": {"application/json": {
-            "schema": ERROR if code[0] in "45" else {"type": "object"}}}}
-        for code, text in responses.items()}}
+# Staff credentials (server/api/tokens.py)
+ENDPOINTS += [
+    ("get", "/tokens", "The caller's bearer tokens that have not expired (ids and dates, never the tokens)", None,
+     {"200": "tokens"}, True),
+    ("delete", "/tokens/{id}", "Revoke one of the caller's own tokens", None,
+     {"204": "revoked", "404": "not the caller's token"}, True),
+    ("post", "/password", "Change the caller's password; every session and token ends, a fresh token is returned",
+     {"type": "object", "required": ["current", "new"], "properties": {
+         "current": {"type": "string"}, "new": {"type": "string", "minLength": 8, "maxLength": 200}}},
+     {"200": "a fresh token", "422": "wrong current password, or a weak new one"}, True),
+]
+
+# 200 answers that are JSON lists, and bodies that are not JSON
+LISTS = {("get", p) for p in ("/alerts", "/catalog", "/items", "/commitments", "/feedback", "/feedback/digests",
+                              "/requests", "/tokens")}
+BODIES = {("put", "/items/{id}/table"): {"text/csv": {"schema": {"type": "string"}},
+                                         "multipart/form-data": {"schema": {"type": "object", "properties": {
+                                             "file": {"type": "string", "format": "binary"}}}}},
+          ("post", "/items/{id}/images"): {"multipart/form-data": {"schema": {
+              "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+NOT_JSON = {("get", "/commitments/ledger.csv"): "text/csv", ("delete", "/tokens/{id}"): None}
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}, "example": 1}
+UNIT = {"name": "unit", "in": "query", "required": False, "schema": {"type": "string"},
+        "description": "code of one of the caller's units (403 otherwise)"}
+# Answers every secured call can give: 400 a body that is not a JSON object, 403 a unit or role not
+# the caller's, 413 a body over the upload limit, 422 input out of bounds (server/guard/bounds.py).
+COMMON = {"400": "not a JSON object", "403": "unit or role not the caller's", "413": "request too large",
+          "422": "invalid input"}
+
+
+def _content(method, path, code):
+    if code[0] in "45":
+        return {"application/json": {"schema": ERROR}}
+    kind = NOT_JSON.get((method, path), "application/json")
+    if kind is None:
+        return None
+    if kind != "application/json":
+        return {kind: {"schema": {"type": "string"}}}
+    if (method, path) in LISTS:
+        return {kind: {"schema": {"type": "array", "items": {"type": "object"}}}}
+    return {kind: {"schema": {"type": "object"}}}
+
+
+def _operation(method, path, summary, schema, responses, secured) -> dict:
+    answers = dict(responses)
+    if secured:
+        answers = {**COMMON, **answers}
+        if "{id}" in path:
+            answers.setdefault("404", "not found")
+    elif schema is not None:
+        answers = {"400": COMMON["400"], "413": COMMON["413"], "422": COMMON["422"], **answers}
+    op = {"summary": summary, "responses": {}}
+    for code, text in sorted(answers.items()):
+        op["responses"][code] = {"description": text}
+        content = _content(method, path, code)
+        if content:
+            op["responses"][code]["content"] = content
+    params = ([ID] if "{id}" in path else []) + ([UNIT] if secured and method == "get" else [])
+    if params:
+        op["parameters"] = params
     if schema is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+    elif (method, path) in BODIES:
+        op["requestBody"] = {"required": True, "content": BODIES[(method, path)]}
     if secured:
         op["security"] = [{"bearer": []}]
-        op["responses"]["401"] = {"description": "missing or invalid token"}
+        op["responses"]["401"] = {"description": "missing or invalid token",
+                                  "content": {"application/json": {"schema": ERROR}}}
     return op
 
 
 def document() -> dict:
     paths: dict = {}
     for method, path, summary, schema, responses, secured in ENDPOINTS:
-        paths.setdefault(path, {})[method] = _operation(summary, schema, responses, secured)
+        paths.setdefault(path, {})[method] = _operation(method, path, summary, schema, responses, secured)
     return {"openapi": "3.0.3", "info": {"title": "Gongkai API", "version": "1"},
             "servers": [{"url": "/api/v1"}], "paths": paths,
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}}

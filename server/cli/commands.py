@@ -7,7 +7,8 @@ import sys
 
 from server import create_app, db
 from server.audit import verify
-from server.instance import SetupError, create_user as make_user, find_unit, init_instance, parse_roles
+from server.instance import (PASSWORD_PROBLEMS, SetupError, create_user as make_user, find_unit, init_instance,
+                             parse_roles)
 
 
 class CommandError(Exception):
@@ -37,6 +38,28 @@ def create_user(args) -> int:
             raise CommandError(str(exc)) from None
         s.commit()
     print(f"user {args.name} created in {unit.code} with roles {args.roles}")
+    return 0
+
+
+def set_password(args) -> int:
+    """An operator sets a password (e.g. a forgotten one); the strength rules apply as in the UI."""
+    from sqlalchemy import select
+    from server.auth import change_password
+    from server.models import User
+    from server.validation import ServiceError
+    app = _app(args)
+    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    with app.app_context():
+        s = db.session()
+        user = s.scalar(select(User).where(User.username == args.name))
+        if user is None:
+            raise CommandError(f"no user {args.name}")
+        try:
+            change_password(s, user, "", password, actor="cli")
+        except ServiceError as exc:
+            code = next(iter(exc.fields.values()))[0] if exc.fields else exc.code
+            raise CommandError(PASSWORD_PROBLEMS.get(code, "the password is not accepted")) from None
+    print(f"password of {args.name} set; its sessions and tokens have ended")
     return 0
 
 

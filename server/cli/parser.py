@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", metavar="CODE", help="unit code (default: the first unit)")
     p.add_argument("--display-name", default="", metavar="NAME")
 
+    p = command("set-password", "set a staff account's password (read from stdin); its sessions and tokens end")
+    p.add_argument("name", metavar="NAME")
+
     for name, help_text in [("run", "run the server"),
                             ("demo", "run the server, seeding demo content if the instance is empty")]:
         p = command(name, help_text)

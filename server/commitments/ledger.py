@@ -2,11 +2,9 @@
 their approval), 评诺 rating counts and 满意率 — as rows for the printable page and as CSV."""
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlalchemy.orm import Session
 
+from server.guard.csvsafe import csv_text
 from server.disclosure import items
 from server.commitments.pledges import approval_status, is_overdue, progress_of, rating_counts, unit_commitments
 from server.i18n import term
@@ -27,21 +25,20 @@ def ledger(s: Session, unit: Unit) -> list[dict]:
 
 
 def ledger_csv(entries: list[dict]) -> bytes:
-    """The 台账 as CSV, UTF-8 with a BOM so Excel opens the Chinese correctly."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(LEDGER_COLUMNS)
+    """The 台账 as CSV, UTF-8 with a BOM so Excel opens the Chinese correctly; text that would run as
+    a formula is neutralised (server/guard/csvsafe.py)."""
+    rows = []
     for e in entries:
         c, r = e["c"], e["ratings"]
         head = [c.id, c.item_id]
         facts = [term("committer_kind", c.committer_kind, language="zh"), c.committer, e["title"],
                  c.due_date.isoformat(), term("pledge_status", c.status, language="zh"), "是" if e["overdue"] else "否"]
         pct = "" if r["pct"] is None else f"{r['pct']}%"
-        w.writerow(head + ["承诺"] + facts + [local(c.created_at).date().isoformat(), c.pledge, "", "", "",
+        rows.append(head + ["承诺"] + facts + [local(c.created_at).date().isoformat(), c.pledge, "", "", "",
                                             r["satisfied"], r["basic"], r["unsatisfied"], pct])
         for u in e["updates"]:
             when = u.revision.published_at
             approved = local(when).strftime("%Y-%m-%d %H:%M") if when else ""
-            w.writerow(head + ["践诺"] + facts + [u.on_date.isoformat(), u.text, progress_of(u),
+            rows.append(head + ["践诺"] + facts + [u.on_date.isoformat(), u.text, progress_of(u),
                                                 approval_status(u, "zh"), approved, "", "", "", ""])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_text(LEDGER_COLUMNS, rows).encode("utf-8")

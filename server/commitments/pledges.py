@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from content.model import Role
+from content.model import Role, in_years
 from server import audit
 from server.disclosure import items
 from server.hearing.feedback import RATINGS
@@ -62,9 +62,12 @@ def _date(data: dict, name: str, errors: dict, default: date | None = None) -> d
         return default
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
+        else:
+            if in_years(day):
+                return day
     errors[name] = ("bad_date", {}) if value not in (None, "") else ("required", {})
     return None
 
@@ -269,6 +272,8 @@ def rate(s: Session, c: Commitment, rating: str, *, idem_key: str | None = None,
         existing = s.scalar(select(CommitmentRating).where(CommitmentRating.idem_key == idem_key))
         if existing is None:
             raise
+        if (existing.commitment_id, existing.rating) != (c.id, rating):
+            raise ServiceError(409, "idem_conflict") from None
         return existing, False
     return row, True
 

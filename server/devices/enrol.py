@@ -2,21 +2,20 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from flask import current_app, jsonify, request, url_for
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from server import db
+from server.guard import ratelimit
 from server.screens.models import DEVICE_KINDS, Device
 from server.devices import bp, token_hash
 from server.screens.keys import load_keys
 from server.screens.codes import new_code
-from server.models import utcnow
+from server.screens.registry import drop_stale_pending
 from server.validation import ServiceError
 
 MAX_PENDING = 500
-PENDING_DAYS = 7
 
 
 def _screen(data) -> tuple[int, int]:
@@ -39,9 +38,11 @@ def enrol():
     if data.get("kind") not in DEVICE_KINDS:
         raise ServiceError(422, "invalid", {"kind": ("invalid", {})})
     w, h = _screen(data)
+    cfg = current_app.config
+    if not ratelimit.hit("enrol", ratelimit.client(), int(cfg["ENROL_RATE_LIMIT"]), float(cfg["ENROL_RATE_WINDOW"])):
+        raise ServiceError(429, "rate_limited")
     s = db.session()
-    s.execute(delete(Device).where(Device.status == "pending",
-                                   Device.created_at < utcnow() - timedelta(days=PENDING_DAYS)))
+    drop_stale_pending(s)
     if s.scalar(select(func.count()).select_from(Device).where(Device.status == "pending")) >= MAX_PENDING:
         raise ServiceError(429, "too_many_pending")
     device = Device(id=secrets.token_hex(16), kind=data["kind"], screen_w=w, screen_h=h,

@@ -54,5 +54,5 @@ def get(sha: str):
         return Response(headers={"X-Accel-Redirect": current_app.config["MEDIA_X_ACCEL"] + sha,
                                  "Content-Type": mime})
     resp = send_file(path, mimetype=mime, max_age=31536000, conditional=True)
-    resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"   # access-controlled: no shared caches
     return resp

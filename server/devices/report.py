@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 
+from content.model import in_years
 from server import db
 from server.screens.models import DeviceEvent, ReportBatch
 from server.devices import bp, device_row, require_device
@@ -24,7 +25,7 @@ def _when(value) -> datetime | None:
         when = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
-    return when if when is not None and when.tzinfo is not None else None
+    return when if when is not None and when.tzinfo is not None and in_years(when) else None
 
 
 def _record(device_id: str, kind: str, rec: dict) -> DeviceEvent:

@@ -37,7 +37,7 @@ class TableRead:
         return {"columns": self.columns, "rows": self.rows}
 
 
-def _error(detail: tuple[str, dict]) -> ServiceError:
+def table_error(detail: tuple[str, dict]) -> ServiceError:
     return ServiceError(422, "invalid", {"table": ("bad_csv", {"detail": detail})})
 
 
@@ -70,12 +70,12 @@ def decode(data: bytes) -> tuple[str, str, int]:
         try:
             return data[2:].decode(codec), "UTF-16", 2
         except UnicodeDecodeError as exc:
-            raise _error(msg("csv.bad_byte", encoding="UTF-16", **_at(data, exc.start + 2))) from None
+            raise table_error(msg("csv.bad_byte", encoding="UTF-16", **_at(data, exc.start + 2))) from None
     if data[:3] == b"\xef\xbb\xbf":
         try:
             return data[3:].decode("utf-8"), "UTF-8", 3
         except UnicodeDecodeError as exc:
-            raise _error(msg("csv.bad_byte", encoding="UTF-8", **_at(data, exc.start + 3))) from None
+            raise table_error(msg("csv.bad_byte", encoding="UTF-8", **_at(data, exc.start + 3))) from None
     try:
         return data.decode("utf-8"), "UTF-8", 0
     except UnicodeDecodeError as exc:
@@ -83,11 +83,11 @@ def decode(data: bytes) -> tuple[str, str, int]:
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
-        raise _error(msg("csv.encoding_at", **_at(data, first_bad))) from None
+        raise table_error(msg("csv.encoding_at", **_at(data, first_bad))) from None
     wide = [ch for ch in text if ord(ch) > 127]
     rare = sum(1 for ch in wide if _rare(ch))
     if wide and rare / len(wide) > RARE_SHARE:
-        raise _error(msg("csv.implausible", share=round(100 * rare / len(wide)), **_at(data, first_bad)))
+        raise table_error(msg("csv.implausible", share=round(100 * rare / len(wide)), **_at(data, first_bad)))
     return text, "GBK/GB18030", 0
 
 
@@ -116,7 +116,7 @@ def _parse(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
         except StopIteration:
             return rows
         except csv.Error:  # an unclosed quote running past csv's field size limit
-            raise _error(msg("csv.format_at", row=line)) from None
+            raise table_error(msg("csv.format_at", row=line)) from None
         if any(c.strip() for c in row):
             rows.append((line, row))
         line = reader.line_num + 1
@@ -150,12 +150,12 @@ def read_table(data: bytes, max_rows: int) -> TableRead:
     it cannot be read, naming the line or byte."""
     if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data:
         at = data.index(b"\x00")
-        raise _error(msg("csv.nul", n=at + 1, offset=at))
+        raise table_error(msg("csv.nul", n=at + 1, offset=at))
     text, encoding, bom = decode(data)
     nul = text.find("\x00")
     if nul >= 0:
         at = byte_offset(text, nul, encoding, bom)
-        raise _error(msg("csv.nul", n=at + 1, offset=at))
+        raise table_error(msg("csv.nul", n=at + 1, offset=at))
     delimiter, rows = _pick_delimiter(text)
     notes: list[tuple[str, dict]] = []
     width, _count = _modal_width(rows)
@@ -167,24 +167,24 @@ def read_table(data: bytes, max_rows: int) -> TableRead:
         shown = " / ".join(c.strip() for _, r in skipped for c in r if c.strip())
         notes.append(msg("csv.note_title", rows=len(skipped), text=shown[:80]))
     if len(rows) < 2:
-        raise _error(msg("csv.too_short"))
+        raise table_error(msg("csv.too_short"))
     header_line, header = rows[0]
     columns = [c.strip() for c in header[:_width(header)]]
     if not columns or len(columns) > MAX_COLUMNS:
-        raise _error(msg("csv.header", max=MAX_COLUMNS))
+        raise table_error(msg("csv.header", max=MAX_COLUMNS))
     if not all(columns):
-        raise _error(msg("csv.header_gap", row=header_line, column=columns.index("") + 1))
+        raise table_error(msg("csv.header_gap", row=header_line, column=columns.index("") + 1))
     if len(header) > len(columns):
         notes.append(msg("csv.note_trailing", n=len(header) - len(columns)))
     if len(rows) - 1 > max_rows:
-        raise _error(msg("csv.too_many_rows", max=max_rows))
+        raise table_error(msg("csv.too_many_rows", max=max_rows))
     body = []
     for line, row in rows[1:]:
         cells = _width(row)
         if cells > len(columns) or len(row) < len(columns):
             found = cells if cells > len(columns) else len(row)
-            raise _error(msg("csv.ragged", row=line, cells=found, columns=len(columns)))
+            raise table_error(msg("csv.ragged", row=line, cells=found, columns=len(columns)))
         if any(len(c) > MAX_CELL for c in row):
-            raise _error(msg("csv.long_cell", row=line, max=MAX_CELL))
+            raise table_error(msg("csv.long_cell", row=line, max=MAX_CELL))
         body.append([c.strip() for c in row[:len(columns)]])
     return TableRead(columns, body, encoding, delimiter, notes)

@@ -16,7 +16,7 @@ from server.auth import require_roles, roles_in
 from server.models import Attachment, Category, Decision, Item, Revision, Unit, User, utcnow
 from server.screens.signage import clean_settings
 from server.disclosure.uploads import parse_csv, store_visuals
-from server.validation import ServiceError, clean_item_fields
+from server.validation import ServiceError, clean_item_fields, limited
 from server.workdays import calendar_for, local
 
 IN_PROGRESS = frozenset(Status) - LIVE_STATUSES - FINAL_STATUSES
@@ -204,6 +204,7 @@ def start_correction(db: Session, user: User, item: Item, reason: str) -> Revisi
     live = _branch_point(item)
     if not (reason or "").strip():
         raise ServiceError(422, "invalid", {"reason": ("reason_required", {})})
+    limited(reason, "reason")
     return _next_revision(db, user, item, live, "item.correct", reason=reason.strip())
 
 
@@ -241,6 +242,7 @@ def take_action(db: Session, user: User, item: Item, action: str, comment: str =
                 now: datetime | None = None) -> Revision:
     """Run one workflow action on the item's working (or, for withdraw, live) revision."""
     now = now or utcnow()
+    limited(comment or "", "comment")
     actor = actor_for(user, item.unit)
     rev = live_revision(item) if action == Action.WITHDRAW.value else working_revision(item)
     if rev is None:

@@ -9,7 +9,7 @@ import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from server.disclosure.csvread import read_table
+from server.disclosure.csvread import MAX_CELL, MAX_COLUMNS, read_table, table_error as _csv_error
 from server.i18n import msg
 from server.validation import ServiceError
 
@@ -19,6 +19,28 @@ IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
 def parse_csv(data: bytes, max_rows: int) -> dict:
     """{"columns": [...], "rows": [[...], ...]} from a CSV or tab-separated export (see csvread)."""
     return read_table(data, max_rows).table
+
+
+def table_from_json(table, max_rows: int) -> dict:
+    """A table sent as JSON {"columns", "rows"}, held to the same limits as a CSV upload (rows,
+    columns, cell length); cells are text or numbers."""
+    if not isinstance(table, dict) or not isinstance(table.get("columns"), list) \
+            or not isinstance(table.get("rows"), list):
+        raise _csv_error(msg("csv.api_shape"))
+    columns, rows = table["columns"], table["rows"]
+    if not 0 < len(columns) <= MAX_COLUMNS or not all(_cell(c) and str(c).strip() for c in columns):
+        raise _csv_error(msg("csv.api_columns", max=MAX_COLUMNS))
+    if len(rows) > max_rows:
+        raise _csv_error(msg("csv.too_many_rows", max=max_rows))
+    if any(not isinstance(r, list) or len(r) != len(columns) for r in rows):
+        raise _csv_error(msg("csv.api_ragged"))
+    if not all(_cell(c) for r in rows for c in r):
+        raise _csv_error(msg("csv.api_cell", max=MAX_CELL))
+    return {"columns": [str(c).strip() for c in columns], "rows": [[str(c).strip() for c in r] for r in rows]}
+
+
+def _cell(value) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(str(value)) <= MAX_CELL
 
 
 def _image_error(detail: tuple[str, dict]) -> ServiceError:

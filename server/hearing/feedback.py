@@ -15,7 +15,7 @@ from server import audit
 from server.auth import require_roles, roles_in
 from server.hearing.models import Feedback, HandlingStep, TrackingCounter
 from server.models import Category, Item, Unit, User, utcnow
-from server.validation import ServiceError, text_fields
+from server.validation import ServiceError, limited, text_fields
 from server.workdays import calendar_for, local
 
 KINDS = ("suggestion", "complaint", "praise", "question")
@@ -117,6 +117,13 @@ def by_idem(s: Session, model, key: str | None):
     return s.scalar(select(model).where(model.idem_key == key)) if key else None
 
 
+def same_as(existing, values: dict) -> None:
+    """A repeat of an idempotency key must carry what the first request did: 409 idem_conflict
+    otherwise (a second, different record must never silently come back as the first)."""
+    if any(getattr(existing, name) != value for name, value in values.items()):
+        raise ServiceError(409, "idem_conflict")
+
+
 def create(s: Session, unit: Unit, data: dict, *, channel: str = "qr", actor: str = "public",
            idem_key: str | None = None, photo_sha: str | None = None, screen_code: str | None = None,
            device_id: str | None = None, item: Item | None = None) -> tuple[Feedback, bool]:
@@ -144,6 +151,7 @@ def create(s: Session, unit: Unit, data: dict, *, channel: str = "qr", actor: st
         existing = by_idem(s, Feedback, idem_key)
         if existing is None:
             raise
+        same_as(existing, {**values, "channel": channel, "unit_id": unit.id})
         return existing, False
     return fb, True
 
@@ -276,6 +284,7 @@ def close(s: Session, user: User, fb: Feedback, note: str = "") -> Feedback:
     _state(fb, "published", "new", "assigned", "answered")
     if fb.status != "published" and not (note or "").strip():
         raise ServiceError(422, "invalid", {"note": ("comment_required", {})})
+    limited(note or "", "note")
     before = snapshot(fb)
     fb.status, fb.closed_at = "closed", utcnow()
     return _commit(s, user, fb, "closed", before, note or "")
@@ -288,6 +297,7 @@ def escalate(s: Session, user: User, fb: Feedback, reason: str) -> Feedback:
         raise ServiceError(409, "bad_state")
     if not (reason or "").strip():
         raise ServiceError(422, "invalid", {"reason": ("comment_required", {})})
+    limited(reason, "reason")
     before = snapshot(fb)
     _escalate(fb, reason.strip())
     return _commit(s, user, fb, "escalated", before, reason)

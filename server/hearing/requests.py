@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from content.model import Role
 from server import audit
 from server.auth import require_roles, roles_in
-from server.hearing.feedback import STAFF, by_idem, due_after, next_code, today
+from server.hearing.feedback import STAFF, by_idem, due_after, next_code, same_as, today
 from server.hearing.models import HandlingStep, InfoRequest
 from server.models import Item, Unit, User, utcnow
 from server.validation import ServiceError, text_fields
@@ -62,6 +62,7 @@ def create(s: Session, unit: Unit, data: dict, *, channel: str = "web", actor: s
         raise ServiceError(422, "invalid", errors)
     existing = by_idem(s, InfoRequest, idem_key)
     if existing is not None:
+        same_as(existing, {**values, "channel": channel, "unit_id": unit.id})
         return existing, False
     now = utcnow()
     start = local(now).date()
@@ -79,6 +80,7 @@ def create(s: Session, unit: Unit, data: dict, *, channel: str = "web", actor: s
         existing = by_idem(s, InfoRequest, idem_key)
         if existing is None:
             raise
+        same_as(existing, {**values, "channel": channel, "unit_id": unit.id})
         return existing, False
     return req, True
 

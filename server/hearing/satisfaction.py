@@ -10,13 +10,16 @@ from sqlalchemy.orm import Session
 from server.screens.models import Device, DeviceEvent
 from server.hearing.feedback import RATINGS, on_time
 from server.hearing.models import Feedback
+from content.model import MAX_YEAR, MIN_YEAR
 from server.models import Unit
 from server.workdays import local_zone
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """UTC bounds of a local month "2026-03"."""
+    """UTC bounds of a local month "2026-03"; ValueError for anything else (or outside MIN_YEAR..MAX_YEAR)."""
     year, mon = (int(x) for x in month.split("-"))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"month outside {MIN_YEAR}..{MAX_YEAR}")
     start = datetime(year, mon, 1, tzinfo=local_zone())
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=local_zone())
     return start, end

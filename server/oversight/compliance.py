@@ -21,6 +21,7 @@ from server.hearing import feedback as fbs
 from server.hearing import requests as rqs
 from server.hearing import satisfaction as sat
 from server.hearing.models import Feedback, InfoRequest
+from server.guard.isolation import problems, sound_revisions
 from server.models import Category, Item, Revision, Unit, utcnow
 from server.workdays import calendar_for, local
 
@@ -43,11 +44,12 @@ def rule_of(cat: Category) -> TimeRule | None:
 
 
 def unit_revisions(s: Session, unit: Unit) -> list[Revision]:
-    """Every revision of the unit's items (notices left out), with item and category loaded."""
-    return list(s.scalars(select(Revision).join(Item).where(Item.unit_id == unit.id, Item.kind == "item")
-                          .options(selectinload(Revision.item).selectinload(Item.category),
-                                   selectinload(Revision.decisions))
-                          .order_by(Revision.id)))
+    """Every revision of the unit's items (notices left out), with item and category loaded; one
+    that cannot be shown is left out and flagged (server/guard/isolation.py)."""
+    return sound_revisions(s.scalars(select(Revision).join(Item).where(Item.unit_id == unit.id, Item.kind == "item")
+                                     .options(selectinload(Revision.item).selectinload(Item.category),
+                                              selectinload(Revision.decisions))
+                                     .order_by(Revision.id)), "compliance")
 
 
 def published_dates(revisions) -> dict[int, list[date]]:
@@ -184,7 +186,7 @@ def dashboard(s: Session, unit: Unit, today: date | None = None, now: datetime |
              "requests": request_rows(s, unit, today, cal),
              "satisfaction": sat.satisfaction(s, unit, month),
              "stuck_days": setting("COMPLIANCE_STUCK_DAYS"), "soon_days": setting("COMPLIANCE_SOON_DAYS"),
-             "warnings": cal.warnings()}
+             "warnings": cal.warnings(), "problems": problems(s, unit.id)}
     board["departments"] = by_department(board)
     board["totals"] = totals(board)
     return board

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
-import time
-from collections import OrderedDict, deque
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 from werkzeug.datastructures import MultiDict
+
+from server.guard import ratelimit
 
 
 bp = Blueprint("public", __name__)
@@ -20,42 +19,14 @@ KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 HONEYPOT = "website"
 RATE_LIMIT = 10        # submissions per client and window (PUBLIC_RATE_LIMIT)
 RATE_WINDOW = 60.0     # seconds (PUBLIC_RATE_WINDOW)
-MAX_CLIENTS = 20000
-
-
-class RateLimiter:
-    """Sliding window per client, in memory; the least recently seen clients are forgotten first,
-    so a flood from one address only ever fills its own window."""
-
-    def __init__(self):
-        self._hits: OrderedDict[str, deque] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def allow(self, client: str, limit: int, window: float, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            hits = self._hits.pop(client, None) or deque()
-            while hits and hits[0] <= now - window:
-                hits.popleft()
-            ok = limit <= 0 or len(hits) < limit
-            if ok:
-                hits.append(now)
-            self._hits[client] = hits
-            while len(self._hits) > MAX_CLIENTS:
-                self._hits.popitem(last=False)
-            return ok
-
-
-def limiter() -> RateLimiter:
-    return current_app.extensions.setdefault("gongkai.public_limiter", RateLimiter())
 
 
 def allowed(scope: str) -> bool:
-    """One more POST from this client within the public rate limit?"""
+    """One more POST from this client within the public rate limit? Counted in the database, so
+    every server process shares it (server/guard/ratelimit.py)."""
     cfg = current_app.config
-    client = f"{scope}|{request.remote_addr or '?'}"
-    return limiter().allow(client, int(cfg.get("PUBLIC_RATE_LIMIT", RATE_LIMIT)),
-                           float(cfg.get("PUBLIC_RATE_WINDOW", RATE_WINDOW)))
+    return ratelimit.hit(f"public-{scope}", ratelimit.client(), int(cfg.get("PUBLIC_RATE_LIMIT", RATE_LIMIT)),
+                         float(cfg.get("PUBLIC_RATE_WINDOW", RATE_WINDOW)))
 
 
 def new_key() -> str:

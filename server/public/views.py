@@ -19,6 +19,7 @@ from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.disclosure.items import live_revision
 from server.models import Item, Unit
 from server.errors import field_messages
+from server.guard.bounds import as_id
 from server.i18n import lang_args, t
 from server.public import allowed, bp, is_bot, new_key, sent_key
 from server.disclosure.uploads import store_image
@@ -47,10 +48,8 @@ def _where(code: str) -> tuple[Unit, str, str | None]:
 
 def _item(unit: Unit) -> tuple[Item | None, str]:
     """The item the QR was shown beside (?item=), if published in this unit, and its title."""
-    try:
-        item = db.session().get(Item, int(request.args.get("item", "")))
-    except ValueError:
-        return None, ""
+    item_id = as_id(request.args.get("item", ""))
+    item = db.session().get(Item, item_id) if item_id else None
     rev = live_revision(item) if item is not None and item.unit_id == unit.id else None
     return (item, rev.title) if rev is not None else (None, "")
 
@@ -68,6 +67,10 @@ def field_message(code: str, params: dict) -> str:
 
 
 def _errors(exc: ServiceError) -> dict:
+    if exc.code == "idem_conflict":   # the same form sent again with other content: plain words for the public
+        return {"_form": t("pub.err.idem_conflict")}
+    if not exc.fields:
+        return {"_form": t("pub.err.invalid")}
     return {name: field_message(code, params) for name, (code, params) in exc.fields.items()}
 
 
@@ -107,7 +110,8 @@ def rate_commitment(code: str):
                      screen_code=code.upper(), device_id=device_id)
         except ServiceError as exc:
             db.session().rollback()
-            return _form(code, unit, place, title, {}, field_messages(exc.fields), exc.status)
+            errors = field_messages(exc.fields) if exc.fields else _errors(exc)
+            return _form(code, unit, place, title, {}, errors, exc.status)
     return redirect(url_for("public.feedback_form", code=code, item=item.id, rated=1, **lang_args()), 303)
 
 
@@ -149,9 +153,8 @@ def submit_feedback(code: str):
         fb, created = fbs.create(db.session(), unit, values, idem_key=key, photo_sha=photo,
                                  screen_code=code.upper(), device_id=device_id, item=item)
     except ServiceError as exc:
+        db.session().rollback()
         return _form(code, unit, place, title, values, _errors(exc), exc.status)
-    if not created and (fb.text, fb.kind) != (clean["text"], clean["kind"]):
-        return _form(code, unit, place, title, values, {"_form": t("pub.err.expired")}, 409)
     return render_template("public/received.html", fb=fb, unit=unit)
 
 
@@ -244,5 +247,6 @@ def submit_request():
     try:
         req, _ = rqs.create(db.session(), unit, values, idem_key=key)
     except ServiceError as exc:
+        db.session().rollback()
         return _request_form(values, _errors(exc), exc.status)
     return render_template("public/request_received.html", req=req)

@@ -10,11 +10,11 @@ import os
 import zipfile
 from datetime import date, datetime, time, timedelta, timezone
 
-from markdown_it import MarkdownIt
 from markupsafe import escape
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from content import markdown as md
 from content.model import Status
 from server.audit import GENESIS
 from server.hearing.models import Feedback, InfoRequest
@@ -25,7 +25,6 @@ from server.records.archive_rows import decision_row, feedback_row, request_row,
 FORMAT = 1
 MANIFEST = "manifest.json"
 CHUNK = 1 << 20
-_md = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 class ArchiveError(Exception):
@@ -148,7 +147,7 @@ def render_html(rev: Revision, row: dict, offset_hours: int = 8, page: int = 1,
              f" · 公开对象：{escape(audiences)}"
              f"{' · 发布于 ' + _local(row['published_at'], offset_hours) if row['published_at'] else ''}</p>"]
     if page == 1:
-        parts.append(_md.render(rev.body or ""))
+        parts.append(md.to_html(rev.body))
         if rev.reason:
             parts.append(f"<p class=meta>说明：{escape(rev.reason)}</p>")
     if rev.table and rev.table.get("columns"):

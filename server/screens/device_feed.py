@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from content.manifest import canonical_json
 from content.model import Audience, AudiencePlan
+from server.guard.isolation import flag, sound_revisions
 from server.screens.device_info import DeviceInfo
 from server.screens.lru import app_lru
 from server.screens.variants import variant_for
@@ -76,11 +77,14 @@ def _build_shared_parts(s: Session, device: DeviceInfo, audiences: frozenset[Aud
         Item.unit_id.in_(device.units), Revision.status.in_(["published", "scheduled"]))
         .order_by(Revision.published_at.desc(), Item.id.desc())).all()
     items, live, now = [], [], utcnow()
-    for rev in revs:
-        start = device_start(rev, audiences)
-        if start is not False and (rev.window_end is None or rev.window_end > now):
-            items.append(_item_json(s, rev, start, screen))
-            live.append((rev, start))
+    for rev in sound_revisions(revs, "feed"):     # one bad stored row must not break every screen
+        try:
+            start = device_start(rev, audiences)
+            if start is not False and (rev.window_end is None or rev.window_end > now):
+                items.append(_item_json(s, rev, start, screen))
+                live.append((rev, start))
+        except Exception as exc:  # noqa: BLE001 — skipped and flagged, the other items still go out
+            flag(f"item:{rev.item_id}/r{rev.number}", device.unit_id, "feed", exc)
     signage = playlist_parts(unit_rules(s, device.units, device.groups), device.groups, live, _iso)
     for item in items:
         if item["id"] in signage["blocks"]:

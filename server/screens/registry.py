@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, object_session
 
 from content.model import Audience, Role
@@ -41,6 +41,33 @@ def device_for_admin(s: Session, user: User, device_id: str) -> Device:
     if device.unit_id is not None and device.unit_id not in {u.id for u in units}:
         raise ServiceError(404, "not_found")
     return device
+
+
+PENDING_HOURS = 24     # a pending screen not approved within a day is dropped (it enrols again)
+
+
+def drop_stale_pending(s: Session) -> None:
+    """Forget pending screens older than PENDING_HOURS (called on every enrolment and listing)."""
+    s.execute(delete(Device).where(Device.status == "pending",
+                                   Device.created_at < utcnow() - timedelta(hours=PENDING_HOURS)))
+
+
+def clear_pending(s: Session, user: User, device_id: str | None = None) -> int:
+    """拒绝/清除: drop one pending screen, or all of them (any unit's admin; a flood of enrolments
+    must not keep real screens out). Returns how many went."""
+    if not admin_units(s, user):
+        raise ServiceError(403, "role_missing")
+    q = select(Device).where(Device.status == "pending")
+    if device_id is not None:
+        q = q.where(Device.id == device_id)
+    gone = s.scalars(q).all()
+    if device_id is not None and not gone:
+        raise ServiceError(404, "not_found")
+    for device in gone:
+        s.delete(device)
+    audit.record(s, user.username, "device.clear_pending", f"device:{device_id or '*'}", None, {"removed": len(gone)})
+    s.commit()
+    return len(gone)
 
 
 def is_online(device: Device) -> bool:
@@ -80,6 +107,7 @@ def list_for_admin(s: Session, user: User, unit: Unit | None = None) -> list[Dev
         unit_ids &= {unit.id}
     if not unit_ids:
         raise ServiceError(403, "forbidden")
+    drop_stale_pending(s)
     rows = s.scalars(select(Device).order_by(Device.created_at)).all()
     return [d for d in rows if d.unit_id in unit_ids or d.status == "pending"]
 

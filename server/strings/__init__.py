@@ -5,9 +5,9 @@ importing this package fails if two areas define the same key.
 """
 from __future__ import annotations
 
-from server.strings import admin, commitments, errors, feedback, ingest, oversight, public, signage, terms
+from server.strings import admin, commitments, errors, feedback, ingest, oversight, public, security, signage, terms
 
-AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, ingest)
+AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, ingest, security)
 
 
 def _merge() -> dict[str, tuple[str, str]]:
