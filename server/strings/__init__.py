@@ -5,9 +5,9 @@ importing this package fails if two areas define the same key.
 """
 from __future__ import annotations
 
-from server.strings import admin, commitments, errors, feedback, oversight, public, signage, terms
+from server.strings import admin, commitments, errors, feedback, oversight, public, signage, terms, trust
 
-AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public)
+AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, trust)
 
 
 def _merge() -> dict[str, tuple[str, str]]:
