@@ -45,3 +45,10 @@ def test_signage_benchmarks_report_frames_alert_latency_and_rss():
     assert "2 alerts raised" in out and "raise -> alert drawn ms: p50=" in out and "clear -> alert gone" in out
     out = run_script("signage_soak", "1", "--slide=300", "--size=480x270")
     assert "RSS MiB: start=" in out and "per hour: " in out
+
+
+def test_step_boundaries_reports_the_job_cost(capsys):
+    from benchmarks import step_boundaries
+    step_boundaries.main(20, 2)
+    out = capsys.readouterr().out
+    assert "next boundary: p50=" in out and "bumped=True" in out and "public now=10" in out

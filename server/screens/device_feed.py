@@ -17,8 +17,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from content import visibility
 from content.manifest import canonical_json
-from content.model import Audience, AudiencePlan
+from content.model import Audience
+from server.disclosure.exposure import plan_of, window_of
 from server.screens.device_info import DeviceInfo
 from server.screens.lru import app_lru
 from server.screens.variants import variant_for
@@ -34,18 +36,6 @@ DEVICE_CACHE_SIZE = 4096
 
 def _iso(when: datetime | None) -> str | None:
     return local(when).isoformat() if when else None
-
-
-def device_start(rev: Revision, audiences: frozenset[Audience]) -> datetime | None | bool:
-    """When the revision opens to these audiences (先内后外): its window start or a later step;
-    False if it never does."""
-    plan = AudiencePlan.from_list(rev.audiences)
-    opens = [s.at for s in plan.steps if s.audiences & audiences]
-    if not opens:
-        return False
-    step = None if None in opens else min(opens)
-    candidates = [t for t in (rev.window_start, step) if t is not None]
-    return max(candidates) if candidates else None
 
 
 def _item_json(s: Session, rev: Revision, start, screen: tuple[int, int]) -> dict:
@@ -76,9 +66,10 @@ def _build_shared_parts(s: Session, device: DeviceInfo, audiences: frozenset[Aud
         Item.unit_id.in_(device.units), Revision.status.in_(["published", "scheduled"]))
         .order_by(Revision.published_at.desc(), Item.id.desc())).all()
     items, live, now = [], [], utcnow()
-    for rev in revs:
-        start = device_start(rev, audiences)
-        if start is not False and (rev.window_end is None or rev.window_end > now):
+    for rev in revs:  # content/visibility.py: only once a step open to this screen has opened (先内后外)
+        plan = plan_of(rev)
+        if visibility.screen_may_receive(rev.status, plan, window_of(rev), audiences, now):
+            start = visibility.opens_to(plan, rev.window_start, audiences)
             items.append(_item_json(s, rev, start, screen))
             live.append((rev, start))
     signage = playlist_parts(unit_rules(s, device.units, device.groups), device.groups, live, _iso)
