@@ -131,6 +131,8 @@ def test_handling_loop_end_to_end(live, browser):
     phone.fill("#text", "候诊区希望增加饮水机")
     phone.click("button[type=submit]")
     code = phone.inner_text("#tracking-code")
+    follow = phone.get_attribute("a.button", "href")   # the person's own link: it carries the rating key
+    assert f"/t/{code}?key=" in follow
 
     desk = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
     login(desk, live, "bob")
@@ -153,8 +155,9 @@ def test_handling_loop_end_to_end(live, browser):
     desk.wait_for_selector("text=已发布答复")
     desk.screenshot(path=str(ARTIFACTS / "feedback_published.png"), full_page=True)
 
-    phone.goto(f"{live}/t/{code}")
-    assert "增设两台饮水机" in phone.inner_text(".reply")
+    phone.goto(f"{live}/t/{code}")                      # the code alone reads the reply …
+    assert "增设两台饮水机" in phone.inner_text(".reply") and phone.locator("button[value=satisfied]").count() == 0
+    phone.goto(f"{live}{follow}")                       # … the rating link rates it
     phone.click("button[value=satisfied]")
     assert "您的评价：满意" in phone.inner_text("main")
     assert axe(phone) == []
