@@ -3,7 +3,9 @@
 draft → submitted (提出) → reviewed (审议) → cleared (保密审查) → approved (审定)
 [sensitive items: → escalated approval] → scheduled / published → expired | withdrawn | superseded.
 Any review step can reject back to draft with a comment. Nobody reviews, clears or approves a
-revision they submitted, and the escalated approval is by a second approver.
+revision they created, last edited or submitted (its authors), and the escalated approval is by a second
+approver. An approver may widen a draft beyond its category (`override`, content/ceiling.py): it changes
+no state, it is checked here like any other step and recorded in the history.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ class Action(str, enum.Enum):
     ESCALATE = "escalate"
     REJECT = "reject"
     WITHDRAW = "withdraw"
+    OVERRIDE = "override"    # an approver widens a draft beyond its category (content/ceiling.py)
     # taken by the server's scheduler, never by a person
     OPEN = "open"
     EXPIRE = "expire"
@@ -42,6 +45,7 @@ RULES: dict[Action, tuple[frozenset[Status], frozenset[Role]]] = {
     Action.REJECT: (frozenset({Status.SUBMITTED, Status.REVIEWED, Status.CLEARED, Status.APPROVED}),
                     frozenset({Role.REVIEWER, Role.CONFIDENTIALITY, Role.APPROVER})),
     Action.WITHDRAW: (frozenset({Status.SCHEDULED, Status.PUBLISHED}), frozenset({Role.APPROVER})),
+    Action.OVERRIDE: (frozenset({Status.DRAFT}), frozenset({Role.APPROVER})),
     Action.OPEN: (frozenset({Status.SCHEDULED}), frozenset()),
     Action.EXPIRE: (frozenset({Status.SCHEDULED, Status.PUBLISHED}), frozenset()),
     Action.SUPERSEDE: (frozenset({Status.SCHEDULED, Status.PUBLISHED}), frozenset()),
@@ -65,7 +69,8 @@ SYSTEM = Actor(id="system", system=True)
 
 @dataclass(frozen=True)
 class Flow:
-    """The workflow state of one revision: its status and who signed each step."""
+    """The workflow state of one revision: its status, who signed each step, and who wrote it
+    (`authors`: who created it and who last edited it)."""
 
     status: Status = Status.DRAFT
     sensitive: bool = False
@@ -74,6 +79,7 @@ class Flow:
     cleared_by: object = None
     approved_by: object = None
     escalated_by: object = None
+    authors: frozenset = frozenset()
 
 
 class WorkflowError(Exception):
@@ -102,6 +108,8 @@ def apply(flow: Flow, action: Action | str, actor: Actor, *, comment: str = "",
                             f"action {action.value} is not allowed in state {flow.status.value}")
     if action in SIGN_OFF_ACTIONS and actor.id == flow.submitted_by:
         raise WorkflowError("role", "own_submission", "nobody may review or approve their own submission")
+    if action in SIGN_OFF_ACTIONS and actor.id in flow.authors:
+        raise WorkflowError("role", "own_revision", "nobody may review or approve a revision they wrote")
     if action is Action.ESCALATE and actor.id == flow.approved_by:
         raise WorkflowError("role", "same_approver", "the escalated approval needs a second approver")
     if action in COMMENT_REQUIRED and not comment.strip():
@@ -124,7 +132,7 @@ def _published(flow: Flow, now, window_start, **signed) -> Flow:
 def _next(flow: Flow, action: Action, actor: Actor, now, window_start) -> Flow:
     who = actor.id
     if action is Action.SUBMIT:
-        return Flow(status=Status.SUBMITTED, sensitive=flow.sensitive, submitted_by=who)
+        return Flow(status=Status.SUBMITTED, sensitive=flow.sensitive, submitted_by=who, authors=flow.authors)
     if action is Action.REVIEW:
         return replace(flow, status=Status.REVIEWED, reviewed_by=who)
     if action is Action.CLEAR:
@@ -136,7 +144,9 @@ def _next(flow: Flow, action: Action, actor: Actor, now, window_start) -> Flow:
     if action is Action.ESCALATE:
         return _published(flow, now, window_start, escalated_by=who)
     if action is Action.REJECT:
-        return Flow(status=Status.DRAFT, sensitive=flow.sensitive)
+        return Flow(status=Status.DRAFT, sensitive=flow.sensitive, authors=flow.authors)
+    if action is Action.OVERRIDE:
+        return flow
     target = {Action.WITHDRAW: Status.WITHDRAWN, Action.OPEN: Status.PUBLISHED,
               Action.EXPIRE: Status.EXPIRED, Action.SUPERSEDE: Status.SUPERSEDED}[action]
     return replace(flow, status=target)
@@ -162,7 +172,7 @@ def fully_signed(flow: Flow) -> bool:
     if any(p is None for p in people):
         return False
     submitter = flow.submitted_by
-    if submitter in people[1:]:
+    if submitter in people[1:] or set(people[1:]) & set(flow.authors):
         return False
     return not flow.sensitive or flow.escalated_by != flow.approved_by
 

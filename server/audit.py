@@ -50,3 +50,12 @@ def verify(db: Session) -> list[str]:
             problems.append(f"entry {entry.id}: content does not match its hash")
         prev = entry.hash
     return problems
+
+
+def refusal(db: Session, actor: str, action: str, target: str, detail: dict) -> AuditEntry:
+    """Record a refused privileged action (`refused.<action>`) in its own transaction. Whatever the
+    refused request had changed is rolled back first, so nothing half-done is stored with it."""
+    db.rollback()
+    entry = record(db, actor, f"refused.{action}", target, None, detail)
+    db.commit()
+    return entry

@@ -27,6 +27,8 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("PUBLIC_RATE_WINDOW", 60, "Length of the public forms' rate-limit window, in seconds."),
     ("ENROL_RATE_LIMIT", 10, "Screen enrolments allowed per client within ENROL_RATE_WINDOW seconds."),
     ("ENROL_RATE_WINDOW", 60, "Length of the enrolment rate-limit window, in seconds."),
+    ("LOOKUP_RATE_LIMIT", 5, "Lookups of a tracking code by phone number and date allowed per client, and per phone number, within the window."),
+    ("LOOKUP_RATE_WINDOW", 3600, "Length of the phone-number lookup's rate-limit window, in seconds."),
     ("REQUEST_DAYS", 20, "Working days to answer a 依申请公开 request."),
     ("REQUEST_EXTENSION_DAYS", 20, "Working days one extension of a request adds (with a notice)."),
     ("REQUEST_CORRECTION_DAYS", 7, "Working days within which a correction (补正) may be asked."),

@@ -191,6 +191,8 @@ class Revision(Base):
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     escalated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    edited_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # last to change the draft
+    override: Mapped[dict | None] = mapped_column(JSON)  # content/ceiling.py: an approver's widening
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

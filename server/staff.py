@@ -1,5 +1,10 @@
 """用户管理: staff accounts of one unit — list, create, change roles, (de)activate. Admins only;
-every change goes to the audit log."""
+every change goes to the audit log.
+
+A unit's admin manages that unit's own role grants only: roles carried down from the bureau are shown
+but stay the bureau's, and an account that holds roles in another unit can be removed from this one
+(its roles here taken away) but not switched off or on — that would reach into the other unit. Such a
+refusal is a 403 naming the field, and it is audited."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -7,22 +12,31 @@ from sqlalchemy.orm import Session
 
 from content.model import Role
 from server import audit
-from server.auth import end_everything, password_problem, roles_in, set_roles
+from server.auth import end_everything, password_problem, require_roles, roles_in, set_roles
 from server.instance import USERNAME, create_user
-from server.auth import require_roles
 from server.models import Unit, User
 from server.validation import ServiceError
 
 
-
-def unit_staff(db: Session, unit: Unit) -> list[tuple[User, list[str]]]:
-    """Users with a role in the unit (or with no role anywhere), with their roles here."""
+def unit_staff(db: Session, unit: Unit) -> list[tuple[User, list[str], list[str]]]:
+    """Users with a role in the unit (or with no role anywhere): their roles here, and the codes of
+    the other units where they hold roles of their own."""
     out = []
     for user in db.scalars(select(User).order_by(User.username)):
         roles = sorted(r.value for r in roles_in(user, unit))
         if roles or not user.grants:
-            out.append((user, roles))
+            out.append((user, roles, other_units(user, unit)))
     return out
+
+
+def own_roles(user: User, unit: Unit) -> list[str]:
+    """The roles granted in this unit itself (not carried down from its bureau)."""
+    return sorted({g.role for g in user.grants if g.unit_id == unit.id})
+
+
+def other_units(user: User, unit: Unit) -> list[str]:
+    """Codes of the other units where the user holds a role grant."""
+    return sorted({g.unit.code for g in user.grants if g.unit_id != unit.id})
 
 
 def managed_user(db: Session, admin: User, unit: Unit, user_id: int) -> User:
@@ -72,22 +86,27 @@ def change_roles(db: Session, admin: User, unit: Unit, user: User, values) -> No
     roles = _roles(values)
     if user.id == admin.id and Role.ADMIN not in roles:
         raise ServiceError(422, "invalid", {"roles": ("self_lockout", {})})
-    before = sorted(r.value for r in roles_in(user, unit))
+    before = own_roles(user, unit)
     set_roles(db, user, unit, roles)
     db.flush()
     db.refresh(user)
     audit.record(db, admin.username, "user.roles", f"user:{user.username}@{unit.code}", before,
-                 sorted(r.value for r in roles_in(user, unit)))
+                 own_roles(user, unit))
     db.commit()
 
 
 def set_active(db: Session, admin: User, unit: Unit, user: User, active: bool) -> None:
-    """停用/启用 an account (it keeps its roles and history)."""
+    """停用/启用 an account (it keeps its roles and history): only one whose roles are all in this unit."""
     require_roles(admin, unit, Role.ADMIN)
     if user.id == admin.id and not active:
         raise ServiceError(422, "invalid", {"active": ("self_lockout", {})})
     if user.username.startswith("_") and active:  # system accounts (e.g. _ingest) never log in
         raise ServiceError(422, "invalid", {"active": ("system_account", {})})
+    elsewhere = other_units(user, unit)
+    if elsewhere:
+        audit.refusal(db, admin.username, "user.activate" if active else "user.deactivate",
+                      f"user:{user.username}", {"code": "user_elsewhere", "unit": unit.code, "elsewhere": elsewhere})
+        raise ServiceError(403, "forbidden", {"active": ("user_elsewhere", {"units": "、".join(elsewhere)})})
     before = user.active
     user.active = bool(active)
     if not user.active:

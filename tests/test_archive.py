@@ -20,6 +20,7 @@ from sqlalchemy import select
 from server import db
 
 from server.hearing import feedback as fbs
+from server.hearing.tracking import rating_key
 
 from server.hearing import requests as rqs
 from server.__main__ import main
@@ -70,7 +71,7 @@ def seed_content(app, api) -> dict:
         fbs.assign(s, users["bob"], done, "门诊部", users["hank"])
         fbs.answer(s, users["hank"], done, "已增加挂号窗口")
         fbs.publish(s, users["bob"], done)
-        fbs.rate(s, done, "satisfied")
+        fbs.rate(s, done, "satisfied", rating_key(done.code))
         fbs.close(s, users["bob"], done)
         open_fb, _ = fbs.create(s, unit, {"kind": "question", "text": "几点开门？", "name": "李四",
                                            "phone": "13900139000"})

@@ -53,3 +53,10 @@ def test_ingest_bulk_reports_times_and_the_refused_pdf(capsys):
     out = capsys.readouterr().out
     assert "rows=300" in out and "更正 with diff" in out and "新增 3 行，删除 3 行，修改 15 行" in out
     assert "tall PDF:" in out and "refused" in out and "peak RSS" in out
+
+
+def test_step_boundaries_reports_the_job_cost(capsys):
+    from benchmarks import step_boundaries
+    step_boundaries.main(20, 2)
+    out = capsys.readouterr().out
+    assert "next boundary: p50=" in out and "bumped=True" in out and "public now=10" in out

@@ -63,3 +63,41 @@ def test_demo_approves_only_its_own_screen(tmp_path):
         assert s.get(Device, other["device_id"]).status == "pending"
     assert client.get(mine["poll"]).status_code == 200
     app.extensions["gongkai.engine"].dispose()
+
+
+def test_demo_shows_the_staff_first_example(tmp_path):
+    """先内后外 in the demo: the item is on staff screens now and reaches patients' and public screens
+    only at its step (issue 14: the server, not the screen, holds it back)."""
+    import json
+    from datetime import timedelta
+    from content.model import Audience, AudiencePlan, Window
+    from content.visibility import screen_may_receive
+    from server.demo.content import STAGED_AFTER, STAGED_TITLE
+    from server.screens.device_feed import build_device_feed
+    from server.screens.device_info import by_id
+    from server.screens.models import Device
+    from server.screens.push import current_mark
+    app = create_app({"SECRET_KEY": "t"}, instance_path=str(tmp_path / "demo"))
+    init_instance(app, "县卫生健康局", "BUREAU")
+    seed_demo(app)
+    with app.app_context():
+        s = db.session()
+        h1 = s.scalar(select(Unit).where(Unit.code == "H001"))
+        for name, audiences in (("staff", ["staff"]), ("lobby", ["patients", "public"])):
+            s.add(Device(id=name, kind="kiosk", screen_w=800, screen_h=600, status="active", pairing_code="X",
+                         unit=h1, screen_code=name.upper(), audiences=audiences))
+        s.commit()
+        mark = current_mark(s)
+
+        def titles(device_id):
+            feed = build_device_feed(s, by_id(s, device_id, mark.device_epoch), mark)
+            return {i["title"] for i in json.loads(feed.parts["items"])}
+        assert STAGED_TITLE in titles("staff") and STAGED_TITLE not in titles("lobby")
+        rev = s.scalar(select(Revision).where(Revision.title == STAGED_TITLE))
+        plan, window = AudiencePlan.from_list(rev.audiences), Window(rev.window_start, rev.window_end)
+        step = max(st.at for st in plan.steps if st.at is not None)
+        assert step - rev.published_at > STAGED_AFTER - timedelta(minutes=5)
+        lobby = {Audience.PATIENTS, Audience.PUBLIC}
+        assert not screen_may_receive(rev.status, plan, window, lobby, step - timedelta(seconds=1))
+        assert screen_may_receive(rev.status, plan, window, lobby, step)
+    app.extensions["gongkai.engine"].dispose()

@@ -1,6 +1,7 @@
 """Feedback and request services: 限时办结 deadlines across Spring Festival, National Day and 调休,
 a property test that a due date is never a non-working day, tracking codes, the handling loop,
 escalation, masking, satisfaction and the 依申请公开 clock (补正 restarts it, one extension)."""
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +13,9 @@ from server import db
 from server.hearing import feedback as fbs
 from server.hearing import requests as rqs
 from server.hearing import satisfaction as sat
+from server.hearing import tracking
 from server.hearing.models import Feedback
+from server.hearing.tracking import rating_key
 from server.instance import create_user, find_unit
 from server.models import AuditEntry, User
 from server.validation import ServiceError
@@ -72,15 +75,20 @@ def test_due_date_is_never_a_non_working_day(day, days):
     assert CAL.working_days_between(day, due) == days
 
 
-def test_tracking_codes_are_sequential_per_prefix(ctx):
+def test_tracking_codes_keep_their_prefix_and_are_random(ctx):
+    """The attack: FK-2026-000001, -000002 … listed every case. Codes now end in 50 random bits."""
     s, unit, _ = ctx
-    a, _ = fbs.create(s, unit, {"kind": "praise", "text": "好"})
-    b, _ = fbs.create(s, unit, {"kind": "question", "text": "几点开门？"})
     year = fbs.today().year
-    assert (a.code, b.code) == (f"FK-{year}-000001", f"FK-{year}-000002")
+    codes = [fbs.create(s, unit, {"kind": "praise", "text": f"好 {n}"})[0].code for n in range(40)]
+    pattern = re.compile(rf"FK-{year}-[{tracking.ALPHABET}]{{5}}-[{tracking.ALPHABET}]{{5}}")
+    assert all(pattern.fullmatch(c) for c in codes) and len(set(codes)) == len(codes)
+    assert not set("01IO") & set("".join(c[8:] for c in codes))          # an unambiguous alphabet
+    assert len(tracking.ALPHABET) ** (tracking.GROUPS * tracking.GROUP_SIZE) >= 2 ** 40
+    tails = [c[8:].replace("-", "") for c in codes]
+    assert len({t[0] for t in tails}) > 8                                # not a counter: spread out
     r, _ = rqs.create(s, unit, {"name": "张三", "id_type": "id_card", "id_number": "110101", "contact": "a@b.cn",
                                 "description": "采购合同", "delivery": "email"})
-    assert r.code == f"SQ-{year}-000001"
+    assert pattern.fullmatch(r.code.replace("SQ-", "FK-", 1)) and r.code.startswith(f"SQ-{year}-")
 
 
 def test_idempotency_key_stores_one(ctx):
@@ -126,11 +134,16 @@ def test_handling_loop_with_roles_steps_and_audit(ctx):
     assert exc.value.status == 409
     fbs.answer(s, u["hank"], fb, "已批评教育当事人")
     fbs.publish(s, u["bob"], fb)
+    key = rating_key(fb.code)
     with pytest.raises(ServiceError):
-        fbs.rate(s, fb, "great")
-    fbs.rate(s, fb, "basic")
+        fbs.rate(s, fb, "great", key)
+    for wrong in (None, "", rating_key(fb.code + "X"), key[:-1]):   # only the submitter's link rates
+        with pytest.raises(ServiceError) as exc:
+            fbs.rate(s, fb, "unsatisfied", wrong)
+        assert exc.value.status == 403 and "key" in exc.value.fields
+    fbs.rate(s, fb, "basic", key.upper())
     with pytest.raises(ServiceError) as exc:
-        fbs.rate(s, fb, "satisfied")
+        fbs.rate(s, fb, "satisfied", key)
     assert exc.value.status == 409
     fbs.close(s, u["bob"], fb)
     assert [st.action for st in fb.steps] == ["received", "assigned", "answered", "published", "rated", "closed"]

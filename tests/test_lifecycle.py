@@ -121,7 +121,7 @@ def history_ok(flow_before: Flow, action: Action, actor: Actor) -> bool:
     roles = actor.roles
     need = {Action.SUBMIT: Role.CONTRIBUTOR, Action.REVIEW: Role.REVIEWER,
             Action.CLEAR: Role.CONFIDENTIALITY, Action.APPROVE: Role.APPROVER,
-            Action.ESCALATE: Role.APPROVER, Action.WITHDRAW: Role.APPROVER}
+            Action.ESCALATE: Role.APPROVER, Action.WITHDRAW: Role.APPROVER, Action.OVERRIDE: Role.APPROVER}
     if action in (Action.OPEN, Action.EXPIRE, Action.SUPERSEDE):
         return actor.system
     if action is Action.REJECT:
@@ -130,9 +130,10 @@ def history_ok(flow_before: Flow, action: Action, actor: Actor) -> bool:
 
 
 @settings(max_examples=400, deadline=None)
-@given(sensitive=st.booleans(), sequence=steps)
-def test_no_path_reaches_published_without_every_step(sensitive, sequence):
-    flow = Flow(sensitive=sensitive)
+@given(sensitive=st.booleans(), sequence=steps,
+       authors=st.sets(st.sampled_from([p.id for p in PEOPLE]), max_size=2))
+def test_no_path_reaches_published_without_every_step(sensitive, sequence, authors):
+    flow = Flow(sensitive=sensitive, authors=frozenset(authors))
     signers = []
     for action, actor, comment, future in sequence:
         before = flow
@@ -146,7 +147,10 @@ def test_no_path_reaches_published_without_every_step(sensitive, sequence):
         if action is Action.SUBMIT:
             signers = [actor]
         elif action in (Action.REVIEW, Action.CLEAR, Action.APPROVE, Action.ESCALATE):
+            assert actor.id not in authors      # nobody signs off a revision they wrote
             signers.append(actor)
+        elif action is Action.OVERRIDE:
+            assert flow == before               # the override changes no state
         if flow.status in (Status.PUBLISHED, Status.SCHEDULED) and before.status not in (
                 Status.PUBLISHED, Status.SCHEDULED):
             assert fully_signed(flow)
@@ -171,3 +175,33 @@ def test_final_states_are_final(sequence):
             continue
         assert flow.status not in (Status.EXPIRED, Status.WITHDRAWN, Status.SUPERSEDED)
         flow = nxt
+
+
+@pytest.mark.parametrize("action", ["review", "clear", "approve", "escalate"])
+def test_nobody_signs_off_a_revision_they_created_or_last_edited(action):
+    """The attack: the author of a draft lets someone else click submit, then reviews, clears and
+    approves it themselves."""
+    boss = Actor("boss", EVERYTHING)
+    for authors in ({"boss"}, {"alice", "boss"}):
+        flow = run(Flow(sensitive=True, authors=frozenset(authors)), ("submit", ALICE))
+        before = {"review": [], "clear": [("review", BOB)], "approve": [("review", BOB), ("clear", CAROL)],
+                  "escalate": [("review", BOB), ("clear", CAROL), ("approve", DAN)]}[action]
+        flow = run(flow, *before)
+        with pytest.raises(WorkflowError) as err:
+            apply(flow, action, boss, now=NOW)
+        assert (err.value.kind, err.value.code) == ("role", "own_revision")
+        assert Action(action) not in allowed_actions(flow, boss)
+    assert not fully_signed(Flow(status=Status.PUBLISHED, submitted_by="alice", reviewed_by="boss",
+                                 cleared_by="carol", approved_by="dan", authors=frozenset({"boss"})))
+
+
+def test_override_is_an_approvers_step_on_a_draft_and_changes_nothing_else():
+    draft = Flow(authors=frozenset({"alice"}))
+    assert apply(draft, "override", DAN) == draft
+    with pytest.raises(WorkflowError) as err:
+        apply(draft, "override", ALICE)
+    assert err.value.kind == "role"
+    with pytest.raises(WorkflowError) as err:
+        apply(run(draft, ("submit", ALICE)), "override", DAN)
+    assert err.value.kind == "state"
+    assert Action.OVERRIDE not in allowed_actions(draft, DAN)   # not a button among the workflow steps

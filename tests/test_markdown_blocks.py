@@ -35,9 +35,9 @@ def markup_is_safe(markup: str) -> bool:
 def test_same_parser_configuration_as_the_server():
     from content import markdown as shared
     from server.admin import render
-    from server.records import archive
+    from server.records.archive import md as archive_markdown
     mine = markdown._MD.get_active_rules()
-    assert markdown._MD is shared.PARSER and render._md is shared.PARSER and archive.md is shared
+    assert markdown._MD is shared.PARSER and render._md is shared.PARSER and archive_markdown is shared
     assert mine == shared.parser_for("正文").get_active_rules()
     assert markdown._MD.options["html"] is False and "table" in mine["block"]
 

@@ -2,6 +2,7 @@
 form; bad input, honeypot, idempotency, rate limits per client, escaping, size and language."""
 import io
 import re
+from datetime import timedelta, timezone
 
 import pytest
 from PIL import Image
@@ -14,7 +15,9 @@ from server.instance import find_unit
 BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
 
 KEY = re.compile(r'name="k" value="([^"]+)"')
-CODE = re.compile(r"(FK|SQ)-\d{4}-\d{6}")
+CST = timezone(timedelta(hours=8))
+CODE = re.compile(r"(FK|SQ)-\d{4}-[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}")
+RATE_LINK = re.compile(r'id="rating-link">http://[^/]+(/t/[^<"?]+\?key=[a-z2-7]+)<')
 
 
 @pytest.fixture
@@ -57,6 +60,7 @@ def test_unknown_code_is_404(client):
     assert client.get("/f/NOPE").status_code == 404
     assert client.get("/f/bad%20code").status_code == 404
     assert client.get("/t/FK-2026-999999").status_code == 404
+    assert client.get("/t/FK-2026-AAAAA-AAAAA").status_code == 404
     assert client.get("/t/whatever").status_code == 404
 
 
@@ -153,29 +157,43 @@ def test_item_context_and_auto_route(client, app, api, point):
     assert client.get(f"/f/{point}?code=x&k=y").status_code == 200
 
 
-def test_tracking_reply_and_one_tap_rating(client, app, point):
-    code = CODE.search(submit(client, phone="13800138000").text).group(0)
+def test_tracking_reply_and_one_tap_rating_through_the_rating_link(client, app, point):
+    received = submit(client, phone="13800138000").text
+    code = CODE.search(received).group(0)
+    link = RATE_LINK.search(received).group(1)
+    key = link.split("key=")[1]
+    assert link.startswith(f"/t/{code}?")
     assert "尚未答复" in client.get(f"/t/{code}").text
-    assert client.post(f"/t/{code}/rate", data={"rating": "satisfied"}).status_code == 409
+    assert client.post(f"/t/{code}/rate", data={"rating": "satisfied", "key": key}).status_code == 409
     with app.app_context():
         s = db.session()
         fb = s.scalar(select(Feedback))
         fb.status, fb.reply = "published", "已增加座椅 <20> 张"
         s.commit()
-    page = client.get(f"/t/{code}")
-    assert "已增加座椅 &lt;20&gt; 张" in page.text and 'value="unsatisfied"' in page.text
-    assert client.post(f"/t/{code}/rate", data={"rating": "bogus"}).status_code == 422
-    assert client.post(f"/t/{code}/rate", data={"rating": "basic"}).status_code == 303
+    by_code = client.get(f"/t/{code}")                 # the code alone reads the reply, but cannot rate
+    assert "已增加座椅 &lt;20&gt; 张" in by_code.text and 'value="unsatisfied"' not in by_code.text
+    assert "评价链接" in by_code.text
+    page = client.get(link)
+    assert 'value="unsatisfied"' in page.text and f'name="key" value="{key}"' in page.text
+    assert client.post(f"/t/{code}/rate", data={"rating": "bogus", "key": key}).status_code == 422
+    assert client.post(f"/t/{code}/rate", data={"rating": "basic", "key": key}).status_code == 303
     assert "您的评价：基本满意" in client.get(f"/t/{code}").text
-    assert client.post(f"/t/{code}/rate", data={"rating": "satisfied"}).status_code == 409
+    assert client.post(f"/t/{code}/rate", data={"rating": "satisfied", "key": key}).status_code == 409
 
 
-def test_lookup_by_code_or_serial_and_phone_digits(client, point):
+def test_lookup_by_code_or_phone_number_and_day(client, app, point):
     code = CODE.search(submit(client, phone="138-0013-8000").text).group(0)
     assert client.get(f"/t?code={code.lower()}").location.endswith(f"/t/{code}")
-    found = client.get(f"/t?code={code[-6:]}&last4=8000")
+    assert client.get(f"/t?code={code[:-3]}").status_code == 404
+    with app.app_context():
+        day = db.session().scalar(select(Feedback)).received_at.astimezone(CST).date()
+    found = client.get(f"/t?phone=%2B86 138 0013 8000&date={day}")
     assert found.status_code == 302 and found.location.endswith(f"/t/{code}")
-    assert client.get(f"/t?code={code[-6:]}&last4=1111").status_code == 404
+    assert "key=" not in found.location                  # finding it again reads; rating needs the link
+    assert client.get(f"/t?phone=13800138001&date={day}").status_code == 404
+    assert client.get(f"/t?phone=13800138000&date={day - timedelta(days=1)}").status_code == 404
+    bad = client.get("/t?phone=8000&date=2026-13-01")
+    assert bad.status_code == 422 and "手机号格式不正确" in bad.text and "YYYY-MM-DD" in bad.text
     assert client.get("/t").status_code == 200
 
 

@@ -92,7 +92,7 @@ def test_phone_form_at_320px_passes_axe(live, browser):
     page.fill("#phone", "13800138000")
     page.click("button[type=submit]")
     code = page.inner_text("#tracking-code")
-    assert re.fullmatch(r"FK-\d{4}-\d{6}", code)
+    assert re.fullmatch(r"FK-\d{4}-[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}", code)
     assert axe(page) == []
     page.screenshot(path=str(ARTIFACTS / "public_received_320.png"), full_page=True)
     page.go_back()
@@ -132,6 +132,8 @@ def test_handling_loop_end_to_end(live, browser):
     phone.fill("#text", "候诊区希望增加饮水机")
     phone.click("button[type=submit]")
     code = phone.inner_text("#tracking-code")
+    follow = phone.get_attribute("a.button", "href")   # the person's own link: it carries the rating key
+    assert f"/t/{code}?key=" in follow
 
     desk = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
     login(desk, live, "bob")
@@ -154,8 +156,9 @@ def test_handling_loop_end_to_end(live, browser):
     desk.wait_for_selector("text=已发布答复")
     desk.screenshot(path=str(ARTIFACTS / "feedback_published.png"), full_page=True)
 
-    phone.goto(f"{live}/t/{code}")
-    assert "增设两台饮水机" in phone.inner_text(".reply")
+    phone.goto(f"{live}/t/{code}")                      # the code alone reads the reply …
+    assert "增设两台饮水机" in phone.inner_text(".reply") and phone.locator("button[value=satisfied]").count() == 0
+    phone.goto(f"{live}{follow}")                       # … the rating link rates it
     phone.click("button[value=satisfied]")
     assert "您的评价：满意" in phone.inner_text("main")
     assert axe(phone) == []

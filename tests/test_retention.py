@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from server import db
 
 from server.hearing import feedback as fbs
+from server.hearing.tracking import rating_key
 
 from server.hearing import requests as rqs
 from server.hearing import satisfaction as sat
@@ -38,7 +39,7 @@ def handled(s, unit, users, text, photo_sha=None, close=True, rating="satisfied"
     fbs.assign(s, users["bob"], fb, "门诊部", users["hank"])
     fbs.answer(s, users["hank"], fb, "已处理")
     fbs.publish(s, users["bob"], fb)
-    fbs.rate(s, fb, rating)
+    fbs.rate(s, fb, rating, rating_key(fb.code))
     if close:
         fbs.close(s, users["bob"], fb)
     return fb

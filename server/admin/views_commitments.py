@@ -48,7 +48,8 @@ def commitments():
     s = db.session()
     committer, status = request.args.get("committer", ""), request.args.get("status", "")
     overdue = request.args.get("overdue") == "1"
-    rows = pledges.unit_commitments(s, g.unit, committer=committer, status=status, overdue=overdue)
+    rows = [c for c in pledges.unit_commitments(s, g.unit, committer=committer, status=status, overdue=overdue)
+            if pledges.can_read(g.user, c)]
     everyone = pledges.unit_commitments(s, g.unit)
     counts = pledges.rating_counts(s, [c.id for c in rows])
     return render_template("admin/commitments.html", rows=rows, counts=counts,

@@ -12,6 +12,7 @@ from server import db
 from server.hearing import feedback as fbs
 from server.hearing import requests as rqs
 from server.hearing import satisfaction as sat
+from server.hearing.tracking import rating_url
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors
 from server.i18n import t, term
@@ -75,7 +76,7 @@ def new_feedback():
             db.session().rollback()
             errors = field_errors(exc)
         else:
-            flash(t("fb.created", code=fb.code))
+            flash(t("fb.created_link", code=fb.code, url=rating_url(fb.code)))
             return redirect(url_for("admin.feedback_detail", fb_id=fb.id))
     return render_template("admin/feedback_new.html", values=values, errors=errors,
                            kinds=fbs.KINDS, channels=fbs.STAFF_CHANNELS), 422 if errors else 200

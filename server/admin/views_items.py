@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
-from content.model import Status
+from content.model import AudiencePlan, Status
 from server import db
 from server.guard import isolation
-from server.disclosure import items
+from server.disclosure import items, overrides
 from server.disclosure.table_review import for_item_page
 from server.admin import bp, set_unit
+from server.admin import forms
 from server.admin.forms import field_errors
 from server.i18n import t, term
 from server.admin.render import table_preview
@@ -37,7 +38,7 @@ def _row(item: Item, actions: list[str] | None = None) -> dict:
 @bp.get("/")
 def queue():
     """待我审核: what awaits my sign-off, my drafts, and what was published lately."""
-    rows = [_row(i) for i in items.unit_items(db.session(), g.unit)]
+    rows = [_row(i) for i in items.visible(g.user, items.unit_items(db.session(), g.unit))]
     awaiting = [r for r in rows if items.SIGN_OFF & set(r["actions"])]
     drafts = [r for r in rows if "submit" in r["actions"]]
     recent = sorted((r for r in rows if r["live"] is not None and r["live"].published_at),
@@ -50,7 +51,7 @@ def item_list():
     """全部事项, filtered by status."""
     status = request.args.get("status", "")
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows = [_row(i, []) for i in items.unit_items(db.session(), g.unit, limit=5000)]
+    rows = [_row(i, []) for i in items.visible(g.user, items.unit_items(db.session(), g.unit, limit=5000))]
     if status in {s.value for s in Status}:
         rows = [r for r in rows if r["status"] == status]
     shown = rows[(page - 1) * PAGE:page * PAGE]
@@ -59,8 +60,9 @@ def item_list():
 
 
 def render_item(item: Item, errors: dict | None = None, comments: dict | None = None,
-                status: int = 200):
-    """The item page; `errors` and `comments` refill the form of the action that failed."""
+                status: int = 200, audiences: list[str] | None = None):
+    """The item page; `errors` and `comments` (and the override's `audiences`) refill the form of the
+    action that failed."""
     revs = item.revisions
     number = request.args.get("rev", type=int)
     rev = next((r for r in revs if r.number == number), revs[-1])
@@ -80,8 +82,14 @@ def render_item(item: Item, errors: dict | None = None, comments: dict | None = 
                            table=table_preview(rev.table) if rev in sound else None,
                            can_correct=can_correct, errors=errors or {}, comments=comments or {},
                            table_diff=table_diff, table_warnings=table_warnings,
+                           audiences=forms.AUDIENCES,
+                           working_audiences=set(audiences) if audiences is not None else _plan_values(working),
                            related=related if related and items.can_view(g.user, related) else None
                            ), status
+
+
+def _plan_values(rev) -> set[str]:
+    return {a.value for a in AudiencePlan.from_list(rev.audiences).all()} if rev is not None else set()
 
 
 @bp.get("/items/<int:item_id>")
@@ -103,6 +111,28 @@ def act(item_id: int):
         errors = field_errors(exc)
         return render_item(item, {action: " ".join(errors.values())}, {action: comment}, exc.status)
     flash(t("flash.done", action=term("action", action)))
+    return redirect(url_for("admin.item", item_id=item.id))
+
+
+@bp.post("/items/<int:item_id>/override")
+def override(item_id: int):
+    """放宽目录限制 (approver): the draft beyond its category's audiences or not sensitive, with a reason;
+    audiences are sent only when changed, so 先内后外 steps survive."""
+    item = load_item(item_id)
+    working = items.working_revision(item)
+    chosen = [a for a in forms.AUDIENCES if a in request.form.getlist("audiences")]
+    reason = request.form.get("reason", "")
+    data = {"reason": reason, "sensitive": bool(request.form.get("sensitive"))}
+    current = AudiencePlan.from_list(working.audiences).all() if working is not None else frozenset()
+    if set(chosen) != {a.value for a in current}:
+        data["audiences"] = chosen
+    try:
+        overrides.override(db.session(), g.user, item, data)
+    except ServiceError as exc:
+        db.session().rollback()
+        return render_item(item, {"override": " ".join(field_errors(exc).values())}, {"override": reason},
+                           exc.status, audiences=chosen)
+    flash(t("flash.saved"))
     return redirect(url_for("admin.item", item_id=item.id))
 
 

@@ -6,7 +6,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from content.model import Role
 from server import db, staff
 from server.admin import bp, forms
-from server.i18n import t
+from server.i18n import t, term
 from server.auth import require_roles, roles_in
 from server.validation import ServiceError
 
@@ -44,7 +44,8 @@ def user_roles(user_id: int):
     """Change one account's roles in this unit."""
     person = staff.managed_user(db.session(), g.user, g.unit, user_id)
     errors, status = {}, 200
-    chosen = sorted(r.value for r in roles_in(person, g.unit))
+    chosen = staff.own_roles(person, g.unit)
+    inherited = "、".join(term("role", r) for r in sorted({r.value for r in roles_in(person, g.unit)} - set(chosen)))
     if request.method == "POST":
         chosen = forms.user_values(request.form)["roles"]
         try:
@@ -56,13 +57,18 @@ def user_roles(user_id: int):
             flash(t("flash.saved"))
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", person=person, chosen=chosen, roles=forms.ROLES,
-                           errors=errors), status
+                           errors=errors, inherited=inherited,
+                           elsewhere=staff.other_units(person, g.unit)), status
 
 
 @bp.post("/users/<int:user_id>/active")
 def user_active(user_id: int):
     """停用 or 启用 an account."""
     person = staff.managed_user(db.session(), g.user, g.unit, user_id)
-    staff.set_active(db.session(), g.user, g.unit, person, request.form.get("active") == "1")
+    try:
+        staff.set_active(db.session(), g.user, g.unit, person, request.form.get("active") == "1")
+    except ServiceError as exc:
+        db.session().rollback()
+        return _list(errors=forms.field_errors(exc), status=exc.status)
     flash(t("flash.saved"))
     return redirect(url_for("admin.users"))

@@ -44,8 +44,9 @@ def list_commitments():
     status = request.args.get("status", "")
     if status and status not in pledges.STATUSES:
         raise ServiceError(422, "invalid", {"status": ("invalid", {})})
-    rows = pledges.unit_commitments(db.session(), unit, committer=request.args.get("committer", "").strip(),
-                                status=status, overdue=request.args.get("overdue") in ("1", "true"))
+    rows = [c for c in pledges.unit_commitments(db.session(), unit, committer=request.args.get("committer", "").strip(),
+                                                status=status, overdue=request.args.get("overdue") in ("1", "true"))
+            if pledges.can_read(g.user, c)]
     counts = pledges.rating_counts(db.session(), [c.id for c in rows])
     return jsonify([pledges.to_json(db.session(), c, counts[c.id]) for c in rows])
 

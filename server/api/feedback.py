@@ -11,6 +11,7 @@ from server.hearing import requests as rqs
 from server.api import bp, caller_unit, json_body
 from server.auth import require_roles, units_of
 from server.hearing.models import Feedback, InfoRequest
+from server.hearing.tracking import rating_url
 from server.models import User
 from server.validation import ServiceError, text_fields
 from server.workdays import calendar_for
@@ -121,7 +122,9 @@ def create_feedback():
         raise ServiceError(422, "invalid", {"channel": ("required", {})})
     fb, created = fbs.create(db.session(), unit, fields, channel=fields["channel"],
                              actor=g.user.username, idem_key=idempotency_key())
-    return jsonify(feedback_json(fb, g.user, steps=True)), 201 if created else 200
+    out = feedback_json(fb, g.user, steps=True)
+    out["rating_url"] = rating_url(fb.code)
+    return jsonify(out), 201 if created else 200
 
 
 @bp.get("/feedback/<int:fb_id>")

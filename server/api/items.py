@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from server import db
 
-from server.disclosure import items
+from server.disclosure import items, overrides
 from server.api import bp, caller_unit, json_body
 from server.auth import units_of
 from server.models import Item
@@ -27,7 +27,7 @@ def item_json(item: Item, user) -> dict:
         "related_item": item.related_item_id, "status": rev.status, "revision": rev.number,
         "version": rev.edit_version, "title": rev.title, "body": rev.body, "table": rev.table,
         "audiences": rev.audiences, "window": {"start": _iso(rev.window_start), "end": _iso(rev.window_end)},
-        "sensitive": rev.sensitive, "reason": rev.reason, "signage": rev.signage,
+        "sensitive": rev.sensitive, "reason": rev.reason, "signage": rev.signage, "override": rev.override,
         "published_revision": live.number if live else None,
         "media": [{"sha256": a.sha256, "type": a.mime, "w": a.width, "h": a.height, "bytes": a.size}
                   for a in rev.attachments],
@@ -40,7 +40,8 @@ def item_json(item: Item, user) -> dict:
 
 
 def load_item(item_id: int) -> Item:
-    """The item if the caller holds a role in its unit; 404 otherwise (no existence leak)."""
+    """The item if the caller holds a role in its unit and, for a confidential draft, is in its
+    workflow (content/need_to_know.py); 404 otherwise (no existence leak)."""
     item = db.session().get(Item, item_id)
     if item is None or not items.can_view(g.user, item):
         raise ServiceError(404, "not_found")
@@ -61,7 +62,7 @@ def list_items():
     unit_ids = [u.id for u in units_of(db.session(), g.user)]
     rows = db.session().scalars(select(Item).where(Item.unit_id.in_(unit_ids)).order_by(Item.id.desc())
                                 .limit(500)).all()
-    out = [item_json(i, g.user) for i in rows]
+    out = [item_json(i, g.user) for i in items.visible(g.user, rows)]
     if request.args.get("status"):
         out = [i for i in out if i["status"] == request.args["status"]]
     if request.args.get("queue"):
@@ -122,6 +123,14 @@ def new_revision(item_id: int):
     item = load_item(item_id)
     items.start_correction(db.session(), g.user, item, str(data.get("reason") or ""))
     return jsonify(item_json(item, g.user)), 201
+
+
+@bp.post("/items/<int:item_id>/override")
+def override(item_id: int):
+    """放宽目录限制 (approver): the draft's audiences beyond its category or not sensitive, with a reason."""
+    item = load_item(item_id)
+    overrides.override(db.session(), g.user, item, json_body())
+    return jsonify(item_json(item, g.user))
 
 
 @bp.post("/items/<int:item_id>/actions")

@@ -27,6 +27,9 @@ ACTION_IN = {"type": "object", "required": ["action"], "properties": {
     "action": {"type": "string", "enum": ["submit", "review", "clear", "approve", "escalate",
                                           "reject", "withdraw"]},
     "comment": {"type": "string"}}}
+OVERRIDE_IN = {"type": "object", "required": ["reason"], "properties": {
+    "reason": {"type": "string", "maxLength": 1000}, "audiences": {"type": "array", "items": {}},
+    "sensitive": {"type": "boolean"}}}
 COMMITMENT_IN = {"type": "object", "required": ["title", "pledge", "committer_kind", "committer", "due_date"],
                  "properties": {
     "title": {"type": "string", "maxLength": 200}, "pledge": {"type": "string", "maxLength": 1000},
@@ -57,6 +60,10 @@ ENDPOINTS = [
     ("get", "/items/{id}", "One item with history", None, {"200": "item", "404": "not found"}, True),
     ("patch", "/items/{id}", "Edit the draft (send version)", ITEM_IN,
      {"200": "item", "409": "stale or not a draft", "422": "invalid input"}, True),
+    ("post", "/items/{id}/override", "放宽目录限制 (approver): the draft's audiences beyond its category, or "
+     "not sensitive, with a reason", OVERRIDE_IN,
+     {"200": "item", "403": "not an approver", "404": "not found", "409": "no draft",
+      "422": "no reason, bad values or nothing to override"}, True),
     ("put", "/items/{id}/table", "Upload the draft's table as CSV", None,
      {"200": "item", "422": "bad CSV"}, True),
     ("post", "/items/{id}/images", "Attach an image to the draft", None,
@@ -123,7 +130,8 @@ ENDPOINTS += [
     ("get", "/feedback", "Feedback inbox of the caller's unit (?unit=, ?status=); phone masked",
      None, {"200": "feedback list", "403": "no feedback role", "422": "bad status"}, True),
     ("post", "/feedback", "Enter a hotline call, box note or visit (staff channel); an Idempotency-Key "
-     "header makes a repeat return the first record", FEEDBACK_IN,
+     "header makes a repeat return the first record; rating_url is the rating link to give the person",
+     FEEDBACK_IN,
      {"201": "feedback", "200": "repeat of an Idempotency-Key", "403": "role not allowed",
       "422": "invalid input"}, True),
     ("get", "/feedback/{id}", "One feedback with its handling steps", None,

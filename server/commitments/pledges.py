@@ -18,7 +18,7 @@ from content.model import Role, in_years
 from server import audit
 from server.disclosure import items
 from server.hearing.feedback import RATINGS
-from server.auth import require_roles, roles_in
+from server.auth import require_roles
 from server.commitments.models import Commitment, CommitmentRating, CommitmentUpdate
 from server.i18n import lang, term, text_in
 from server.models import Item, Unit, User, utcnow
@@ -144,7 +144,8 @@ def for_item(s: Session, item: Item | None) -> Commitment | None:
 
 
 def can_read(user: User, c: Commitment) -> bool:
-    return bool(roles_in(user, c.unit))
+    """A role in the unit, and need-to-know while its item is a confidential draft (items.can_view)."""
+    return items.can_view(user, c.item)
 
 
 def create(s: Session, user: User, unit: Unit, data: dict) -> Commitment:

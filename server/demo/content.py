@@ -21,6 +21,8 @@ from server.disclosure.boundaries import apply_time_boundaries
 from server.models import Unit, User, utcnow
 
 PASSWORD = "gongkai-demo"
+STAGED_TITLE = "门诊综合楼启用及科室搬迁安排"   # the 先内后外 example
+STAGED_AFTER = timedelta(days=3)
 SIGNAGE = {"enabled": True, "slide": "auto", "duration": 15, "groups": ["大厅"]}   # 信息屏 in the lobby
 STAFF = [  # username, display name, roles, unit code
     ("lianluo", "科室联络员 李娜", "contributor", "H001"),
@@ -103,6 +105,11 @@ def _seed_items(s, unit: Unit) -> None:
     publicity = draft("notices", "拟提任干部任前公示",
                       "经院党委研究，拟提任张三同志为医务科科长，现予公示。公示期 5 个工作日。")
     _run(s, publicity, flow)
+    staged = draft("notices", STAGED_TITLE,  # 先内后外: staff screens now, patients' and public screens in 3 days
+                   "新门诊综合楼 12 月 1 日启用，内科、外科门诊随之搬迁。本通知先在院内公布，征求职工意见后向社会公布。",
+                   audiences=[{"audiences": ["staff"], "at": None},
+                              {"audiences": ["patients", "public"], "at": (now + STAGED_AFTER).isoformat()}])
+    _run(s, staged, flow)
     corrected = draft("conveniences", "便民服务措施", "提供轮椅借用、免费饮水、自助打印报告。",
                       signage=dict(SIGNAGE, order=2, ticker=True))
     _run(s, corrected, flow)

@@ -7,12 +7,13 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content import lifecycle
-from content.lifecycle import Action, Actor, Flow, WorkflowError, allowed_actions
+from content import lifecycle, need_to_know
+from content.lifecycle import PERSON_ACTIONS, Action, Actor, Flow, WorkflowError, allowed_actions
 from content.model import FINAL_STATUSES, LIVE_STATUSES, Role, Status, TimeRule
 from content.timerules import window_for
 from server import audit
 from server.auth import require_roles, roles_in
+from server.disclosure.ceiling import category_audiences, check_ceiling
 from server.models import Attachment, Category, Decision, Item, Revision, Unit, User, utcnow
 from server.screens.signage import clean_settings
 from server.disclosure.uploads import parse_csv, store_visuals
@@ -29,8 +30,26 @@ def actor_for(user: User, unit: Unit) -> Actor:
     return Actor(user.id, roles_in(user, unit))
 
 
+def authors_of(item: Item) -> set:
+    """Who wrote the item: created it, or created, edited or submitted one of its revisions."""
+    people = {item.created_by}
+    for rev in item.revisions:
+        people |= {rev.created_by, rev.edited_by, rev.submitted_by}
+    return people - {None}
+
+
 def can_view(user: User, item: Item) -> bool:
-    return bool(roles_in(user, item.unit))
+    """A role in the item's unit, and need-to-know for a confidential draft (content/need_to_know.py)."""
+    working = working_revision(item)
+    confidential = working is not None and need_to_know.confidential(
+        category_audiences(item.category), item.category.sensitive, working.sensitive)
+    return need_to_know.may_see(roles_in(user, item.unit), user.id, authors_of(item),
+                                confidential=confidential, in_progress=working is not None)
+
+
+def visible(user: User, rows) -> list[Item]:
+    """The items among `rows` the user may see."""
+    return [item for item in rows if can_view(user, item)]
 
 
 def allowed_for(user: User, item: Item) -> list[str]:
@@ -89,7 +108,8 @@ def _fields(data: dict, partial: bool) -> dict:
 
 
 def create_draft(db: Session, user: User, unit: Unit, data: dict) -> Item:
-    """A new item with revision 1 as a draft; audiences and sensitivity default from the category."""
+    """A new item with revision 1 as a draft; audiences and sensitivity default from the category,
+    which is also their ceiling (content/ceiling.py): wider audiences or un-marking are refused."""
     require_roles(user, unit, Role.CONTRIBUTOR)
     errors = {}
     try:
@@ -110,6 +130,7 @@ def create_draft(db: Session, user: User, unit: Unit, data: dict) -> Item:
                    sensitive=clean.get("sensitive", cat.sensitive), signage=clean.get("signage"),
                    created_by=user.id)
     item.revisions.append(rev)
+    check_ceiling(db, user, cat, rev, "item.create", f"unit:{unit.code}")
     db.add(item)
     db.flush()
     audit.record(db, user.username, "item.create", f"item:{item.id}", None, snapshot(rev))
@@ -135,16 +156,21 @@ def edit_draft(db: Session, user: User, item: Item, data: dict, version) -> Revi
     """Change the draft; `version` must be the edit version the editor saw (else 409)."""
     rev = editable_draft(user, item, version, need_version=True)
     clean = _fields(data, partial=True)
-    if "category" in data:
-        item.category = find_category(db, item.unit, data["category"])
+    cat = find_category(db, item.unit, data["category"]) if "category" in data else item.category
     before = snapshot(rev)
+    if "category" in data:
+        item.category = cat
     for name in ("title", "body", "audiences", "window_start", "window_end", "sensitive", "signage"):
         if name in clean:
             setattr(rev, name, clean[name])
+    if cat.sensitive and "sensitive" not in clean:
+        rev.sensitive = True   # moved into a sensitive category: tightening needs nobody's override
+    check_ceiling(db, user, cat, rev, "item.edit", f"item:{item.id}/r{rev.number}")
     if "table" in data:
         rev.table = data["table"]
     rev.edit_version += 1
     rev.updated_at = utcnow()
+    rev.edited_by = user.id
     audit.record(db, user.username, "item.edit", f"item:{item.id}/r{rev.number}", before, snapshot(rev))
     db.commit()
     return rev
@@ -160,6 +186,7 @@ def attach_image(db: Session, user: User, item: Item, meta: dict, filename: str 
     rev.attachments.append(att)
     rev.edit_version += 1
     rev.updated_at = utcnow()
+    rev.edited_by = user.id
     audit.record(db, user.username, "item.image", f"item:{item.id}/r{rev.number}", None,
                  {"sha256": meta["sha256"], "filename": att.filename})
     db.commit()
@@ -190,6 +217,7 @@ def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, 
     drop = {int(i) for i in remove_images if str(i).isdigit()}
     if drop & {a.id for a in rev.attachments}:
         rev.attachments = [a for a in rev.attachments if a.id not in drop]
+        rev.edited_by = user.id
         audit.record(db, user.username, "item.image_remove", f"item:{item.id}/r{rev.number}",
                      None, {"removed": sorted(drop)})
         db.commit()
@@ -230,7 +258,7 @@ def _next_revision(db: Session, user: User, item: Item, live: Revision, audit_ac
                    body=live.body if body is None else body, table=live.table,
                    audiences=live.audiences, window_start=live.window_start,
                    window_end=live.window_end, sensitive=live.sensitive, reason=reason,
-                   signage=live.signage, created_by=user.id)
+                   signage=live.signage, override=live.override, created_by=user.id)
     item.revisions.append(rev)
     db.flush()
     audit.record(db, user.username, audit_action, f"item:{item.id}/r{rev.number}", None, snapshot(rev))
@@ -249,13 +277,21 @@ def take_action(db: Session, user: User, item: Item, action: str, comment: str =
         rev = item.revisions[-1]
     flow = flow_of(rev)
     try:
+        if action not in {a.value for a in PERSON_ACTIONS}:  # override has its own entry (overrides.py)
+            raise WorkflowError("input", "unknown_action", f"unknown action: {action!r}")
         new = lifecycle.apply(flow, action, actor, comment=comment or "", now=now,
                               window_start=rev.window_start)
     except WorkflowError as exc:
         status = {"role": 403, "state": 409, "input": 422}[exc.kind]
         field = {"comment_required": "comment", "unknown_action": "action"}.get(exc.code)
+        field = field or ("action" if exc.kind == "role" else None)
         fields = {field: (exc.code, {})} if field else None
+        if exc.kind == "role":
+            audit.refusal(db, user.username, f"item.{action}", f"item:{item.id}/r{rev.number}",
+                          {"code": exc.code, "status": rev.status})
         raise ServiceError(status, exc.code, fields) from None
+    if action == Action.SUBMIT.value:  # the category may have narrowed since the draft was written
+        check_ceiling(db, user, item.category, rev, "item.submit", f"item:{item.id}/r{rev.number}")
     before = snapshot(rev)
     _store_flow(rev, new)
     db.add(Decision(revision=rev, actor_id=user.id, action=action, from_status=flow.status.value,
@@ -271,7 +307,8 @@ def take_action(db: Session, user: User, item: Item, action: str, comment: str =
 
 
 def flow_of(rev: Revision) -> Flow:
-    return Flow(status=Status(rev.status), sensitive=rev.sensitive,
+    authors = frozenset(p for p in (rev.created_by, rev.edited_by) if p is not None)
+    return Flow(status=Status(rev.status), sensitive=rev.sensitive, authors=authors,
                 **{name: getattr(rev, name) for name in SIGNERS})
 
 
@@ -330,7 +367,7 @@ def snapshot(rev: Revision) -> dict:
             "body_chars": len(rev.body or ""), "audiences": rev.audiences,
             "window": [_iso(rev.window_start), _iso(rev.window_end)], "sensitive": rev.sensitive,
             "table_rows": len((rev.table or {}).get("rows", [])), "edit_version": rev.edit_version,
-            "signage": rev.signage}
+            "signage": rev.signage, "override": rev.override}
 
 
 def _iso(value: datetime | None) -> str | None:

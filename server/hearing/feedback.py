@@ -1,19 +1,20 @@
 """反馈 feedback: create (QR form, kiosk, staff-entered channels), triage, assign, answer, publish,
-close, escalate; 限时办结 deadlines in working days; tracking codes FK-YYYY-NNNNNN."""
+close, escalate; 限时办结 deadlines in working days; random tracking codes (tracking.py)."""
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from content.model import Role
 from server import audit
 from server.auth import require_roles, roles_in
-from server.hearing.models import Feedback, HandlingStep, TrackingCounter
+from server.hearing.models import Feedback, HandlingStep
+from server.hearing.tracking import new_code, rating_key_ok
 from server.models import Category, Item, Unit, User, utcnow
 from server.validation import ServiceError, limited, text_fields
 from server.workdays import calendar_for, local
@@ -34,19 +35,7 @@ DEFAULT_DAYS = 5
 ESCALATE_AFTER = 3  # working days overdue before a feedback goes to the supervisor by itself
 
 
-# --- tracking codes and deadlines -------------------------------------------------------------
-
-def next_code(s: Session, prefix: str, when: datetime) -> str:
-    """FK-2026-000123: the next number of this prefix and (local) year, inside the caller's txn."""
-    key = f"{prefix}-{local(when).year}"
-    number = s.scalar(update(TrackingCounter).where(TrackingCounter.key == key)
-                      .values(last=TrackingCounter.last + 1).returning(TrackingCounter.last))
-    if number is None:
-        s.add(TrackingCounter(key=key, last=1))
-        s.flush()
-        number = 1
-    return f"{key}-{number:06d}"
-
+# --- deadlines ---------------------------------------------------------------------------------
 
 def days_for(kind: str) -> int:
     """限时办结 working days for a feedback type (FEEDBACK_DAYS, or FEEDBACK_DAYS_BY_KIND[kind])."""
@@ -136,7 +125,7 @@ def create(s: Session, unit: Unit, data: dict, *, channel: str = "qr", actor: st
         raise ServiceError(422, "invalid", errors)
     now = utcnow()
     try:
-        fb = Feedback(unit_id=unit.id, code=next_code(s, "FK", now), channel=channel, received_at=now,
+        fb = Feedback(unit_id=unit.id, code=new_code(s, Feedback, "FK", now), channel=channel, received_at=now,
                       due_date=due_after(s, now, days_for(values["kind"])), idem_key=idem_key,
                       photo_sha=photo_sha, screen_code=screen_code, device_id=device_id,
                       item_id=item.id if item else None, category_id=item.category_id if item else None,
@@ -360,8 +349,11 @@ def escalate_overdue(s: Session, unit: Unit, on: date | None = None) -> list[Fee
     return done
 
 
-def rate(s: Session, fb: Feedback, rating: str) -> Feedback:
-    """对处理结果评价 from the tracking page: once, after the reply was published."""
+def rate(s: Session, fb: Feedback, rating: str, key: str | None) -> Feedback:
+    """对处理结果评价 from the tracking page: once, after the reply was published, and only with the
+    rating link's key the submitter got with the code (403 naming the field otherwise)."""
+    if not rating_key_ok(fb.code, key):
+        raise ServiceError(403, "forbidden", {"key": ("rating_key", {})})
     if rating not in RATINGS:
         raise ServiceError(422, "invalid", {"rating": ("invalid", {})})
     if fb.status not in ("published", "closed") or fb.rating is not None:

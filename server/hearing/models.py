@@ -1,5 +1,5 @@
-"""Tables for hearing back: 反馈 feedback, 依申请公开 requests, their timed handling steps,
-location codes for printed QR posters, and the per-year tracking-code counters."""
+"""Tables for hearing back: 反馈 feedback, 依申请公开 requests, their timed handling steps, and
+location codes for printed QR posters. Tracking codes are random (server/hearing/tracking.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,14 +12,6 @@ from server.models import Base, Unit, User, UTCDateTime, utcnow
 FEEDBACK_STATUSES = ("new", "assigned", "answered", "published", "closed")       # Feedback.status
 REQUEST_STATUSES = ("received", "correction", "extended", "answered", "closed")  # InfoRequest.status
 MAIL_STATUSES = ("off", "pending", "sending", "sent", "failed")                  # DigestRun.mail_status
-
-
-class TrackingCounter(Base):
-    """The last number handed out for one prefix and year (FK-2026 → 123 gives FK-2026-000123)."""
-
-    __tablename__ = "tracking_counter"
-    key: Mapped[str] = mapped_column(String(16), primary_key=True)
-    last: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FeedbackPoint(Base):

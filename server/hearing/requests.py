@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from content.model import Role
 from server import audit
 from server.auth import require_roles, roles_in
-from server.hearing.feedback import STAFF, by_idem, due_after, next_code, same_as, today
+from server.hearing.feedback import STAFF, by_idem, due_after, same_as, today
 from server.hearing.models import HandlingStep, InfoRequest
+from server.hearing.tracking import new_code
 from server.models import Item, Unit, User, utcnow
 from server.validation import ServiceError, text_fields
 from server.workdays import calendar_for, local
@@ -67,7 +68,7 @@ def create(s: Session, unit: Unit, data: dict, *, channel: str = "web", actor: s
     now = utcnow()
     start = local(now).date()
     try:
-        req = InfoRequest(unit_id=unit.id, code=next_code(s, "SQ", now), channel=channel,
+        req = InfoRequest(unit_id=unit.id, code=new_code(s, InfoRequest, "SQ", now), channel=channel,
                           received_at=now, clock_start=start,
                           due_date=due_after(s, start, setting("REQUEST_DAYS")), idem_key=idem_key,
                           steps=[HandlingStep(actor=actor, action="received", note=channel)], **values)

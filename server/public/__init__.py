@@ -5,6 +5,7 @@ views: the pages themselves. No JavaScript; every form works with plain POSTs.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 
@@ -27,6 +28,16 @@ def allowed(scope: str) -> bool:
     cfg = current_app.config
     return ratelimit.hit(f"public-{scope}", ratelimit.client(), int(cfg.get("PUBLIC_RATE_LIMIT", RATE_LIMIT)),
                          float(cfg.get("PUBLIC_RATE_WINDOW", RATE_WINDOW)))
+
+
+def lookup_allowed(number: str) -> bool:
+    """One more lookup by phone number from this client, and for this number (whoever asks), within
+    LOOKUP_RATE_LIMIT per LOOKUP_RATE_WINDOW seconds? The number is kept only as a hash."""
+    cfg = current_app.config
+    limit, window = int(cfg["LOOKUP_RATE_LIMIT"]), float(cfg["LOOKUP_RATE_WINDOW"])
+    number_key = hashlib.sha256(number.encode()).hexdigest()[:24]
+    return (ratelimit.hit("lookup", ratelimit.client(), limit, window)
+            and ratelimit.hit("lookup-number", number_key, limit, window))
 
 
 def new_key() -> str:

@@ -1,7 +1,11 @@
-"""The public pages: thin views over server/hearing/feedback.py and server/hearing/requests.py."""
+"""The public pages: thin views over server/hearing/feedback.py and server/hearing/requests.py.
+
+Nothing of an item reaches these pages unless the public may see it now
+(server/disclosure/exposure.py over content/visibility.py): not its title, not its commitment form."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -14,19 +18,19 @@ from server.commitments import pledges
 from server.hearing import feedback as fbs
 
 from server.hearing import requests as rqs
+from server.hearing import tracking
 from server.screens.models import Device
 from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
-from server.disclosure.items import live_revision
+from server.disclosure.exposure import public_revision
 from server.models import Item, Unit
 from server.errors import field_messages
 from server.guard.bounds import as_id
 from server.i18n import lang_args, t
-from server.public import allowed, bp, is_bot, new_key, sent_key
+from server.public import allowed, bp, is_bot, lookup_allowed, new_key, sent_key
 from server.disclosure.uploads import store_image
 from server.validation import ServiceError
 
 MAX_PHOTO = 5 * 1024 * 1024
-CODE = re.compile(r"^(FK|SQ)-\d{4}-\d{6}$")
 SCREEN = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 
 
@@ -47,10 +51,11 @@ def _where(code: str) -> tuple[Unit, str, str | None]:
 
 
 def _item(unit: Unit) -> tuple[Item | None, str]:
-    """The item the QR was shown beside (?item=), if published in this unit, and its title."""
+    """The item the QR was shown beside (?item=), if it is this unit's and the public may see it now,
+    and its title; otherwise nothing, as if no item had been named."""
     item_id = as_id(request.args.get("item", ""))
     item = db.session().get(Item, item_id) if item_id else None
-    rev = live_revision(item) if item is not None and item.unit_id == unit.id else None
+    rev = public_revision(item) if item is not None and item.unit_id == unit.id else None
     return (item, rev.title) if rev is not None else (None, "")
 
 
@@ -155,60 +160,90 @@ def submit_feedback(code: str):
     except ServiceError as exc:
         db.session().rollback()
         return _form(code, unit, place, title, values, _errors(exc), exc.status)
-    return render_template("public/received.html", fb=fb, unit=unit)
+    return render_template("public/received.html", fb=fb, unit=unit, rate_url=tracking.rating_url(fb.code),
+                           rate_key=tracking.rating_key(fb.code))
 
 
 def _find(code: str):
     s = db.session()
+    code = tracking.normalise(code)
     model = Feedback if code.startswith("FK") else InfoRequest
-    row = s.scalar(select(model).where(model.code == code)) if CODE.match(code) else None
+    row = s.scalar(select(model).where(model.code == code)) if tracking.CODE.match(code) else None
     if row is None:
         abort(404)
     return row
 
 
+def _lookup_page(error=None, errors=None, matches=(), status=200):
+    return render_template("public/lookup.html", error=error, errors=errors or {}, matches=matches), status
+
+
 @bp.get("/t")
 def lookup():
-    """查询: by the full code, or by the code's last 6 digits plus the phone's last 4."""
-    code = request.args.get("code", "").strip().upper()
+    """查询: by the full code, or by the phone number and the day it was sent (rate-limited per
+    client and per number)."""
+    code = tracking.normalise(request.args.get("code", ""))
     if code:
-        if CODE.match(code):
+        if tracking.CODE.match(code):
             return redirect(url_for("public.track", code=code, **lang_args()))
-        serial, last4 = request.args.get("code", "").strip(), request.args.get("last4", "").strip()
-        if re.fullmatch(r"\d{6}", serial) and re.fullmatch(r"\d{4}", last4):
-            for fb in db.session().scalars(select(Feedback).where(Feedback.code.like(f"FK-%-{serial}"))):
-                if fb.phone and re.sub(r"\D", "", fb.phone).endswith(last4):
-                    return redirect(url_for("public.track", code=fb.code, **lang_args()))
-        return render_template("public/lookup.html", error=t("pub.err.not_found")), 404
-    return render_template("public/lookup.html", error=None)
+        return _lookup_page(t("pub.err.not_found"), status=404)
+    phone, day = request.args.get("phone", "").strip(), request.args.get("date", "").strip()
+    if not (phone or day):
+        return _lookup_page()
+    errors = {}
+    digits = tracking.phone_digits(phone)
+    if len(digits) < tracking.MIN_PHONE_DIGITS or len(digits) > 20:
+        errors["phone"] = t("pub.err.bad_phone")
+    try:
+        sent = date.fromisoformat(day)
+    except ValueError:
+        errors["date"] = t("pub.err.bad_date")
+    if errors:
+        return _lookup_page(t("pub.err.title"), errors, status=422)
+    if not lookup_allowed(digits):
+        return _lookup_page(t("pub.err.lookup_rate"), status=429)
+    matches = tracking.by_phone_and_day(db.session(), digits, sent)
+    if len(matches) == 1:
+        return redirect(url_for("public.track", code=matches[0].code, **lang_args()))
+    if matches:
+        return _lookup_page(matches=[fb.code for fb in matches])
+    return _lookup_page(t("pub.err.not_found"), status=404)
+
+
+def _track_page(fb: Feedback, key, error=None, status=200):
+    """The feedback's page; the rating form only with the submitter's rating key."""
+    key = key if tracking.rating_key_ok(fb.code, key) else None
+    return render_template("public/track.html", fb=fb, ratings=fbs.RATINGS, error=error, key=key), status
 
 
 @bp.get("/t/<code>")
 def track(code: str):
-    """办理进度: status, due date, the published reply and the one-tap rating."""
-    row = _find(code.upper())
+    """办理进度: status, due date, the published reply and, with the rating link, the one-tap rating."""
+    row = _find(code)
     if isinstance(row, InfoRequest):
         item = db.session().get(Item, row.answer_item_id) if row.answer_item_id else None
-        rev = live_revision(item) if item is not None else None
+        rev = public_revision(item)
         return render_template("public/request_status.html", req=row, item_title=rev.title if rev else "")
-    return render_template("public/track.html", fb=row, ratings=fbs.RATINGS, error=None)
+    return _track_page(row, request.args.get("key"))
 
 
 @bp.post("/t/<code>/rate")
 def rate(code: str):
-    """One tap: 满意 / 基本满意 / 不满意, once per feedback."""
-    row = _find(code.upper())
+    """One tap: 满意 / 基本满意 / 不满意, once per feedback, only through the submitter's rating link."""
+    row = _find(code)
     if not isinstance(row, Feedback):
         abort(404)
+    key = request.form.get("key", "")
     if not allowed("t"):
-        return render_template("public/track.html", fb=row, ratings=fbs.RATINGS, error=t("pub.err.rate")), 429
+        return _track_page(row, key, t("pub.err.rate"), 429)
     try:
-        fbs.rate(db.session(), row, request.form.get("rating", ""))
+        fbs.rate(db.session(), row, request.form.get("rating", ""), key)
     except ServiceError as exc:
         db.session().rollback()
-        return render_template("public/track.html", fb=row, ratings=fbs.RATINGS,
-                               error=t("pub.err.rated") if exc.status == 409 else t("pub.err.invalid")), exc.status
-    return redirect(url_for("public.track", code=row.code, **lang_args()), 303)
+        error = t("pub.err.rated") if exc.status == 409 else t("rating_key") if exc.status == 403 \
+            else t("pub.err.invalid")
+        return _track_page(row, key, error, exc.status)
+    return redirect(url_for("public.track", code=row.code, key=key, **lang_args()), 303)
 
 
 def _units() -> list[Unit]:

@@ -17,8 +17,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from content import visibility
 from content.manifest import canonical_json
-from content.model import Audience, AudiencePlan
+from content.model import Audience
+from server.disclosure.exposure import plan_of, window_of
 from server.guard.isolation import flag, sound_revisions
 from server.screens.device_info import DeviceInfo
 from server.screens.lru import app_lru
@@ -35,18 +37,6 @@ DEVICE_CACHE_SIZE = 4096
 
 def _iso(when: datetime | None) -> str | None:
     return local(when).isoformat() if when else None
-
-
-def device_start(rev: Revision, audiences: frozenset[Audience]) -> datetime | None | bool:
-    """When the revision opens to these audiences (先内后外): its window start or a later step;
-    False if it never does."""
-    plan = AudiencePlan.from_list(rev.audiences)
-    opens = [s.at for s in plan.steps if s.audiences & audiences]
-    if not opens:
-        return False
-    step = None if None in opens else min(opens)
-    candidates = [t for t in (rev.window_start, step) if t is not None]
-    return max(candidates) if candidates else None
 
 
 def _item_json(s: Session, rev: Revision, start, screen: tuple[int, int]) -> dict:
@@ -78,9 +68,10 @@ def _build_shared_parts(s: Session, device: DeviceInfo, audiences: frozenset[Aud
         .order_by(Revision.published_at.desc(), Item.id.desc())).all()
     items, live, now = [], [], utcnow()
     for rev in sound_revisions(revs, "feed"):     # one bad stored row must not break every screen
-        try:
-            start = device_start(rev, audiences)
-            if start is not False and (rev.window_end is None or rev.window_end > now):
+        try:   # content/visibility.py: only once a step open to this screen has opened (先内后外)
+            plan = plan_of(rev)
+            if visibility.screen_may_receive(rev.status, plan, window_of(rev), audiences, now):
+                start = visibility.opens_to(plan, rev.window_start, audiences)
                 items.append(_item_json(s, rev, start, screen))
                 live.append((rev, start))
         except Exception as exc:  # noqa: BLE001 — skipped and flagged, the other items still go out

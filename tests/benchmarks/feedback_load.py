@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from tests.benchmarks.harness import Server, percentile  # noqa: E402
 
-CODE = re.compile(rb"FK-\d{4}-\d{6}")
+CODE = re.compile(rb"FK-\d{4}-[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}")
 KINDS = ("suggestion", "complaint", "praise", "question")
 
 
