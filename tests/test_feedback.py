@@ -78,7 +78,7 @@ def test_tracking_codes_are_sequential_per_prefix(ctx):
     b, _ = fbs.create(s, unit, {"kind": "question", "text": "几点开门？"})
     year = fbs.today().year
     assert (a.code, b.code) == (f"FK-{year}-000001", f"FK-{year}-000002")
-    r, _ = rqs.create(s, unit, {"name": "张三", "id_type": "id_card", "id_number": "110101", "contact": "a@b.cn",
+    r, _ = rqs.create(s, unit, {"name": "张三", "id_type": "id_card", "id_number": "110101199001011237", "contact": "a@b.cn",
                                 "description": "采购合同", "delivery": "email"})
     assert r.code == f"SQ-{year}-000001"
 
@@ -205,7 +205,7 @@ def test_satisfaction_flags_units_under_80_percent(ctx):
 
 
 def _request(s, unit):
-    req, _ = rqs.create(s, unit, {"name": "李四", "id_type": "id_card", "id_number": "11010119900101001X",
+    req, _ = rqs.create(s, unit, {"name": "李四", "id_type": "id_card", "id_number": "110101199001010015",
                                   "contact": "13900000000", "description": "2025 年设备采购情况",
                                   "delivery": "paper"})
     return req
@@ -269,7 +269,7 @@ def test_request_answer_types_and_roles(ctx):
                                           ("description", "x" * 2001), ("contact", "   ")])
 def test_bad_requests_are_refused(ctx, field, value):
     s, unit, _ = ctx
-    data = {"name": "王五", "id_type": "id_card", "id_number": "1", "contact": "c", "description": "d",
+    data = {"name": "王五", "id_type": "id_card", "id_number": "110101199001011237", "contact": "c", "description": "d",
             "delivery": "email", field: value}
     with pytest.raises(ServiceError) as exc:
         rqs.create(s, unit, data)

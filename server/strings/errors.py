@@ -45,6 +45,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no_units": ("您在任何单位都没有角色，请联系管理员", "You hold no role in any unit; ask an administrator"),
     "key_taken": ("分类标识已存在", "This category key exists already"),
     "bad_phone": ("电话号码格式不正确", "The phone number is not valid"),
+    "bad_id_card": ("居民身份证号码有误：{detail}", "Invalid resident ID number: {detail}"),
     "not_handler": ("该人员没有答复人（handler）角色", "This person does not hold the handler role"),
     "correction_late": ("补正须在收到申请后 7 个工作日内提出（截至 {limit}）",
                         "A correction must be asked for within 7 working days of receipt (by {limit})"),
@@ -62,6 +63,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "commitment_closed": ("该承诺已有兑现结论，不能再更新", "This commitment is closed; no more updates"),
     "update_pending": ("已有践诺更新正在审批，请审批完成后再提交", "An update is still in the workflow; finish it first"),
     # details: the part of a field error after the colon ("公开时间无效：{detail}")
+    "idcard.length": ("应为 18 位，最后一位可能是 X", "it has 18 characters, the last may be X"),
+    "idcard.shape": ("应为 17 位数字加 1 位数字或 X", "it is 17 digits and a digit or X"),
+    "idcard.birth": ("第 7–14 位的出生日期不存在", "characters 7–14 are not a real date of birth"),
+    "idcard.check": ("校验位不符，请逐位核对", "the check character does not match; please check each digit"),
     "window.not_string": ("需要 ISO 8601 时间字符串", "an ISO 8601 time string is needed"),
     "window.unreadable": ("无法识别的时间 {value}", "cannot read the time {value}"),
     "window.no_zone": ("时间需带时区，例如 +08:00", "the time needs a time zone, e.g. +08:00"),
