@@ -2,6 +2,9 @@
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app": ("院务公开管理", "Disclosure admin"),
+    "meta.admin": ("院务公开管理：科室起草，公开办审议、保密审查、领导审定，审定后推送到院内触摸查询机和信息发布屏。",
+                   "Hospital disclosure admin: departments draft, the disclosure office reviews, confidentiality "
+                   "clears, leaders approve, and approved items go to the lobby kiosks and signage screens."),
     "nav.queue": ("待我审核", "Awaiting me"),
     "nav.items": ("全部事项", "All items"),
     "nav.new": ("新建事项", "New item"),
