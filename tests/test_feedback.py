@@ -162,7 +162,7 @@ def test_badges_and_overdue_escalation(ctx, app):
     assert fbs.escalate_overdue(s, unit, on=CAL.add_working_days(due, 4)) == [fb]
     assert fb.escalated and fb.escalation_reason == "overdue"
     assert fbs.overdue_digest(s, unit, on=due + timedelta(days=1)) == {"—": [fb]}
-    fbs.assign(s, u["bob"], fb, "后勤科")
+    fbs.assign(s, u["bob"], fb, "后勤处")
     fbs.answer(s, u["hank"], fb, "已增设")
     assert fbs.badge(s, fb, on=due + timedelta(days=30)) is None
 

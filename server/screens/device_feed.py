@@ -21,8 +21,9 @@ from content.manifest import canonical_json
 from content.model import Audience, AudiencePlan
 from server.screens.device_info import DeviceInfo
 from server.screens.lru import app_lru
+from server.screens.models import Device
 from server.screens.variants import variant_for
-from server.models import Category, Item, Revision, utcnow
+from server.models import Category, Item, Revision, Unit, utcnow
 from server.screens.push import Mark
 from server.screens.signage import alert_for, group_settings, playlist_parts, unit_rules
 from server.workdays import local
@@ -46,6 +47,31 @@ def device_start(rev: Revision, audiences: frozenset[Audience]) -> datetime | No
     step = None if None in opens else min(opens)
     candidates = [t for t in (rev.window_start, step) if t is not None]
     return max(candidates) if candidates else None
+
+
+def screens_for(s: Session, rev: Revision) -> list[Device]:
+    """The active screens whose feed carries `rev` while it is live — by the feed's own rule: screens of
+    the item's unit and, for a bureau's item, of its member units (DeviceInfo.units), whose audiences
+    the revision opens to at some step (device_start), unless its window has already ended."""
+    if rev.window_end is not None and rev.window_end <= utcnow():
+        return []
+    unit_id = rev.item.unit_id
+    devices = s.scalars(select(Device).join(Unit, Device.unit_id == Unit.id).where(
+        Device.status == "active", (Unit.id == unit_id) | (Unit.parent_id == unit_id))
+        .order_by(Device.kind, Device.name, Device.id)).all()
+    return [d for d in devices if device_start(rev, frozenset(Audience(a) for a in d.audiences)) is not False]
+
+
+def signage_block(s: Session, rev: Revision, device: Device) -> dict | None:
+    """{"slide", "duration"} the revision gets in this signage screen's playlist, by the playlist's own
+    rule (the item's settings, else the first matching rule of the screen's groups); None if it does
+    not play there."""
+    start = device_start(rev, frozenset(Audience(a) for a in device.audiences))
+    if start is False or device.unit is None:
+        return None
+    units = (device.unit_id,) + ((device.unit.parent_id,) if device.unit.parent_id else ())
+    groups = tuple(device.groups or ())
+    return playlist_parts(unit_rules(s, units, groups), groups, [(rev, start)], _iso)["blocks"].get(rev.item.id)
 
 
 def _item_json(s: Session, rev: Revision, start, screen: tuple[int, int]) -> dict:
