@@ -92,7 +92,7 @@ def add_department():
     except ServiceError as exc:
         db.session().rollback()
         return _departments({"new": forms.field_errors(exc)}, {"new": request.form.get("name", "")}, exc.status)
-    flash(t("flash.created") + "：" + dept.name)
+    flash(t("dept.added", name=dept.name))
     return redirect(url_for("admin.departments_page"))
 
 
@@ -103,7 +103,7 @@ def rename_department(dept_id: int):
     except ServiceError as exc:
         db.session().rollback()
         return _departments({dept_id: forms.field_errors(exc)}, {dept_id: request.form.get("name", "")}, exc.status)
-    flash(t("flash.saved") + "：" + dept.name)
+    flash(t("dept.saved", name=dept.name))
     return redirect(url_for("admin.departments_page"))
 
 
