@@ -113,11 +113,13 @@ def sample_urls(app) -> dict[str, list[str]]:
         cat = s.scalar(select(Category.key).where(Category.unit_id == unit.id, Category.key == "prices"))
         user_id = s.scalar(select(User.id).where(User.username == "lianluo"))
         draft = next(i.id for i in items if i.revisions[-1].status == "draft" and i.kind == "item")
+        cleared = next(i.id for i in items if i.revisions[-1].status == "cleared")
         month = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m")
     return {
         "admin.queue": ["/admin/"], "admin.items": ["/admin/items", "/admin/items?status=published"],
         "admin.item": [f"/admin/items/{i}" for i in sorted(set(by_status.values()) | {commitment})],
         "admin.edit_item": [f"/admin/items/{draft}/edit"], "admin.new_item": ["/admin/items/new"],
+        "admin.confirm": [f"/admin/items/{cleared}/confirm/approve"],
         "admin.catalog_tree": ["/admin/catalog"], "admin.new_category": ["/admin/catalog/new"],
         "admin.edit_category": [f"/admin/catalog/{cat}/edit"],
         "admin.users": ["/admin/users"], "admin.user_roles": [f"/admin/users/{user_id}"],
