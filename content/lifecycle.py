@@ -164,6 +164,20 @@ def allowed_actions(flow: Flow, actor: Actor) -> list[Action]:
     return out
 
 
+FORWARD = (Action.SUBMIT, Action.REVIEW, Action.CLEAR, Action.APPROVE, Action.ESCALATE)
+
+
+def next_action(flow: Flow) -> Action | None:
+    """The step that moves the revision forward from where it stands (None once it is live or done)."""
+    return next((a for a in FORWARD if flow.status in RULES[a][0]), None)
+
+
+def publishes(flow: Flow, action: Action | str) -> bool:
+    """Would `action` make the revision live (published, or scheduled for its window)?"""
+    action = _parse(action)
+    return action is Action.ESCALATE or (action is Action.APPROVE and not flow.sensitive)
+
+
 def fully_signed(flow: Flow) -> bool:
     """True when every required step was signed by permitted, distinct people."""
     people = [flow.submitted_by, flow.reviewed_by, flow.cleared_by, flow.approved_by]

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
-__all__ = ["initials", "row_keys", "search_keys"]
+__all__ = ["initials", "row_keys", "search_keys", "slug"]
 
 
 @lru_cache(maxsize=65536)
@@ -40,3 +40,26 @@ def row_keys(table: dict | None) -> list[str]:
 def search_keys(title: str, table: dict | None = None) -> dict:
     """{"title": initials, "rows": [initials per row]} — what a feed item carries as `search`."""
     return {"title": initials(title or ""), "rows": row_keys(table)}
+
+
+def slug(value: str, limit: int = 40) -> str:
+    """An ASCII key from a Chinese name, for names people never need to type (e.g. 药品价格 →
+    yao-pin-jia-ge): pinyin syllables and ASCII words joined by "-", cut at `limit` on a syllable."""
+    words, ascii_run = [], ""
+    for ch in value or "":
+        if ch.isascii() and ch.isalnum():
+            ascii_run += ch.lower()
+            continue
+        if ascii_run:
+            words.append(ascii_run)
+            ascii_run = ""
+        if "\u3400" <= ch <= "\u9fff":
+            words += [w for w in lazy_pinyin(ch, errors="ignore") if w.isascii() and w.isalpha()]
+    if ascii_run:
+        words.append(ascii_run)
+    out = ""
+    for word in words:
+        if len(out) + len(word) + 1 > limit:
+            break
+        out = f"{out}-{word}" if out else word
+    return out if out[:1].isalpha() else f"c-{out}".rstrip("-")

@@ -6,7 +6,6 @@ cut, ragged tables are squared, odd shapes give empty values instead of exceptio
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from content.manifest import parse_time, visible_items

@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     bounds.init_app(app)
     from server.guard import headers as security
     security.init_app(app)
-    from server import admin, api, devices, errors, i18n, public
+    from server import admin, api, devices, errors, i18n, public, web
 
     from server.devices import media
     app.register_blueprint(api.bp)
@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(public.bp)
     app.register_blueprint(media.bp)
     errors.init_app(app)
+    web.init_app(app)
     i18n.init_app(app)
 
     @app.get("/")

@@ -12,7 +12,7 @@ from content.model import Role
 from server import audit, db
 from server.auth import hash_password, password_problem, set_roles
 from server.screens.keys import ensure_keys
-from server.models import Category, Unit, User
+from server.models import Category, Department, Unit, User
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 PASSWORD_PROBLEMS = {"password_short": "the password needs at least 8 characters",
@@ -49,6 +49,7 @@ def add_unit(s: Session, code: str, name: str, kind: str = "hospital",
     s.add(unit)
     s.flush()
     seed_catalog(s, unit)
+    seed_departments(s, unit)
     audit.record(s, "system", "unit.create", f"unit:{code}", None, {"name": name, "kind": kind})
     return unit
 
@@ -63,6 +64,12 @@ def seed_catalog(s: Session, unit: Unit) -> None:
                        description=entry.get("description", ""),
                        sensitive=bool(entry.get("sensitive", False)),
                        disclosure_days=int(entry.get("disclosure_days", 20)), position=position))
+
+
+def seed_departments(s: Session, unit: Unit) -> None:
+    """The departments the default catalog names as owners start the unit's department list."""
+    owners = sorted({entry.get("owner", "").strip() for entry in load_catalog().to_list()} - {""})
+    s.add_all(Department(unit_id=unit.id, name=name) for name in owners)
 
 
 def parse_roles(text: str) -> list[Role]:

@@ -151,6 +151,19 @@ class Category(Base):
     unit: Mapped[Unit] = relationship()
 
 
+class Department(Base):
+    """A department of a unit (科室/部门), kept as a list so names are chosen, not typed: feedback is
+    assigned to one, a catalog category is owned by one."""
+
+    __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("unit_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Item(Base):
     """公开事项; `kind` is "item", or "notice" for a published 撤销/更正说明 about `related_item`."""
 

@@ -1,5 +1,6 @@
-"""用户管理: staff accounts of one unit — list, create, change roles, (de)activate. Admins only;
-every change goes to the audit log.
+"""用户管理: the people of one unit — staff accounts (list, create, change roles, (de)activate) and
+the department list (科室/部门) that feedback assignment and catalog owners choose from. Changes are
+for the unit's admins only and every one goes to the audit log.
 
 A unit's admin manages that unit's own role grants only: roles carried down from the bureau are shown
 but stay the bureau's, and an account that holds roles in another unit can be removed from this one
@@ -14,7 +15,7 @@ from content.model import Role
 from server import audit
 from server.auth import end_everything, password_problem, require_roles, roles_in, set_roles
 from server.instance import USERNAME, create_user
-from server.models import Unit, User
+from server.models import Category, Department, Unit, User
 from server.validation import ServiceError
 
 
@@ -114,3 +115,96 @@ def set_active(db: Session, admin: User, unit: Unit, user: User, active: bool) -
     audit.record(db, admin.username, "user.activate" if active else "user.deactivate",
                  f"user:{user.username}", {"active": before}, {"active": user.active})
     db.commit()
+
+
+# --- departments ----------------------------------------------------------------------------------
+
+def departments(db: Session, unit: Unit) -> list[Department]:
+    """The unit's departments, in use first, then by name."""
+    return list(db.scalars(select(Department).where(Department.unit_id == unit.id)
+                           .order_by(Department.active.desc(), Department.position, Department.name)))
+
+
+def department_names(db: Session, unit: Unit, keep: str = "") -> list[str]:
+    """Names to choose from: the departments in use, plus `keep` (a value already stored) if it is not."""
+    names = [d.name for d in departments(db, unit) if d.active]
+    return names + [keep] if keep and keep not in names else names
+
+
+def check_department(db: Session, unit: Unit, name: str, field: str = "department") -> str:
+    """`name` if it is a department in use in the unit; else a 422 naming the field."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(422, "invalid", {field: ("required", {})})
+    if name not in department_names(db, unit):
+        raise ServiceError(422, "invalid", {field: ("unknown_department", {"name": name})})
+    return name
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(422, "invalid", {"name": ("required", {})})
+    if len(name) > 100:
+        raise ServiceError(422, "invalid", {"name": ("too_long", {"max": 100})})
+    return name
+
+
+def _department(db: Session, unit: Unit, dept_id: int) -> Department:
+    dept = db.get(Department, dept_id)
+    if dept is None or dept.unit_id != unit.id:
+        raise ServiceError(404, "not_found")
+    return dept
+
+
+def add_department(db: Session, admin: User, unit: Unit, name: str) -> Department:
+    """A new department (or an old one taken back into use)."""
+    require_roles(admin, unit, Role.ADMIN)
+    name = _clean_name(name)
+    dept = db.scalar(select(Department).where(Department.unit_id == unit.id, Department.name == name))
+    if dept is not None and dept.active:
+        raise ServiceError(422, "invalid", {"name": ("department_exists", {})})
+    if dept is None:
+        dept = Department(unit_id=unit.id, name=name)
+        db.add(dept)
+    dept.active = True
+    audit.record(db, admin.username, "department.add", f"unit:{unit.code}", None, {"name": name})
+    db.commit()
+    return dept
+
+
+def rename_department(db: Session, admin: User, unit: Unit, dept_id: int, name: str) -> Department:
+    """Rename, carrying the new name into the categories it owns and the feedback assigned to it; a
+    name that exists already merges the two (how a typo that split the statistics is mended)."""
+    from server.hearing.models import Feedback
+    require_roles(admin, unit, Role.ADMIN)
+    dept = _department(db, unit, dept_id)
+    old, name = dept.name, _clean_name(name)
+    if name == old:
+        return dept
+    other = db.scalar(select(Department).where(Department.unit_id == unit.id, Department.name == name))
+    for cat in db.scalars(select(Category).where(Category.unit_id == unit.id, Category.owner == old)):
+        cat.owner = name
+    for fb in db.scalars(select(Feedback).where(Feedback.unit_id == unit.id, Feedback.department == old)):
+        fb.department = name
+    if other is not None:
+        other.active = other.active or dept.active
+        db.delete(dept)
+        dept = other
+    else:
+        dept.name = name
+    audit.record(db, admin.username, "department.rename", f"unit:{unit.code}", {"name": old},
+                 {"name": name, "merged": other is not None})
+    db.commit()
+    return dept
+
+
+def set_department_active(db: Session, admin: User, unit: Unit, dept_id: int, active: bool) -> Department:
+    """停用 a department (no longer offered; what it owns keeps the name) or 启用 it again."""
+    require_roles(admin, unit, Role.ADMIN)
+    dept = _department(db, unit, dept_id)
+    dept.active = bool(active)
+    audit.record(db, admin.username, "department.activate" if active else "department.deactivate",
+                 f"unit:{unit.code}", None, {"name": dept.name})
+    db.commit()
+    return dept

@@ -42,6 +42,8 @@ def seed_template(app) -> None:
         for name, roles in STAFF.items():
             create_user(s, name, PASSWORD, roles, h1)
         create_user(s, "zed", PASSWORD, ["contributor", "reviewer", "approver"], h2)
+        from server.models import Department
+        s.add(Department(unit_id=h1.id, name="后勤保障部"))   # beside the catalog's owners (门诊部 …)
         s.commit()
     app.extensions["gongkai.engine"].dispose()
 

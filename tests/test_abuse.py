@@ -1,6 +1,5 @@
 """Hostile input and abuse, each case written as the hostile request (issue 15): a clear 4xx, bounded
 work, nothing lost. Every test ends with the audit chain intact and no partial rows (`intact`)."""
-import json
 import re
 
 import pytest
@@ -9,7 +8,7 @@ from sqlalchemy import func, select
 from server import audit, db
 from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
 from server.instance import find_unit
-from server.models import Item, Revision
+from server.models import Item
 
 BACKENDS = ("sqlite", "postgres")   # tests that store or count something run on both databases;
 ONE_DB = pytest.mark.parametrize("backend", ["sqlite"])   # refusals at the edge never reach one

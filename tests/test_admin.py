@@ -51,8 +51,12 @@ class Staff:
         assert resp.status_code == 302, resp.text
         return int(resp.location.rstrip("/").rsplit("/", 1)[1])
 
-    def act(self, item_id, action, comment="同意"):
-        return self.post(f"/admin/items/{item_id}/actions", {"action": action, "comment": comment})
+    def act(self, item_id, action, comment="同意", confirmed=True):
+        """Take an action as its button would; 审定通过 and 再审定通过 are confirmed on their preview page."""
+        data = {"action": action, "comment": comment}
+        if confirmed and action in ("approve", "escalate"):
+            data["confirmed"] = "1"
+        return self.post(f"/admin/items/{item_id}/actions", data)
 
     def edit_form(self, item_id):
         """The hidden version and the ticked audiences, as a browser would send them back."""
@@ -197,7 +201,16 @@ def test_queue_lists_drafts_and_items_awaiting_me(staff):
     assert "待提交的草稿" in section(staff("alice").get("/admin/").text, "我的草稿")
     staff("alice").act(item_id, "submit")
     assert "待提交的草稿" in section(staff("bob").get("/admin/").text, "待我审核")
-    assert "待提交的草稿" not in section(staff("alice").get("/admin/").text, "我的草稿")
+    home = staff("alice").get("/admin/").text
+    assert "待提交的草稿" not in section(home, "我的草稿")
+    assert "待提交的草稿" in section(home, "我提交的 · 审核中") and "审议通过 · bob" in section(home, "我提交的 · 审核中")
+    assert "待我审核" not in home                      # a contributor signs nothing off
+    assert home.index("我的草稿") < home.index("我提交的 · 审核中") < home.index("最近公开")
+    staff("bob").act(item_id, "reject", comment="请补充收费依据")
+    home = staff("alice").get("/admin/").text
+    assert "已退回修改：请补充收费依据" in section(home, "我的草稿")
+    bob = staff("bob").get("/admin/").text
+    assert bob.index("待我审核") < bob.index("最近公开") and "我的草稿" not in bob
 
 
 def test_rejection_needs_a_comment(app, staff):
@@ -337,7 +350,7 @@ def test_catalog_edit_by_admin_is_audited(app, staff):
     root = staff("root")
     form = root.get("/admin/catalog/average-costs/edit").text
     assert "次均费用" in form or "average-costs" in form
-    data = {"name": "次均费用公示", "name_en": "Average costs", "owner": "财务处",
+    data = {"name": "次均费用公示", "name_en": "Average costs", "owner": "财务科",
             "audiences": ["staff", "patients", "public"], "kind": "periodic", "period": "month",
             "due_day": "5", "working_days": "", "description": "每月公示", "disclosure_days": "15"}
     resp = root.post("/admin/catalog/average-costs/edit", data)
@@ -352,17 +365,25 @@ def test_catalog_edit_by_admin_is_audited(app, staff):
     assert no_day.status_code == 422 and "periodic 缺少 due_day" in no_day.text
     wider = root.post("/admin/catalog/average-costs/edit", {**data, "audiences": ["party"]})
     assert wider.status_code == 422 and "超出上级分类" in wider.text
+    typo = root.post("/admin/catalog/average-costs/edit", {**data, "owner": "财务处"})   # not in the list
+    assert typo.status_code == 422 and "“财务处”不在本单位的科室列表中" in typo.text
+    assert '<option selected>财务处</option>' in typo.text          # kept on the form to correct
 
 
 def test_catalog_new_category(staff):
     root = staff("root")
-    data = {"key": "parking", "parent": "conveniences", "name": "停车指引", "owner": "保卫处",
+    data = {"key": "parking", "parent": "conveniences", "name": "停车指引", "owner": "后勤处",
             "audiences": ["patients", "public"], "kind": "standing", "disclosure_days": "20"}
     assert root.post("/admin/catalog/new", data).status_code == 302
-    assert "停车指引" in root.get("/admin/catalog").text
+    catalog = root.get("/admin/catalog").text
+    row = re.sub(r"<[^>]+>", "", catalog.split('id="c-parking"')[1].split("</tr>")[0])
+    assert "停车指引" in row and "parking" not in row            # no slug in what people read
     again = root.post("/admin/catalog/new", data)
-    assert again.status_code == 422 and "分类标识已存在" in again.text
+    assert again.status_code == 422 and "已有分类使用这个文件夹名" in again.text
     assert "停车指引" in staff("alice").get("/admin/items/new").text
+    unnamed = root.post("/admin/catalog/new", {**data, "key": "", "name": "停车指引"})   # the key is made up
+    assert unnamed.status_code == 302 and unnamed.location.endswith("#c-ting-che-zhi-yin")
+    assert root.post("/admin/catalog/new", {**data, "key": ""}).location.endswith("#c-ting-che-zhi-yin-2")
 
 
 def test_catalog_editing_is_for_admins_only(staff):
@@ -419,7 +440,7 @@ def test_user_admin_is_for_admins_only(app, staff):
 def test_english_on_request_and_remembered(staff):
     alice = staff("alice")
     page = alice.get("/admin/?lang=en").text
-    assert 'lang="en"' in page and "Awaiting my sign-off" in page and "Log out" in page
+    assert 'lang="en"' in page and "Drafts to submit" in page and "Log out" in page
     assert "All items" in alice.get("/admin/items").text
     resp = alice.post("/admin/items/new", {"category": "prices", "title": ""})
     assert "Required" in resp.text
@@ -447,3 +468,38 @@ def test_unit_switcher(app, staff):
 def test_error_pages_outside_the_admin_ui_still_render(client):
     resp = client.get("/no-such-page")
     assert resp.status_code == 404 and "未找到" in resp.text and "退出" not in resp.text
+
+
+def test_error_pages_say_what_happened_and_where_to_go_no_status_codes(app, staff, api):
+    item = api.create()
+    api.publish(item["id"])
+    alice = staff("alice")
+    cases = [(alice.get("/admin/items/99999"), 404, "未找到"),
+             (alice.get(f"/admin/items/{item['id']}/edit", headers={"Referer": f"http://localhost/admin/items/{item['id']}"}),
+              409, "只有草稿可以修改"),
+             (alice.get("/admin/users"), 403, "您没有执行此操作的角色权限"),
+             (alice.post(f"/admin/items/{item['id']}/actions", {"action": "x"}, csrf=False), 400, "页面已过期"),
+             (alice.client.delete("/admin/items"), 405, "不支持此请求方法")]
+    for resp, status, words in cases:
+        page = resp.text
+        assert resp.status_code == status and f"<h1>{words}" in page, (status, page[:300])
+        assert not re.search(r"HTTP\s*\d{3}|\b" + str(status) + r"\b", page.split("<main>")[1]), status
+        assert "返回工作台" in page
+    assert f'href="http://localhost/admin/items/{item["id"]}">返回上一页' in cases[1][0].text
+    offsite = alice.get("/admin/items/99999", headers={"Referer": "https://evil.example/x"}).text
+    assert "evil.example" not in offsite
+
+
+def test_public_errors_stay_under_the_public_header(app, client):
+    from server.hearing.models import FeedbackPoint
+    from server.instance import find_unit
+    with app.app_context():
+        s = db.session()
+        s.add(FeedbackPoint(unit_id=find_unit(s, "H001").id, code="BOX1", name="大厅"))
+        s.commit()
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    resp = client.post("/f/BOX1", data={"text": "x" * 5000})
+    assert resp.status_code == 413 and "院务公开 · " in resp.text and "院务公开管理" not in resp.text
+    assert "文件过大" in resp.text and "HTTP" not in resp.text and 'action="/t"' in resp.text
+    wrong = client.put("/r")
+    assert wrong.status_code == 405 and "院务公开管理" not in wrong.text and "不支持此请求方法" in wrong.text

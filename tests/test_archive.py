@@ -75,7 +75,7 @@ def seed_content(app, api) -> dict:
         fbs.close(s, users["bob"], done)
         open_fb, _ = fbs.create(s, unit, {"kind": "question", "text": "几点开门？", "name": "李四",
                                            "phone": "13900139000"})
-        req, _ = rqs.create(s, unit, {"name": "张三", "id_type": "id_card", "id_number": "110101199001011234",
+        req, _ = rqs.create(s, unit, {"name": "张三", "id_type": "id_card", "id_number": "110101199001011237",
                                       "contact": "13700137000", "description": "采购合同", "delivery": "email"})
         rqs.answer(s, users["bob"], req, "provided", "见附件")
         rqs.close(s, users["bob"], req)

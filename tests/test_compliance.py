@@ -285,3 +285,14 @@ def test_count_axes_have_whole_number_steps(value):
     from server.oversight.svgcharts import nice_max
     top = nice_max(value, integer=True)
     assert top >= value and top % 4 == 0 and top <= max(4, 2.5 * value)
+
+
+def test_the_monthly_report_opens_on_this_month_to_date(app):
+    from server.hearing.feedback import today
+    with app.test_request_context():
+        now = today()
+    page = Staff(app, "sue").get("/admin/compliance/report")
+    assert page.status_code == 200 and f'name="month" value="{now:%Y-%m}"' in page.text
+    assert now.isoformat() in page.text.split('id="summary"')[1].split("</p>")[0]   # "截至 <today>"
+    dashboard = Staff(app, "sue").get("/admin/compliance").text
+    assert f'name="month" value="{now:%Y-%m}"' in dashboard

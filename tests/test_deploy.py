@@ -100,6 +100,10 @@ def test_nginx_accepts_the_site(tmp_path):
 @pytest.fixture
 def behind_nginx(app, tmp_path):
     """The app on a free port with MEDIA_X_ACCEL, and nginx with the real site in front of it."""
+    yield from _nginx_in_front(app, tmp_path)
+
+
+def _nginx_in_front(app, tmp_path):
     app.config["MEDIA_X_ACCEL"] = "/_media/"
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -245,3 +249,46 @@ def test_behind_nginx_each_client_keeps_its_own_limit_and_cookies_are_secure(app
     assert "Secure" in resp.getheader("Set-Cookie") and "SameSite=Lax" in resp.getheader("Set-Cookie")
     assert resp.getheader("Content-Security-Policy").count("frame-ancestors") == 1
     assert resp.getheader("Strict-Transport-Security")
+
+
+@pytest.fixture
+def nginx_alone(app, tmp_path):
+    """Like behind_nginx, but the app's own gzip is switched off, so only nginx's config is tested."""
+    from server.web.compress import compress
+    app.after_request_funcs[None].remove(compress)
+    yield from _nginx_in_front(app, tmp_path)
+
+
+def _get(port: int, path: str, headers: dict | None = None):
+    conn = https(port)
+    conn.request("GET", path, headers={"Accept-Encoding": "gzip", **(headers or {})})
+    resp = conn.getresponse()
+    return resp, resp.read()
+
+
+def test_nginx_gzips_pages_styles_and_json_but_not_the_device_protocol(api, nginx_alone):
+    import gzip
+    import json
+    from test_devices import Screen
+    screen = Screen(api)
+    api.publish(api.create(title="压缩", body="价格" * 400)["id"])
+    page, body = _get(nginx_alone, "/admin/login")
+    assert page.getheader("Content-Encoding") == "gzip" and b"<!doctype html>" in gzip.decompress(body)
+    assert "Accept-Encoding" in page.getheader("Vary")
+    css = re.search(r'href="(/static/admin\.[0-9a-f]{10}\.css)"', gzip.decompress(body).decode()).group(1)
+    style, _ = _get(nginx_alone, css)
+    assert style.getheader("Content-Encoding") == "gzip" and "immutable" in style.getheader("Cache-Control")
+    token = api.token("alice")
+    items, body = _get(nginx_alone, "/api/v1/items", {"Authorization": f"Bearer {token}"})
+    assert items.getheader("Content-Encoding") == "gzip" and json.loads(gzip.decompress(body))
+    auth = {"Authorization": f"Bearer {screen.token}"}
+    feed, body = _get(nginx_alone, "/api/v1/feed", auth)
+    assert feed.status == 200 and feed.getheader("Content-Encoding") is None and json.loads(body)["items"]
+    plain, _ = _get(nginx_alone, "/admin/login", {"Accept-Encoding": "identity"})
+    assert plain.getheader("Content-Encoding") is None
+
+
+def test_through_nginx_the_apps_gzip_is_not_doubled(api, behind_nginx):
+    import gzip
+    page, body = _get(behind_nginx, "/admin/login")
+    assert page.getheader("Content-Encoding") == "gzip" and gzip.decompress(body).startswith(b"<!doctype html>")

@@ -86,7 +86,7 @@ def test_tracking_codes_keep_their_prefix_and_are_random(ctx):
     assert len(tracking.ALPHABET) ** (tracking.GROUPS * tracking.GROUP_SIZE) >= 2 ** 40
     tails = [c[8:].replace("-", "") for c in codes]
     assert len({t[0] for t in tails}) > 8                                # not a counter: spread out
-    r, _ = rqs.create(s, unit, {"name": "张三", "id_type": "id_card", "id_number": "110101", "contact": "a@b.cn",
+    r, _ = rqs.create(s, unit, {"name": "张三", "id_type": "id_card", "id_number": "110101199001011237", "contact": "a@b.cn",
                                 "description": "采购合同", "delivery": "email"})
     assert pattern.fullmatch(r.code.replace("SQ-", "FK-", 1)) and r.code.startswith(f"SQ-{year}-")
 
@@ -175,7 +175,7 @@ def test_badges_and_overdue_escalation(ctx, app):
     assert fbs.escalate_overdue(s, unit, on=CAL.add_working_days(due, 4)) == [fb]
     assert fb.escalated and fb.escalation_reason == "overdue"
     assert fbs.overdue_digest(s, unit, on=due + timedelta(days=1)) == {"—": [fb]}
-    fbs.assign(s, u["bob"], fb, "后勤科")
+    fbs.assign(s, u["bob"], fb, "后勤处")
     fbs.answer(s, u["hank"], fb, "已增设")
     assert fbs.badge(s, fb, on=due + timedelta(days=30)) is None
 
@@ -218,7 +218,7 @@ def test_satisfaction_flags_units_under_80_percent(ctx):
 
 
 def _request(s, unit):
-    req, _ = rqs.create(s, unit, {"name": "李四", "id_type": "id_card", "id_number": "11010119900101001X",
+    req, _ = rqs.create(s, unit, {"name": "李四", "id_type": "id_card", "id_number": "110101199001010015",
                                   "contact": "13900000000", "description": "2025 年设备采购情况",
                                   "delivery": "paper"})
     return req
@@ -282,7 +282,7 @@ def test_request_answer_types_and_roles(ctx):
                                           ("description", "x" * 2001), ("contact", "   ")])
 def test_bad_requests_are_refused(ctx, field, value):
     s, unit, _ = ctx
-    data = {"name": "王五", "id_type": "id_card", "id_number": "1", "contact": "c", "description": "d",
+    data = {"name": "王五", "id_type": "id_card", "id_number": "110101199001011237", "contact": "c", "description": "d",
             "delivery": "email", field: value}
     with pytest.raises(ServiceError) as exc:
         rqs.create(s, unit, data)

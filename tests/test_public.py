@@ -2,7 +2,7 @@
 form; bad input, honeypot, idempotency, rate limits per client, escaping, size and language."""
 import io
 import re
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 
 import pytest
 from PIL import Image
@@ -62,6 +62,85 @@ def test_unknown_code_is_404(client):
     assert client.get("/t/FK-2026-999999").status_code == 404
     assert client.get("/t/FK-2026-AAAAA-AAAAA").status_code == 404
     assert client.get("/t/whatever").status_code == 404
+
+
+@pytest.mark.parametrize("path, title, entered", [
+    ("/f/NOPE", "无法识别这个二维码", None), ("/f/bad%20code", "无法识别这个二维码", None),
+    ("/t/FK-2026-999999", "没有找到这个查询码", "FK-2026-999999"), ("/t/whatever", "没有找到这个查询码", "whatever"),
+    ("/t?code=FK-2O26-12345", "没有找到这个查询码", "FK-2O26-12345"), ("/t?code=123456", "没有找到这个查询码", "123456"),
+    ("/t/SQ-2026-000001/rate", "没有找到这个查询码", "SQ-2026-000001"),
+])
+def test_not_found_pages_are_friendly_with_the_lookup_form(client, path, title, entered):
+    """Under the public header (not the staff one), a hint, the lookup form holding what was typed, and
+    the way on to a request; no bare status code."""
+    resp = client.get(path) if not path.endswith("/rate") else client.post(path, data={"rating": "basic"})
+    page = resp.text
+    assert resp.status_code == 404 and f"<h1>{title}</h1>" in page
+    assert "院务公开管理" not in page and "HTTP 404" not in page and "404" not in page.split("<main>")[1]
+    assert 'action="/t"' in page and 'name="code"' in page and 'name="phone"' in page and 'name="date"' in page
+    assert 'href="/r' in page and "<script" not in page
+    if entered:
+        assert f'value="{entered}"' in page and f"您输入的是：{entered}" in page
+    english = client.get(path + ("&" if "?" in path else "?") + "lang=en") if not path.endswith("/rate") else None
+    if english is not None:
+        assert english.status_code == 404 and 'lang="en"' in english.text and "tracking code" in english.text
+
+
+def test_tracking_shows_the_persons_own_words_and_a_provisional_date(client, app, point):
+    code = CODE.search(submit(client, text="夜间急诊 <缴费> 排队太久").text).group(0)
+    page = client.get(f"/t/{code}").text
+    assert "您的留言" in page and "夜间急诊 &lt;缴费&gt; 排队太久" in page and "调休" not in page
+    with app.app_context():
+        s = db.session()
+        fb = s.scalar(select(Feedback))
+        fb.due_date = date(2027, 3, 1)   # a year whose 调休 is not published yet
+        s.commit()
+    page = client.get(f"/t/{code}").text
+    assert "我们将在 2027-03-01 前答复" in page and "调休安排公布后可能调整" in page
+
+
+def test_request_receipt_and_status_say_when_a_date_may_move(client, app, monkeypatch):
+    from server.hearing import requests as rqs
+    monkeypatch.setattr(rqs, "due_after", lambda s, start, days: date(2027, 1, 4))   # whatever today is
+    resp = client.post("/r", data=request_data(client, description="2026 年药品 <采购> 目录"))
+    assert "2027-01-04" in resp.text and "调休安排公布后可能调整" in resp.text
+    code = CODE.search(resp.text).group(0)
+    status = client.get(f"/t/{code}").text
+    assert "您申请的信息" in status and "2026 年药品 &lt;采购&gt; 目录" in status and "调休安排公布后可能调整" in status
+
+
+@pytest.mark.parametrize("number, message", [
+    ("12345", "应为 18 位"), ("11010119900101123", "应为 18 位"), ("1101011990010112AB", "17 位数字"),
+    ("110101199002301234", "出生日期不存在"), ("110101209901011234", "出生日期不存在"),
+    ("110101199001011234", "校验位不符"), ("11010519491231002Y", "17 位数字"), ("11010519491231002 ", "应为 18 位"),
+])
+def test_resident_id_numbers_are_checked_by_gb11643(client, app, number, message):
+    resp = client.post("/r", data=request_data(client, id_number=number))
+    assert resp.status_code == 422 and message in resp.text and 'aria-invalid="true"' in resp.text
+    assert count(app, InfoRequest) == 0
+
+
+def test_good_id_numbers_pass_and_other_documents_are_not_checked(client, app):
+    assert client.post("/r", data=request_data(client, id_number="11010519491231002x ")).status_code == 200
+    assert client.post("/r", data=request_data(client, id_type="passport", id_number="E12345678")).status_code == 200
+    with app.app_context():
+        assert sorted(db.session().scalars(select(InfoRequest.id_number))) == ["11010519491231002X", "E12345678"]
+    en = client.post("/r?lang=en", data=request_data(client, id_number="110101199001011234"))
+    assert en.status_code == 422 and "check character" in en.text
+
+
+def test_request_form_preset_from_the_scanned_code_with_a_data_notice(client, app, point):
+    page = client.get("/r").text
+    assert '<option value="" selected>请选择单位</option>' in page      # no silent default unit
+    assert "院务公开 · 依申请公开" in page and "意见反馈" not in page.split("</header>")[0]
+    assert "个人信息说明" in page and "随案卷按档案管理规定保存" in page
+    preset = client.get("/r?at=box1").text
+    assert '<option value="H001" selected>' in preset and 'action="/r?at=box1"' in preset
+    assert '<option value="" selected>' not in preset
+    assert 'href="/r?at=BOX1"' in client.get(f"/f/{point}").text       # the way there from the QR form
+    assert '<option value="" selected>' in client.get("/r?at=NOPE").text  # unknown code: nothing preset
+    app.config["FEEDBACK_PERSONAL_DATA_MONTHS"] = 24
+    assert "办结 24 个月后删除" in client.get("/r").text and "办结 24 个月后删除" in client.get(f"/f/{point}").text
 
 
 def test_submit_shows_tracking_code_and_escapes_everything(client, app, point):
@@ -163,7 +242,8 @@ def test_tracking_reply_and_one_tap_rating_through_the_rating_link(client, app, 
     link = RATE_LINK.search(received).group(1)
     key = link.split("key=")[1]
     assert link.startswith(f"/t/{code}?")
-    assert "尚未答复" in client.get(f"/t/{code}").text
+    before = client.get(f"/t/{code}").text
+    assert "候诊区座椅不够" in before and "我们将在" in before and "答复发布后会显示在这里" in before
     assert client.post(f"/t/{code}/rate", data={"rating": "satisfied", "key": key}).status_code == 409
     with app.app_context():
         s = db.session()
@@ -199,7 +279,7 @@ def test_lookup_by_code_or_phone_number_and_day(client, app, point):
 
 def request_data(client, **fields):
     data = {"k": form_key(client, "/r"), "unit": "H001", "name": "张三", "id_type": "id_card",
-            "id_number": "110101199001011234", "contact": "zs@example.cn",
+            "id_number": "110101199001011237", "contact": "zs@example.cn",
             "description": "2025 年大型设备采购目录", "delivery": "email"}
     data.update(fields)
     return data

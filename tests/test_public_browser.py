@@ -139,7 +139,7 @@ def test_handling_loop_end_to_end(live, browser):
     login(desk, live, "bob")
     desk.click("nav.tabs >> text=反馈与申请")
     desk.click(f"text={code}")
-    desk.fill("form.action-assign input[name=department]", "后勤保障部")
+    desk.select_option("form.action-assign select[name=department]", "后勤保障部")
     desk.select_option("form.action-assign select[name=handler]", label="hank")
     desk.click("form.action-assign button")
     desk.wait_for_selector(".flash")

@@ -46,7 +46,7 @@ def handled(s, unit, users, text, photo_sha=None, close=True, rating="satisfied"
 
 
 def request(s, unit, users, close=True):
-    req, _ = rqs.create(s, unit, {"name": "张三", "id_type": "id_card", "id_number": "110101199001011234",
+    req, _ = rqs.create(s, unit, {"name": "张三", "id_type": "id_card", "id_number": "110101199001011237",
                                   "contact": "13700137000", "description": "采购合同", "delivery": "email"})
     if close:
         rqs.answer(s, users["bob"], req, "provided", "见附件")

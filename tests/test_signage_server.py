@@ -294,7 +294,7 @@ def test_preview_shows_what_plays_now(app, api, screens):
     root = Staff(app, "root")
     page = root.get("/admin/signage/preview?group=大厅&size=1080x1920")
     assert page.status_code == 200
-    assert "正在播放" in page.text and "便民服务" in page.text and "width: 1080px; height: 1920px" in page.text
+    assert "正在播放" in page.text and "便民服务" in page.text and 'class="screen portrait"' in page.text
     assert "<svg" in page.text                                        # the corner QR code
     assert root.get("/admin/signage/preview?size=800x600").status_code == 422
     assert "Emergency alerts" in root.get("/admin/signage?lang=en").text

@@ -119,6 +119,7 @@ def template_uses():
 def vocabularies() -> dict[str, tuple]:
     """Each vocabulary's values, from the one place in code that declares them."""
     from content.duedates import STATES
+    from content.idcard import PROBLEMS
     from content.lifecycle import Action
     from content.model import Audience, Period, Role, Status, TimeRuleKind
     from server.commitments.pledges import COMMITTER_KINDS, STATUSES
@@ -144,7 +145,7 @@ def vocabularies() -> dict[str, tuple]:
         "dl": rqs.DELIVERY, "mail": MAIL_STATUSES, "fb.done": fbs.ACTIONS, "rq.done": rqs.ACTIONS,
         "badge": ("due_soon", "overdue", "delayed", "long_overdue"),  # fbs.badge() and rqs.alert()
         "filter": ("open", "escalated", "closed", "all"),             # the inbox filters
-        "sg.slide": SLIDES, "cmp.st": STATES, "cmp.scope": SCOPES,
+        "sg.slide": SLIDES, "cmp.st": STATES, "cmp.scope": SCOPES, "idcard": PROBLEMS,
         "cmp.out": ("on_time", "late", "overdue", "missed", "open"),  # content.duedates.period_outcome()
     }
 

@@ -14,7 +14,7 @@ from server import db
 from server.audit import verify
 from server.hearing.models import Feedback, FeedbackPoint
 from server.instance import add_unit, create_user, find_unit
-from server.models import AuditEntry, Item, Revision, Unit, User
+from server.models import AuditEntry, Item, User
 from test_admin import Staff
 from test_devices import Screen
 

@@ -54,15 +54,17 @@ def _guard():
     """Chinese unless English was chosen here; CSRF on POSTs; login and a unit for the rest."""
     if request.args.get("lang") not in LANGUAGES and session.get("lang") not in LANGUAGES:
         g.lang = current_app.config.get("DEFAULT_LANGUAGE", "zh")
-    if request.method == "POST":
-        check_csrf()
     if request.endpoint in OPEN_ENDPOINTS:
+        if request.method == "POST":
+            check_csrf()
         return None
     s = db.session()
     user = load_user(s, request, session)
     if user is None:
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
-    g.user = user
+    g.user = user   # known before the CSRF check, so its error page leads back to the work queue
+    if request.method == "POST":
+        check_csrf()
     g.units = units_of(s, user)
     g.unit = choose_unit()
     g.roles = roles_in(user, g.unit)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app
+from flask import current_app, g
+from sqlalchemy import select
 from content import markdown as md
 from markupsafe import Markup
 
@@ -71,5 +72,36 @@ def table_preview(table: dict | None) -> dict | None:
             "shown": min(len(rows), PREVIEW_ROWS)}
 
 
+def qr_svg(url: str) -> Markup:
+    """A QR code as inline SVG (no image request, prints sharp)."""
+    import qrcode
+    import qrcode.image.svg
+    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=1)
+    return Markup(img.to_string(encoding="unicode"))
+
+
+def person(who) -> str:
+    """A staff member as people know them: the display name, for a user or a user name (the handling
+    steps store user names); "public", "system" and channel words read from the step vocabulary."""
+    if who is None or who == "":
+        return ""
+    if not isinstance(who, str):
+        return who.display_name or who.username
+    known = g.setdefault("people", {})
+    word = term("step", who, None)
+    if word is not None:
+        return word
+    if who not in known:
+        from server import db
+        from server.models import User
+        user = db.session().scalar(select(User).where(User.username == who))
+        known[who] = (user.display_name or user.username) if user is not None else who
+    return known[who]
+
+
+def role_name(role) -> str:
+    return term("role", role)
+
+
 FILTERS = {"markdown": markdown, "localtime": localtime, "audience_plan": audience_plan,
-           "audience_names": audience_names, "window": window}
+           "audience_names": audience_names, "window": window, "person": person, "role_name": role_name}

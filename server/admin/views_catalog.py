@@ -5,7 +5,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from content.model import Role
 from server.auth import require_roles
-from server import db
+from server import db, staff
 from server.disclosure import catalog
 from server.admin import bp, forms
 from server.ingest import targets
@@ -23,7 +23,8 @@ def _form(values: dict, key: str | None = None, exc: ServiceError | None = None,
     errors.pop("catalog", None)
     return render_template("admin/category_form.html", values=values, key=key, errors=errors,
                            problems=[p for p in problems.split("；") if p],
-                           categories=catalog.tree(db.session(), g.unit)), status
+                           categories=catalog.tree(db.session(), g.unit),
+                           departments=staff.department_names(db.session(), g.unit, values.get("owner", ""))), status
 
 
 @bp.get("/catalog")

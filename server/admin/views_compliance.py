@@ -59,9 +59,9 @@ def compliance_dashboard():
 
 
 def _report():
-    """The report for ?month=, or a readable 400 page for a bad month."""
+    """The report for ?month= (default: this month to date), or a readable 400 page for a bad month."""
     _require_oversight()
-    month = request.args.get("month") or compliance.months_back(today().strftime("%Y-%m"), 2)[0]
+    month = request.args.get("month") or today().strftime("%Y-%m")
     try:
         return monthly_report.build(db.session(), g.unit, month, today()), None
     except monthly_report.MonthError as exc:

@@ -1,4 +1,5 @@
-"""New item and edit-draft forms (fields, CSV table, images); errors come back on the form."""
+"""New item and edit-draft forms (fields, CSV table, images and PDFs on both); errors come back on the
+form, and a file chosen on a form that failed must be chosen again (browsers never refill file inputs)."""
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -9,7 +10,7 @@ from server import db
 from server.disclosure import catalog
 from server.disclosure import items
 from server.admin import bp, forms, signage_forms
-from server.i18n import t
+from server.i18n import t, term
 from server.admin.render import table_preview
 from server.admin.views_items import load_item
 from server.screens.signage import SLIDES
@@ -17,6 +18,24 @@ from server.validation import ServiceError
 
 EMPTY = {"category": "", "title": "", "body": "", "audiences": [], "window_start": "",
          "window_end": "", "sensitive": False, "version": ""}
+
+
+def _files() -> tuple[bytes | None, list[tuple[bytes, str]]]:
+    """The CSV table and the images or PDFs chosen on the form."""
+    table = request.files.get("table")
+    images = [(f.read(), f.filename or "") for f in request.files.getlist("image") if f and f.filename]
+    return (table.read() if table and table.filename else None), images
+
+
+def _chosen_again(errors: dict) -> dict:
+    """A failed form loses its chosen files; say so beside the file fields."""
+    table, images = bool(request.files.get("table") and request.files["table"].filename), \
+        any(f.filename for f in request.files.getlist("image"))
+    if table and "table" not in errors:
+        errors["table"] = t("field.choose_again")
+    if images and "image" not in errors:
+        errors["image"] = t("field.choose_again")
+    return errors
 
 
 def _form(template_values: dict, errors: dict | None = None, item=None, status: int = 200):
@@ -33,13 +52,19 @@ def new_item():
     if request.method == "GET":
         return _form({**EMPTY, **signage_forms.stored_values(None), "category": request.args.get("category", "")})
     values = {**forms.item_values(request.form), **signage_forms.item_values(request.form)}
+    table_csv, images = _files()
     try:
         data = {**forms.new_item_data(values), **signage_forms.item_changes(request.form, values)}
-        item = items.create_draft(db.session(), g.user, g.unit, data)
+        table, visuals, upload_errors = items.read_uploads(table_csv, images)
+        item = items.create_draft(db.session(), g.user, g.unit, data, table=table, visuals=visuals,
+                                  upload_errors=upload_errors)
     except ServiceError as exc:
         db.session().rollback()
-        return _form(values, forms.field_errors(exc), status=exc.status)
+        return _form(values, _chosen_again(forms.field_errors(exc)), status=exc.status)
     flash(t("flash.created"))
+    if request.form.get("then") == "submit":   # 创建并提交审核: one step for a finished draft
+        items.take_action(db.session(), g.user, item, "submit")
+        flash(t("flash.done", action=term("action", "submit")))
     return redirect(url_for("admin.item", item_id=item.id))
 
 
@@ -52,19 +77,15 @@ def edit_item(item_id: int):
     if request.method == "GET":
         return _form(stored, item=item)
     values = {**forms.item_values(request.form), **signage_forms.item_values(request.form)}
-    table = request.files.get("table")
-    image = request.files.get("image")
+    table_csv, images = _files()
     try:
         data = {**_with_table_choice(forms.edit_item_data(values, stored)),
                 **signage_forms.item_changes(request.form, values, rev.signage)}
-        items.edit_with_uploads(
-            db.session(), g.user, item, data,
-            values["version"], table_csv=table.read() if table else None,
-            image=(image.read(), image.filename or "") if image else None,
-            remove_images=request.form.getlist("remove_image"))
+        items.edit_with_uploads(db.session(), g.user, item, data, values["version"], table_csv=table_csv,
+                                images=images, remove_images=request.form.getlist("remove_image"))
     except ServiceError as exc:
         db.session().rollback()
-        return _form(values, forms.field_errors(exc), item=item, status=exc.status)
+        return _form(values, _chosen_again(forms.field_errors(exc)), item=item, status=exc.status)
     flash(t("flash.saved"))
     return redirect(url_for("admin.item", item_id=item.id))
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from server.guard.bounds import as_id
 from server.auth import require_roles
-from server import db
+from server import db, staff
 from server.hearing import feedback as fbs
 from server.hearing import requests as rqs
 from server.hearing import satisfaction as sat
@@ -82,9 +82,25 @@ def new_feedback():
                            kinds=fbs.KINDS, channels=fbs.STAFF_CHANNELS), 422 if errors else 200
 
 
+def source_name(s, fb: Feedback) -> str:
+    """来源 as staff know it: the screen's name and place, or the poster's location, not its code."""
+    from server.screens.models import Device
+    if not fb.screen_code:
+        return ""
+    point = s.scalar(select(FeedbackPoint).where(FeedbackPoint.code == fb.screen_code))
+    if point is not None:
+        return point.name
+    device = s.get(Device, fb.device_id) if fb.device_id else \
+        s.scalar(select(Device).where(Device.screen_code == fb.screen_code))
+    if device is not None:
+        return " · ".join(x for x in (device.name, device.location) if x) or fb.screen_code
+    return fb.screen_code
+
+
 def _detail(fb: Feedback, errors: dict | None = None, status: int = 200):
     s = db.session()
     return render_template("admin/feedback.html", fb=fb, errors=errors or {}, kinds=fbs.KINDS,
+                           source=source_name(s, fb), departments=staff.department_names(s, fb.unit, fb.department),
                            handlers=_handlers(fb.unit), badge=fbs.badge(s, fb),
                            phone=fb.phone if fbs.sees_phone(g.user, fb) else fbs.mask_phone(fb.phone)
                            if fb.phone else ""), status

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
-from content.model import AudiencePlan, Status
+from content.model import LIVE_STATUSES, AudiencePlan, Status
 from server import db
 from server.guard import isolation
 from server.disclosure import items, overrides
+from server.disclosure.next_step import next_step
 from server.disclosure.table_review import for_item_page
-from server.admin import bp, set_unit
+from server.admin import bp, set_unit, views_approve
 from server.admin import forms
 from server.admin.forms import field_errors
 from server.i18n import t, term
-from server.admin.render import table_preview
+from server.admin.render import localtime, table_preview
 from server.models import Item
 from server.validation import ServiceError
 
@@ -37,13 +38,24 @@ def _row(item: Item, actions: list[str] | None = None) -> dict:
 
 @bp.get("/")
 def queue():
-    """待我审核: what awaits my sign-off, my drafts, and what was published lately."""
-    rows = [_row(i) for i in items.visible(g.user, items.unit_items(db.session(), g.unit))]
+    """工作台: what awaits my sign-off (reviewers, approvers), my drafts and what I submitted with who
+    acts next (contributors), and what was published lately."""
+    s = db.session()
+    rows = [_row(i) for i in items.visible(g.user, items.unit_items(s, g.unit))]
     awaiting = [r for r in rows if items.SIGN_OFF & set(r["actions"])]
     drafts = [r for r in rows if "submit" in r["actions"]]
+    for r in drafts:   # sent back: say why
+        back = [d for d in r["rev"].decisions if d.action == "reject"]
+        r["sent_back"] = back[-1].comment if back else None
+    mine = [r for r in rows if r["rev"].status not in ("draft",) and items.working_revision(r["item"]) is not None
+            and g.user.id in (r["rev"].submitted_by, r["rev"].created_by)]
+    for r in mine:
+        r["next"] = next_step(s, r["item"])
     recent = sorted((r for r in rows if r["live"] is not None and r["live"].published_at),
                     key=lambda r: r["live"].published_at, reverse=True)[:10]
-    return render_template("admin/queue.html", awaiting=awaiting, drafts=drafts, recent=recent)
+    signs_off = bool(items.SIGN_OFF_ROLES & set(g.roles))
+    return render_template("admin/queue.html", awaiting=awaiting, drafts=drafts, mine=mine, recent=recent,
+                           signs_off=signs_off)
 
 
 @bp.get("/items", endpoint="items")
@@ -77,7 +89,9 @@ def render_item(item: Item, errors: dict | None = None, comments: dict | None = 
     table_diff, table_warnings = (for_item_page(live, rev, current_app.config["TABLE_DIFF_KEYS"])
                                   if rev in sound and live in sound + [None] else (None, []))
     return render_template("admin/item.html", item=item, rev=rev, newest=revs[-1], history=history,
-                           live=live, working=working, broken=broken,
+                           live=live, working=working, broken=broken, next=next_step(db.session(), item),
+                           reach=views_approve.reach(item, live) if live is not None else None,
+                           phone_url=views_approve.phone_url, confirm=views_approve.CONFIRMED,
                            actions=items.allowed_for(g.user, item),
                            table=table_preview(rev.table) if rev in sound else None,
                            can_correct=can_correct, errors=errors or {}, comments=comments or {},
@@ -104,13 +118,20 @@ def act(item_id: int):
     item = load_item(item_id)
     action = request.form.get("action", "")
     comment = request.form.get("comment", "")
+    if action in views_approve.CONFIRMED and request.form.get("confirmed") != "1" \
+            and action in items.allowed_for(g.user, item):
+        return views_approve.confirm_page(item, action, comment)   # look first, then confirm
     try:
-        items.take_action(db.session(), g.user, item, action, comment)
+        rev = items.take_action(db.session(), g.user, item, action, comment)
     except ServiceError as exc:
         db.session().rollback()
         errors = field_errors(exc)
         return render_item(item, {action: " ".join(errors.values())}, {action: comment}, exc.status)
     flash(t("flash.done", action=term("action", action)))
+    if Status(rev.status) in LIVE_STATUSES:
+        screens = views_approve.reach(item, rev)["screens"]
+        flash(t("flash.pushed", n=len(screens)) if rev.status == Status.PUBLISHED.value
+              else t("flash.scheduled", n=len(screens), at=localtime(rev.window_start)))
     return redirect(url_for("admin.item", item_id=item.id))
 
 
@@ -134,6 +155,16 @@ def override(item_id: int):
                            exc.status, audiences=chosen)
     flash(t("flash.saved"))
     return redirect(url_for("admin.item", item_id=item.id))
+
+
+@bp.get("/items/<int:item_id>/confirm/<action>")
+def confirm(item_id: int, action: str):
+    """The approval preview opened straight from the work queue (审定通过… beside the item)."""
+    item = load_item(item_id)
+    if action not in views_approve.CONFIRMED or action not in items.allowed_for(g.user, item):
+        flash(t("item.not_yours"))
+        return redirect(url_for("admin.item", item_id=item.id))
+    return views_approve.confirm_page(item, action, "")
 
 
 @bp.post("/items/<int:item_id>/correction")

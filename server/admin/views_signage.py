@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
-from markupsafe import Markup
 from sqlalchemy import select
 
 from content.model import Role
@@ -20,7 +19,7 @@ from server.disclosure import items as disclosure_items
 from server.screens import signage_rules
 from server.admin import bp
 from server.admin.forms import AUDIENCES, field_errors, from_local_input
-from server.admin.render import local_zone
+from server.admin.render import local_zone, qr_svg
 from server.i18n import local_name, msg, t
 from server.admin.signage_forms import dayparts_label, dayparts_text, parse_dayparts, split_groups
 from server.screens.device_info import DeviceInfo
@@ -191,7 +190,6 @@ def _csv(rows, first, last) -> Response:
 
 
 SIZES = {"1080x1920": (1080, 1920), "1920x1080": (1920, 1080)}
-PREVIEW_BOX = (960, 760)   # the largest the scaled screen may be on the page, in CSS pixels
 
 
 def _preview_device(s, group: str, audiences: list[str], size: tuple[int, int]):
@@ -207,13 +205,6 @@ def _preview_device(s, group: str, audiences: list[str], size: tuple[int, int]):
                       unit_parent_id=g.unit.parent_id, unit={})
 
 
-def _qr_svg(url: str) -> Markup:
-    import qrcode
-    import qrcode.image.svg
-    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=1)
-    return Markup(img.to_string(encoding="unicode"))
-
-
 def _slide(entry, items: dict) -> dict | None:
     """What one playlist entry shows in the preview: the item, its live revision's images, a QR."""
     if entry is None:
@@ -225,7 +216,7 @@ def _slide(entry, items: dict) -> dict | None:
     table = data.get("table") or {}
     return {"entry": entry, "item": data, "images": images, "stats": (data.get("signage") or {}).get("stats"),
             "table": {"columns": table.get("columns", []), "rows": table.get("rows", [])[:10]},
-            "qr": _qr_svg(data.get("feedback_url", "")) if data.get("feedback_url") else None}
+            "qr": qr_svg(data.get("feedback_url", "")) if data.get("feedback_url") else None}
 
 
 @bp.get("/signage/preview")
@@ -244,10 +235,9 @@ def signage_preview():
     entries, deadline = playlist_at(manifest, now)
     items = {i["id"]: i for i in manifest["items"]}
     w, h = SIZES[size_key]
-    scale = min(PREVIEW_BOX[0] / w, PREVIEW_BOX[1] / h)
     return render_template(
         "admin/signage_preview.html", groups=unit_groups(s), group=group, size_key=size_key, sizes=SIZES,
-        w=w, h=h, scale=scale, device=device, audiences=AUDIENCES, entries=entries, deadline=deadline,
+        w=w, h=h, device=device, audiences=AUDIENCES, entries=entries, deadline=deadline,
         now_slide=_slide(entries[0] if entries else None, items),
         next_slide=_slide(entries[1] if len(entries) > 1 else None, items),
         ticker=ticker_at(manifest, now)[0], alert=alert_of(manifest),

@@ -72,3 +72,49 @@ def user_active(user_id: int):
         return _list(errors=forms.field_errors(exc), status=exc.status)
     flash(t("flash.saved"))
     return redirect(url_for("admin.users"))
+
+
+def _departments(errors: dict | None = None, values: dict | None = None, status: int = 200):
+    from sqlalchemy import func, select
+    from server.models import Category
+    s = db.session()
+    owned = dict(s.execute(select(Category.owner, func.count()).where(Category.unit_id == g.unit.id)
+                           .group_by(Category.owner)).all())
+    return render_template("admin/departments.html", departments=staff.departments(s, g.unit), owned=owned,
+                           errors=errors or {}, values=values or {}), status
+
+
+@bp.get("/departments")
+def departments_page():
+    """科室列表 of this unit: add, rename (or merge), retire."""
+    require_roles(g.user, g.unit, Role.ADMIN)
+    return _departments()
+
+
+@bp.post("/departments")
+def add_department():
+    try:
+        dept = staff.add_department(db.session(), g.user, g.unit, request.form.get("name", ""))
+    except ServiceError as exc:
+        db.session().rollback()
+        return _departments({"new": forms.field_errors(exc)}, {"new": request.form.get("name", "")}, exc.status)
+    flash(t("dept.added", name=dept.name))
+    return redirect(url_for("admin.departments_page"))
+
+
+@bp.post("/departments/<int:dept_id>")
+def rename_department(dept_id: int):
+    try:
+        dept = staff.rename_department(db.session(), g.user, g.unit, dept_id, request.form.get("name", ""))
+    except ServiceError as exc:
+        db.session().rollback()
+        return _departments({dept_id: forms.field_errors(exc)}, {dept_id: request.form.get("name", "")}, exc.status)
+    flash(t("dept.saved", name=dept.name))
+    return redirect(url_for("admin.departments_page"))
+
+
+@bp.post("/departments/<int:dept_id>/active")
+def department_active(dept_id: int):
+    staff.set_department_active(db.session(), g.user, g.unit, dept_id, request.form.get("active") == "1")
+    flash(t("flash.saved"))
+    return redirect(url_for("admin.departments_page"))

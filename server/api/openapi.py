@@ -108,7 +108,8 @@ FEEDBACK_IN = {"type": "object", "required": ["channel", "kind", "text"], "prope
     "phone": {"type": "string"}}}
 FEEDBACK_ACTION_IN = {"type": "object", "required": ["action"], "properties": {
     "action": {"type": "string", "enum": ["assign", "answer", "publish", "close", "escalate"]},
-    "department": {"type": "string"}, "handler": {"type": ["string", "integer"]},
+    "department": {"type": "string", "description": "one of the unit's departments (科室列表)"},
+    "handler": {"type": ["string", "integer"]},
     "kind": {"type": "string"}, "conduct": {"type": "boolean"}, "reply": {"type": "string"},
     "note": {"type": "string"}, "reason": {"type": "string"}}}
 REQUEST_IN = {"type": "object", "required": ["channel", "name", "id_type", "id_number", "contact",

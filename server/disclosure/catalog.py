@@ -7,9 +7,11 @@ from sqlalchemy.orm import Session
 
 from content.catalog import Catalog, CatalogError, validate_category
 from content.model import Audience, Role
+from content.searchkeys import slug
 from server import audit
 from server.auth import require_roles
 from server.models import Category, Unit, User
+from server.staff import check_department
 from server.validation import ServiceError
 
 EDITABLE = ("name", "name_en", "owner", "audiences", "time_rule", "description", "sensitive",
@@ -67,6 +69,16 @@ def _catalog(rows: list[Category]) -> Catalog | None:
         return None
 
 
+def _free_key(base: str, taken) -> str:
+    """`base`, or `base-2`, `base-3` … — the first not taken (keys name ingest folders, so they stay)."""
+    base = base or "category"
+    n, key = 1, base
+    while key in taken:
+        n += 1
+        key = f"{base[:36]}-{n}"
+    return key
+
+
 def save_category(db: Session, user: User, unit: Unit, data: dict, key: str | None = None) -> Category:
     """Edit the category `key`, or add `data` as a new one; 422 lists every problem in Chinese."""
     require_roles(user, unit, Role.ADMIN)
@@ -80,11 +92,14 @@ def save_category(db: Session, user: User, unit: Unit, data: dict, key: str | No
         if cat.parent_key:
             entry["parent"] = cat.parent_key
     else:
-        entry["key"] = data.get("key", "")
+        entry["key"] = (data.get("key") or "").strip() or _free_key(slug(data.get("name", "")), by_key)
         if data.get("parent"):
             entry["parent"] = data["parent"]
         if entry["key"] in by_key:
             raise ServiceError(422, "invalid", {"key": ("key_taken", {})})
+    owner = (entry.get("owner") or "").strip()
+    if owner and (cat is None or owner != cat.owner):   # chosen from the department list
+        check_department(db, unit, owner, "owner")
     problems = validate_category(entry, _catalog(rows))
     if problems:
         raise ServiceError(422, "invalid", {"catalog": ("bad_catalog", {"detail": "；".join(problems)})})

@@ -24,6 +24,7 @@ IN_PROGRESS = frozenset(Status) - LIVE_STATUSES - FINAL_STATUSES
 SIGNERS = ("submitted_by", "reviewed_by", "cleared_by", "approved_by", "escalated_by")
 NOTICE_TITLES = {"withdraw": "撤销说明：{title}", "correct": "更正说明：{title}"}
 SIGN_OFF = frozenset({"review", "clear", "approve", "escalate"})
+SIGN_OFF_ROLES = frozenset({Role.REVIEWER, Role.CONFIDENTIALITY, Role.APPROVER})
 
 
 def actor_for(user: User, unit: Unit) -> Actor:
@@ -107,11 +108,14 @@ def _fields(data: dict, partial: bool) -> dict:
     return clean
 
 
-def create_draft(db: Session, user: User, unit: Unit, data: dict) -> Item:
+def create_draft(db: Session, user: User, unit: Unit, data: dict, *, table: dict | None = None,
+                 visuals: list[tuple[dict, str]] = (), upload_errors: dict | None = None) -> Item:
     """A new item with revision 1 as a draft; audiences and sensitivity default from the category,
-    which is also their ceiling (content/ceiling.py): wider audiences or un-marking are refused."""
+    which is also their ceiling (content/ceiling.py): wider audiences or un-marking are refused.
+    `table` and `visuals` (image metadata, file name) come checked from read_uploads; its errors are
+    reported with the fields' own, and then nothing is created."""
     require_roles(user, unit, Role.CONTRIBUTOR)
-    errors = {}
+    errors = dict(upload_errors or {})
     try:
         cat = find_category(db, unit, data.get("category"))
     except ServiceError as exc:
@@ -128,14 +132,45 @@ def create_draft(db: Session, user: User, unit: Unit, data: dict) -> Item:
                    audiences=clean.get("audiences") or [{"audiences": sorted(cat.audiences), "at": None}],
                    window_start=clean.get("window_start"), window_end=clean.get("window_end"),
                    sensitive=clean.get("sensitive", cat.sensitive), signage=clean.get("signage"),
-                   created_by=user.id)
+                   table=table, created_by=user.id)
+    for meta, name in visuals:
+        rev.attachments.append(_attachment(meta, name, len(rev.attachments)))
     item.revisions.append(rev)
     check_ceiling(db, user, cat, rev, "item.create", f"unit:{unit.code}")
     db.add(item)
     db.flush()
-    audit.record(db, user.username, "item.create", f"item:{item.id}", None, snapshot(rev))
+    audit.record(db, user.username, "item.create", f"item:{item.id}", None,
+                 {**snapshot(rev), "images": [a.sha256 for a in rev.attachments]})
     db.commit()
     return item
+
+
+def read_uploads(table_csv: bytes | None, images=()) -> tuple[dict | None, list[tuple[dict, str]], dict]:
+    """A CSV table parsed and images or PDFs checked and stored (one entry per image or PDF page):
+    (table, [(metadata, file name)], field errors). Nothing is attached here."""
+    cfg = current_app.config
+    table, visuals, errors = None, [], {}
+    if table_csv:
+        try:
+            table = parse_csv(table_csv, cfg["MAX_TABLE_ROWS"])
+        except ServiceError as exc:
+            errors.update(exc.fields)
+    for data, filename in images:
+        if not data:
+            continue
+        try:
+            metas = store_visuals(data, cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
+        except ServiceError as exc:
+            errors.update(exc.fields)
+            continue
+        visuals += [(meta, filename if len(metas) == 1 else f"{filename} #{page + 1}")
+                    for page, meta in enumerate(metas)]
+    return table, visuals, errors
+
+
+def _attachment(meta: dict, filename: str, position: int) -> Attachment:
+    return Attachment(sha256=meta["sha256"], mime=meta["mime"], width=meta["width"], height=meta["height"],
+                      size=meta["size"], filename=(filename or "")[:200], position=position)
 
 
 def editable_draft(user: User, item: Item, version=None, *, need_version: bool = False) -> Revision:
@@ -180,9 +215,7 @@ def attach_image(db: Session, user: User, item: Item, meta: dict, filename: str 
                  version=None) -> Attachment:
     """Attach an image already checked and stored by uploads.store_image to the draft."""
     rev = editable_draft(user, item, version)
-    att = Attachment(sha256=meta["sha256"], mime=meta["mime"], width=meta["width"],
-                     height=meta["height"], size=meta["size"], filename=(filename or "")[:200],
-                     position=len(rev.attachments))
+    att = _attachment(meta, filename, len(rev.attachments))
     rev.attachments.append(att)
     rev.edit_version += 1
     rev.updated_at = utcnow()
@@ -194,25 +227,16 @@ def attach_image(db: Session, user: User, item: Item, meta: dict, filename: str 
 
 
 def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, *,
-                      table_csv: bytes | None = None, image: tuple[bytes, str] | None = None,
-                      remove_images=()) -> Revision:
-    """One form's edit: fields, a CSV table, an image, images to drop; any bad part changes nothing."""
+                      table_csv: bytes | None = None, images=(), remove_images=()) -> Revision:
+    """One form's edit: fields, a CSV table, images, images to drop; any bad part changes nothing."""
     editable_draft(user, item, version, need_version=True)
-    cfg = current_app.config
-    errors = clean_item_fields(data, max_body=cfg["MAX_BODY_BYTES"], partial=True)[1]
-    metas = []
-    if table_csv:
-        try:
-            data = {**data, "table": parse_csv(table_csv, cfg["MAX_TABLE_ROWS"])}
-        except ServiceError as exc:
-            errors.update(exc.fields)
-    if image and image[0]:
-        try:
-            metas = store_visuals(image[0], cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
-        except ServiceError as exc:
-            errors.update(exc.fields)
+    errors = clean_item_fields(data, max_body=current_app.config["MAX_BODY_BYTES"], partial=True)[1]
+    table, visuals, upload_errors = read_uploads(table_csv, images)
+    errors.update(upload_errors)
     if errors:
         raise ServiceError(422, "invalid", errors)
+    if table is not None:
+        data = {**data, "table": table}
     rev = edit_draft(db, user, item, data, version)
     drop = {int(i) for i in remove_images if str(i).isdigit()}
     if drop & {a.id for a in rev.attachments}:
@@ -221,8 +245,8 @@ def edit_with_uploads(db: Session, user: User, item: Item, data: dict, version, 
         audit.record(db, user.username, "item.image_remove", f"item:{item.id}/r{rev.number}",
                      None, {"removed": sorted(drop)})
         db.commit()
-    for page, meta in enumerate(metas):
-        attach_image(db, user, item, meta, image[1] if len(metas) == 1 else f"{image[1]} #{page + 1}")
+    for meta, filename in visuals:
+        attach_image(db, user, item, meta, filename)
     return rev
 
 
@@ -318,11 +342,16 @@ def _store_flow(rev: Revision, flow: Flow) -> None:
         setattr(rev, name, getattr(flow, name))
 
 
+def publish_window(db: Session, item: Item, rev: Revision, now: datetime):
+    """The display window the revision gets when it goes live at `now`: its own, else the category's
+    time rule from `now` (the approval page shows it before anyone approves)."""
+    rule = TimeRule.from_dict(item.category.time_rule)
+    return window_for(rule, local(rev.window_start or now), rev.window_end, calendar=calendar_for(db))
+
+
 def _on_publish(db: Session, user: User, item: Item, rev: Revision, now: datetime) -> None:
     """Fix the window by the category's time rule, replace the old live revision, say why."""
-    rule = TimeRule.from_dict(item.category.time_rule)
-    start = local(rev.window_start or now)
-    window = window_for(rule, start, rev.window_end, calendar=calendar_for(db))
+    window = publish_window(db, item, rev, now)
     rev.window_start, rev.window_end = window.start, window.end
     rev.published_at = now
     for old in item.revisions:

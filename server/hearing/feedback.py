@@ -16,6 +16,7 @@ from server.auth import require_roles, roles_in
 from server.hearing.models import Feedback, HandlingStep
 from server.hearing.tracking import new_code, rating_key_ok
 from server.models import Category, Item, Unit, User, utcnow
+from server.staff import check_department
 from server.validation import ServiceError, limited, text_fields
 from server.workdays import calendar_for, local
 
@@ -227,8 +228,8 @@ def assign(s: Session, user: User, fb: Feedback, department: str, handler: User 
     require_roles(user, fb.unit, Role.REVIEWER, Role.SUPERVISOR)
     _state(fb, "new", "assigned")
     department = (department or "").strip()
-    if not department or len(department) > 100:
-        raise ServiceError(422, "invalid", {"department": ("required", {})})
+    if not department or department != fb.department:   # the stored one stays valid even if retired
+        department = check_department(s, fb.unit, department)
     if handler is not None and Role.HANDLER not in roles_in(handler, fb.unit):
         raise ServiceError(422, "invalid", {"handler": ("not_handler", {})})
     before = snapshot(fb)

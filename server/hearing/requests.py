@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from content import idcard
 from content.model import Role
 from server import audit
 from server.auth import require_roles, roles_in
@@ -50,6 +51,11 @@ def clean(data: dict) -> tuple[dict, dict]:
         if data.get(field) not in allowed:
             errors[field] = ("required", {})
         out[field] = data.get(field)
+    if out["id_type"] == "id_card" and "id_number" not in errors:
+        out["id_number"] = idcard.normalise(out["id_number"])
+        wrong = idcard.problem(out["id_number"], today())
+        if wrong:
+            errors["id_number"] = ("bad_id_card", {"detail": (f"idcard.{wrong}", {})})
     return out, errors
 
 

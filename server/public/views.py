@@ -29,6 +29,7 @@ from server.i18n import lang_args, t
 from server.public import allowed, bp, is_bot, lookup_allowed, new_key, sent_key
 from server.disclosure.uploads import store_image
 from server.validation import ServiceError
+from server.workdays import calendar_for
 
 MAX_PHOTO = 5 * 1024 * 1024
 SCREEN = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -61,7 +62,7 @@ def _item(unit: Unit) -> tuple[Item | None, str]:
 
 # Service field errors the phone pages word their own way; any other code reads "the input is invalid".
 FIELD_ERRORS = {"required": "pub.err.required", "too_long": "pub.err.too_long", "bad_phone": "pub.err.bad_phone",
-                "not_found": "pub.err.not_found", "invalid": "pub.err.invalid"}
+                "not_found": "pub.err.not_found", "invalid": "pub.err.invalid", "bad_id_card": "bad_id_card"}
 
 
 def field_message(code: str, params: dict) -> str:
@@ -69,6 +70,32 @@ def field_message(code: str, params: dict) -> str:
     if code in FIELD_ERRORS:
         return t(FIELD_ERRORS[code], **params)
     return t("pub.err.invalid")
+
+
+def keep_months() -> int:
+    """How long personal data is kept after a case is closed (0: with the case file)."""
+    return int(current_app.config.get("FEEDBACK_PERSONAL_DATA_MONTHS", 0) or 0)
+
+
+def provisional(due) -> bool:
+    """The due date lies in a year whose 调休 is not published yet, so it may still move."""
+    return calendar_for(db.session()).is_provisional(due)
+
+
+@bp.errorhandler(404)
+def not_found(exc):
+    """A friendly page under the public header, with the lookup form, for anything unknown here."""
+    qr = request.endpoint in ("public.feedback_form", "public.submit_feedback", "public.rate_commitment")
+    return page_not_found("qr" if qr else "code")
+
+
+def page_not_found(kind: str, code: str = ""):
+    """无法识别的二维码 (kind "qr") or 查询码 (kind "code"), with the lookup form and a hint."""
+    if kind == "code" and not code:
+        code = (request.view_args or {}).get("code", "")
+    code = code[:40]
+    return render_template("public/not_found.html", kind=kind, code=code,
+                           entered=code if kind == "code" else ""), 404
 
 
 def _errors(exc: ServiceError) -> dict:
@@ -82,7 +109,8 @@ def _errors(exc: ServiceError) -> dict:
 def _form(code, unit, place, title, values=None, errors=None, status=200):
     pledge = pledges.for_item(db.session(), _item(unit)[0])  # 评诺 is offered beside a published commitment
     return render_template("public/feedback.html", screen=code, unit=unit, place=place, title=title,
-                           values=values or {}, errors=errors or {}, key=new_key(),
+                           values=values or {}, errors=errors or {}, key=new_key(), keep_months=keep_months(),
+                           writing=request.args.get("write") == "1" or (values or {}).get("text"),
                            kinds=fbs.KINDS, days=fbs.days_for("suggestion"),
                            pledge=pledge, pledge_key=new_key(), pledge_ratings=pledges.RATINGS, rated=request.args.get("rated") == "1",
                            form_args={k: v for k, v in request.args.items() if k in ("item", "lang")}), status
@@ -161,7 +189,7 @@ def submit_feedback(code: str):
         db.session().rollback()
         return _form(code, unit, place, title, values, _errors(exc), exc.status)
     return render_template("public/received.html", fb=fb, unit=unit, rate_url=tracking.rating_url(fb.code),
-                           rate_key=tracking.rating_key(fb.code))
+                           rate_key=tracking.rating_key(fb.code), provisional=provisional(fb.due_date))
 
 
 def _find(code: str):
@@ -186,7 +214,7 @@ def lookup():
     if code:
         if tracking.CODE.match(code):
             return redirect(url_for("public.track", code=code, **lang_args()))
-        return _lookup_page(t("pub.err.not_found"), status=404)
+        return page_not_found("code", request.args.get("code", "").strip())
     phone, day = request.args.get("phone", "").strip(), request.args.get("date", "").strip()
     if not (phone or day):
         return _lookup_page()
@@ -213,7 +241,8 @@ def lookup():
 def _track_page(fb: Feedback, key, error=None, status=200):
     """The feedback's page; the rating form only with the submitter's rating key."""
     key = key if tracking.rating_key_ok(fb.code, key) else None
-    return render_template("public/track.html", fb=fb, ratings=fbs.RATINGS, error=error, key=key), status
+    return render_template("public/track.html", fb=fb, ratings=fbs.RATINGS, error=error, key=key,
+                           provisional=provisional(fb.due_date)), status
 
 
 @bp.get("/t/<code>")
@@ -223,7 +252,8 @@ def track(code: str):
     if isinstance(row, InfoRequest):
         item = db.session().get(Item, row.answer_item_id) if row.answer_item_id else None
         rev = public_revision(item)
-        return render_template("public/request_status.html", req=row, item_title=rev.title if rev else "")
+        return render_template("public/request_status.html", req=row, item_title=rev.title if rev else "",
+                               provisional=provisional(row.due_date))
     return _track_page(row, request.args.get("key"))
 
 
@@ -250,16 +280,31 @@ def _units() -> list[Unit]:
     return list(db.session().scalars(select(Unit).order_by(Unit.id)))
 
 
+def _scanned_unit() -> tuple[str, str]:
+    """(code, unit code) of the screen or poster the person came from (?at=), else ("", "")."""
+    code = request.args.get("at", "")
+    if not SCREEN.match(code):
+        return "", ""
+    s = db.session()
+    point = s.scalar(select(FeedbackPoint).where(FeedbackPoint.code == code.upper()))
+    device = s.scalar(select(Device).where(Device.screen_code == code.upper(), Device.status == "active")) \
+        if point is None else None
+    unit = s.get(Unit, point.unit_id if point is not None else device.unit_id) \
+        if point is not None or (device is not None and device.unit_id) else None
+    return (code, unit.code) if unit is not None else ("", "")
+
+
 def _request_form(values=None, errors=None, status=200):
     return render_template("public/request.html", units=_units(), values=values or {},
                            errors=errors or {}, key=new_key(), id_types=rqs.ID_TYPES,
-                           delivery=rqs.DELIVERY), status
+                           delivery=rqs.DELIVERY, at=_scanned_unit()[0], keep_months=keep_months()), status
 
 
 @bp.get("/r")
 def request_form():
-    """依申请公开: the request form, kept apart from complaints."""
-    return _request_form({"unit": request.args.get("unit", "")})
+    """依申请公开: the request form, kept apart from complaints; the unit preset from the screen or
+    poster it was opened from (?at=<code>), or chosen with ?unit=."""
+    return _request_form({"unit": request.args.get("unit", "") or _scanned_unit()[1]})
 
 
 @bp.post("/r")
@@ -284,4 +329,4 @@ def submit_request():
     except ServiceError as exc:
         db.session().rollback()
         return _request_form(values, _errors(exc), exc.status)
-    return render_template("public/request_received.html", req=req)
+    return render_template("public/request_received.html", req=req, provisional=provisional(req.due_date))

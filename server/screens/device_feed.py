@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from content import visibility
 from content.manifest import canonical_json
-from content.model import Audience
+from content.model import Audience, Status
 from server.disclosure.exposure import plan_of, window_of
 from server.guard.isolation import flag, sound_revisions
 from server.screens.device_info import DeviceInfo
 from server.screens.lru import app_lru
+from server.screens.models import Device
 from server.screens.variants import variant_for
-from server.models import Category, Item, Revision, utcnow
+from server.models import Category, Item, Revision, Unit, utcnow
 from server.screens.push import Mark
 from server.screens.signage import alert_for, group_settings, playlist_parts, unit_rules
 from server.workdays import local
@@ -37,6 +38,32 @@ DEVICE_CACHE_SIZE = 4096
 
 def _iso(when: datetime | None) -> str | None:
     return local(when).isoformat() if when else None
+
+
+def screens_for(s: Session, rev: Revision) -> list[Device]:
+    """The active screens whose feed carries `rev` now, were it live — by the feed's own rule: screens
+    of the item's unit and, for a bureau's item, of its member units (DeviceInfo.units), to whose
+    audiences a 先内后外 step has opened (content.visibility.screen_may_receive), unless its window has
+    ended. A later step reaches more screens when it opens."""
+    unit_id = rev.item.unit_id
+    devices = s.scalars(select(Device).join(Unit, Device.unit_id == Unit.id).where(
+        Device.status == "active", (Unit.id == unit_id) | (Unit.parent_id == unit_id))
+        .order_by(Device.kind, Device.name, Device.id)).all()
+    plan, window, now = plan_of(rev), window_of(rev), utcnow()
+    return [d for d in devices if visibility.screen_may_receive(
+        Status.PUBLISHED, plan, window, (Audience(a) for a in d.audiences), now)]
+
+
+def signage_block(s: Session, rev: Revision, device: Device) -> dict | None:
+    """{"slide", "duration"} the revision gets in this signage screen's playlist, by the playlist's own
+    rule (the item's settings, else the first matching rule of the screen's groups); None if it does
+    not play there."""
+    start = visibility.opens_to(plan_of(rev), rev.window_start, (Audience(a) for a in device.audiences))
+    if start is False or device.unit is None:
+        return None
+    units = (device.unit_id,) + ((device.unit.parent_id,) if device.unit.parent_id else ())
+    groups = tuple(device.groups or ())
+    return playlist_parts(unit_rules(s, units, groups), groups, [(rev, start)], _iso)["blocks"].get(rev.item.id)
 
 
 def _item_json(s: Session, rev: Revision, start, screen: tuple[int, int]) -> dict:

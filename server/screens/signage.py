@@ -108,6 +108,11 @@ def clean_settings(raw) -> tuple[dict | None, dict]:
 
 
 # ---- the manifest parts ------------------------------------------------------------------------
+def slide_for(rev) -> str:
+    """The slide type the revision plays as under its own settings (auto resolved)."""
+    return _slide((rev.signage or {}).get("slide") or "auto", rev)
+
+
 def _slide(settings_slide: str, rev) -> str:
     """The concrete slide type; "auto" picks from what the revision carries."""
     if settings_slide != "auto":

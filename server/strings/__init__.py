@@ -28,5 +28,5 @@ CATALOGUE: dict[str, tuple[str, str]] = _merge()
 VOCABULARIES = (
     "status", "action", "audience", "role", "time_rule", "period", "screen", "step", "weekday",
     "committer_kind", "pledge_status", "kind", "ch", "fbst", "rating", "ans", "idt", "dl", "badge", "filter",
-    "mail", "fb.done", "rq.done", "sg.slide", "cmp.st", "cmp.out", "cmp.scope", "pub.st", "pub.id",
+    "mail", "fb.done", "rq.done", "sg.slide", "cmp.st", "cmp.out", "cmp.scope", "pub.st", "pub.id", "idcard",
 )
