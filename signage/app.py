@@ -20,7 +20,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
 from content.playlist import alert_of, is_open, local_zone, night_mode
-from screen import present
+from screen import pacing, present
 from screen.remote import RemoteCommands
 from screen.widgets import load_kv_once, load_shared_kv
 from screen.pairing import PairingScreen
@@ -103,6 +103,8 @@ class SignageApp(RemoteCommands, App):
     def status_changed(self, state):
         if state != "active":
             self.manifest = None
+            if "night" in self.overlays:
+                self.leave_night()  # the pairing code must be seen
             self.sm.switch_to(self.pairing)
 
     def queue_batch(self, batch_type, records):
@@ -136,13 +138,29 @@ class SignageApp(RemoteCommands, App):
             self.hide_overlay("identify")
         if night_mode(self.manifest) and not is_open(self.manifest, now):
             if "night" not in self.overlays:
-                switch_display(False)
+                self.enter_night()
             night = self.show_overlay("night", clock=local.strftime("%H:%M"))
             night.spot = local.hour * 60 + local.minute
         elif "night" in self.overlays:
-            self.hide_overlay("night")
-            switch_display(True)
+            self.leave_night()
         self.player.tick(now)
+
+    def enter_night(self):
+        """The night screen costs next to nothing: the player leaves the window (nothing beneath
+        the black is drawn), the ticker stops, the loop slows to IDLE_FPS and the panel may go off."""
+        switch_display(False)
+        if self.sm.parent is not None:
+            self.root.remove_widget(self.sm)
+        self.player.ids.ticker.paused = True
+        pacing.set_rate(pacing.IDLE_FPS)
+
+    def leave_night(self):
+        self.hide_overlay("night")
+        if self.sm.parent is None:
+            self.root.add_widget(self.sm, index=len(self.root.children))  # beneath the overlays
+        self.player.ids.ticker.paused = "alert" in self.overlays
+        pacing.set_rate(None)
+        switch_display(True)
 
     # ---- overlays ------------------------------------------------------------------------------
     def show_overlay(self, name: str, **props):
@@ -169,6 +187,7 @@ class SignageApp(RemoteCommands, App):
 
     def update_alert(self):
         alert = alert_of(self.manifest)
+        self.player.ids.ticker.paused = alert is not None or "night" in self.overlays  # out of sight
         if alert is None:
             self.hide_overlay("alert")
             return

@@ -19,6 +19,7 @@ from kivy.uix.screenmanager import Screen
 from content.playlist import expand_slides, playlist_at, ticker_at
 from signage.proof import ProofOfPlay
 from signage.slides import build_slide, table_rows_per_page, unit_of
+from signage.layer import CachedLayer  # noqa: F401 (Factory name for player.kv)
 from signage.ticker import SEPARATOR, Ticker  # noqa: F401 (Factory name for player.kv)
 
 __all__ = ["PlayerScreen"]
