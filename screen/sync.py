@@ -290,30 +290,37 @@ class SyncClient:
             free = shutil.disk_usage(self.data_dir).free
         except OSError:
             free = None
+        cached = self._cache.read_manifest()
         return {"shown_version": self._shown_version, "shown_etag": self._etag, "app_version": self.app_version,
                 "uptime": round(time.monotonic() - self._started, 1), "free_disk": free,
-                "last_error": self._last_error}
+                "last_error": self._last_error, "stream": self._connected,
+                "content_time": cached.get("server_time") if isinstance(cached, dict) else None}
 
-    def send_report(self) -> bool:
-        """POST the heartbeat with queued batches; batches are dropped only after a 2xx."""
+    def send_report(self, timeout: float | None = None) -> bool:
+        """POST the heartbeat with queued batches; batches are dropped only after a 2xx.
+        `timeout` bounds both the wait for a report already under way and the request itself."""
         if self.state != "active":
             return False
+        if not self._report_lock.acquire(timeout=-1 if timeout is None else timeout):
+            return False
         try:
-            with self._report_lock:
-                token, headers = self._auth()
-                batches, error_sent = self._outbox.pending(), self._last_error
-                body = {"heartbeat": self.heartbeat(), "batches": batches}
-                resp = self._http.post(f"{API}/devices/report", json=body, headers=headers)
-                self._check_auth(resp, token)
-                if not 200 <= resp.status_code < 300:
-                    raise SyncError(f"report: HTTP {resp.status_code}")
-                self._outbox.drop(b["id"] for b in batches)
-                if self._last_error == error_sent:
-                    self._last_error = None
-                return True
+            token, headers = self._auth()
+            batches, error_sent = self._outbox.pending(), self._last_error
+            body = {"heartbeat": self.heartbeat(), "batches": batches}
+            resp = self._http.post(f"{API}/devices/report", json=body, headers=headers,
+                                   **({"timeout": timeout} if timeout is not None else {}))
+            self._check_auth(resp, token)
+            if not 200 <= resp.status_code < 300:
+                raise SyncError(f"report: HTTP {resp.status_code}")
+            self._outbox.drop(b["id"] for b in batches)
+            if self._last_error == error_sent:
+                self._last_error = None
+            return True
         except Exception as exc:
             self._record(exc)
             return False
+        finally:
+            self._report_lock.release()
 
     # ---- background threads ------------------------------------------------------------------
     def start(self) -> None:
@@ -341,9 +348,12 @@ class SyncClient:
             thread.join(timeout)
         self._threads = []
 
-    def close(self) -> None:
-        """stop() and release the HTTP connections."""
-        self.stop()
+    def close(self, timeout: float = 5.0, flush_seconds: float = 0.0) -> None:
+        """stop() and release the HTTP connections; with `flush_seconds`, first one last report
+        if batches are queued (an app stopping sends what its on_stop queued)."""
+        self.stop(timeout)
+        if flush_seconds > 0 and len(self._outbox):
+            self.send_report(timeout=flush_seconds)
         self._http.close()
 
     def _run_sync(self) -> None:

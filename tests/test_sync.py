@@ -332,8 +332,10 @@ def test_batches_are_retried_with_the_same_id_survive_a_restart_and_drop_after_2
     assert sent["batches"][1] == {"id": second, "type": "rating",
                                   "records": [{"screen": "S1", "score": 5, "note": "很好"}]}
     beat = sent["heartbeat"]
-    assert set(beat) == {"shown_version", "shown_etag", "app_version", "uptime", "free_disk", "last_error"}
+    assert set(beat) == {"shown_version", "shown_etag", "app_version", "uptime", "free_disk", "last_error",
+                         "stream", "content_time"}
     assert beat["shown_version"] == 1 and beat["free_disk"] > 0 and beat["uptime"] >= 0
+    assert beat["stream"] is False and beat["content_time"] == restarted.cached_manifest()["server_time"]
     assert beat["last_error"] == "report: HTTP 500"
     assert restarted.send_report() is True and server.reports[-1]["batches"] == []
     assert SyncClient("http://screens.test", str(tmp_path)).heartbeat()["last_error"] is None
