@@ -178,12 +178,13 @@ class KioskApp(RemoteCommands, App):
             self.screen(on).refresh()
 
     def _general_feedback_url(self, manifest, device) -> str:
-        for item in manifest.get("items") or []:
+        if present.is_web_url(device.get("feedback_url")):
+            return present.text(device.get("feedback_url"), 500)
+        for item in manifest.get("items") or []:  # a manifest from before device.feedback_url
             url = present.text(item.get("feedback_url")) if isinstance(item, dict) else ""
             if "/f/" in url:
                 return url.split("?", 1)[0]
-        code = present.text(device.get("screen_code"))
-        return f"{self.server_url.rstrip('/')}/f/{code}" if code else self.server_url
+        return present.feedback_url(device, self.server_url)
 
     def refresh_items(self, force=False):
         """Recompute visible items (window by server time); rebuild the search index on change."""

@@ -11,8 +11,8 @@ from datetime import datetime
 from content.manifest import parse_time, visible_items
 from content.timerules import working_days_left
 
-__all__ = ["Tile", "badge_text", "category_items", "escape", "fmt_date", "inline", "markdown_blocks",
-           "public_tiles", "table_of", "text", "visible"]
+__all__ = ["Tile", "badge_text", "category_items", "escape", "feedback_url", "fmt_date", "inline", "is_web_url",
+           "markdown_blocks", "public_tiles", "table_of", "text", "visible"]
 
 MAX_BODY = 20_000        # characters of body rendered; the rest is cut with a notice
 MAX_BLOCK = 1_500        # characters per rendered block (one Label texture)
@@ -39,6 +39,22 @@ def escape(value, limit: int | None = None) -> str:
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def is_web_url(value) -> bool:
+    """An http(s) URL of sane length without spaces (what a QR code may hold)."""
+    return (isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) <= 500
+            and not any(c.isspace() for c in value))
+
+
+def feedback_url(device, server_url: str = "") -> str:
+    """The screen's general feedback address: the manifest's device.feedback_url (built by the
+    server from PUBLIC_BASE_URL, so phones can reach it), else /f/<screen_code> on `server_url`."""
+    device = device if isinstance(device, dict) else {}
+    if is_web_url(device.get("feedback_url")):
+        return device["feedback_url"]
+    code = text(device.get("screen_code"), 40)
+    return f"{server_url.rstrip('/')}/f/{code}" if code else server_url
 
 
 def inline(value) -> str:
