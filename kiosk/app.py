@@ -1,8 +1,8 @@
 """KioskApp: the window, its screens, and everything that is not one screen's business.
 
 Screen flow: pairing (until approved and content is cached) → home → category → item, and search.
-The app owns: the manifest in use, the search index, large-text mode, the idle reset, the offline
-indicator, overlays (idle countdown, identify, emergency alert), remote commands, touch-view and
+The app owns: the manifest in use, the search index, large-text mode, the idle reset, the connection
+mark (screen.present.contact_mark), overlays (idle countdown, identify, emergency alert), remote commands, touch-view and
 rating records. Sync callbacks arrive on background threads and hop here with Clock.schedule_once.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ class KioskApp(RemoteCommands, App):
     unit_name = StringProperty("医院信息公开")
     hotline = StringProperty("")
     clock_text = StringProperty("")
-    offline_text = StringProperty("")
+    contact_mark = StringProperty("")
     feedback_url = StringProperty("")
     portrait = BooleanProperty(True)
     manifest = ObjectProperty(None, allownone=True)
@@ -203,25 +203,15 @@ class KioskApp(RemoteCommands, App):
         return False
 
     def tick(self, _dt=0):
-        """Every second: clock text, offline indicator, item windows, idle countdown."""
+        """Every second: clock text, the connection mark, item windows, idle countdown."""
         now = self.now()
         now = now.astimezone(local_zone(self.manifest, now.astimezone()))  # the unit's wall clock
         self.clock_text = now.strftime("%Y-%m-%d  %H:%M")
-        self.offline_text = self._offline_text()
+        self.contact_mark = present.contact_mark(self.sync.seconds_since_contact()) if self.manifest else ""
         if self.manifest is not None and now.minute != getattr(self, "_minute", None):
             self._minute = now.minute  # once a minute: items leave exactly when their window ends
             self.refresh_items()
         self.idle_tick()
-
-    def _offline_text(self) -> str:
-        if self.manifest is None or getattr(self.sync, "connected", False):
-            return ""
-        when = present.text(self.manifest.get("server_time"))
-        try:
-            stamp = present.parse_time(when).strftime("%m-%d %H:%M")  # in the server's own zone
-        except (ValueError, AttributeError):
-            stamp = "未知"
-        return f"离线 · 内容更新于 {stamp}"
 
     def is_clean(self) -> bool:
         home = self.screens.get("home")

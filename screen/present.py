@@ -11,7 +11,7 @@ from datetime import datetime
 from content.manifest import parse_time, visible_items
 from content.timerules import working_days_left
 
-__all__ = ["Tile", "badge_text", "category_items", "escape", "feedback_url", "fmt_date", "inline", "is_web_url",
+__all__ = ["OFFLINE_MARK", "OFFLINE_MARK_SECONDS", "Tile", "badge_text", "category_items", "contact_mark", "escape", "feedback_url", "fmt_date", "inline", "is_web_url",
            "markdown_blocks", "public_tiles", "table_of", "text", "visible"]
 
 MAX_BODY = 20_000        # characters of body rendered; the rest is cut with a notice
@@ -39,6 +39,17 @@ def escape(value, limit: int | None = None) -> str:
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+OFFLINE_MARK_SECONDS = 600  # no contact with the server for this long: the header shows OFFLINE_MARK
+OFFLINE_MARK = "○"          # small and unexplained on purpose: staff know it, patients are not alarmed
+
+
+def contact_mark(seconds_since_contact: float, after: float = OFFLINE_MARK_SECONDS) -> str:
+    """The header's discreet connection mark. Cached content plays normally offline, so patients
+    see no "离线" at all; only after `after` seconds without the server a small mark appears, and
+    屏幕管理 tells staff the rest (last contact, stream, content time)."""
+    return OFFLINE_MARK if seconds_since_contact >= after else ""
 
 
 def is_web_url(value) -> bool:

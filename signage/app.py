@@ -1,8 +1,8 @@
 """SignageApp: the window, pairing, the manifest in use, overlays and remote commands.
 
 Screen flow: pairing (screen.pairing, until approved and content is cached) → player. The app owns
-the server clock (`now`, injectable for tests), the once-per-tick checks (clock text, offline
-label, night screen, identify timeout) and the overlays; the rotation itself is PlayerScreen's.
+the server clock (`now`, injectable for tests), the once-per-tick checks (clock text, connection
+mark, night screen, identify timeout) and the overlays; the rotation itself is PlayerScreen's.
 Sync callbacks arrive on background threads and hop to Kivy's thread with Clock.schedule_once.
 """
 from __future__ import annotations
@@ -44,7 +44,7 @@ class SignageRoot(FloatLayout):
 class SignageApp(RemoteCommands, App):
     unit_name = StringProperty("医院信息公开")
     clock_text = StringProperty("")
-    offline_text = StringProperty("")
+    contact_mark = StringProperty("")
     portrait = BooleanProperty(False)
     manifest = ObjectProperty(None, allownone=True)
 
@@ -126,13 +126,13 @@ class SignageApp(RemoteCommands, App):
         self.tick(0)
 
     def tick(self, _dt=0):
-        """Clock text, offline label, night screen, identify timeout, then the rotation."""
+        """Clock text, connection mark, night screen, identify timeout, then the rotation."""
         if self.manifest is None:
             return
         now = self.now()
         local = now.astimezone(local_zone(self.manifest, now))
         self.clock_text = local.strftime("%m-%d  %H:%M")
-        self.offline_text = "" if getattr(self.sync, "connected", False) else "离线播放"
+        self.contact_mark = present.contact_mark(self.sync.seconds_since_contact())
         if self.identify_until is not None and now >= self.identify_until:
             self.identify_until = None
             self.hide_overlay("identify")
@@ -214,6 +214,7 @@ class SignageApp(RemoteCommands, App):
         self.identify_until = self.now() + timedelta(seconds=IDENTIFY_SECONDS)
 
     def on_stop(self):
+        pacing.set_rate(None)
         if getattr(self, "_ev", None):
             self._ev.cancel()
         if self.manifest is not None:

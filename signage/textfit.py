@@ -1,4 +1,5 @@
-"""Text that fits its box: the largest font size at which wrapped text is not taller than the box.
+"""Text that fits its box: the largest font size at which wrapped text is not taller than the box
+(lines broken the Chinese way, screen/linebreak.py).
 
 Signage text is read from metres away and nobody can scroll, so a notice's body is laid out at the
 biggest size that fits; text too long even at the smallest readable size is cut with a hint to scan
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 from kivy.core.text.markup import MarkupLabel
 from kivy.properties import NumericProperty, StringProperty
-from kivy.uix.label import Label
+
+from screen.linebreak import break_lines
+from screen.wraplabel import SLACK, WrapLabel, measurer
 
 __all__ = ["CUT_HINT", "FitLabel", "fit_font"]
 
@@ -16,7 +19,9 @@ CUT_HINT = "…（全文请扫码查看）"
 
 
 def _height(text: str, size: float, width: float, font_name: str, line_height: float) -> float:
-    label = MarkupLabel(text=text, font_size=size, text_size=(width, None), font_name=font_name,
+    """Height of `text` at `size` with the lines broken as FitLabel (a WrapLabel) will break them."""
+    lines = break_lines(text, width - SLACK, measurer(font_name, size), markup=True)
+    label = MarkupLabel(text=lines, font_size=size, text_size=(width, None), font_name=font_name,
                         line_height=line_height)
     return label.render()[1]
 
@@ -54,8 +59,8 @@ def fit_font(text: str, width: float, height: float, lo: float, hi: float, font_
     return lo, text
 
 
-class FitLabel(Label):
-    """A Label whose font size follows its box: `source` text, shown as large as fits."""
+class FitLabel(WrapLabel):
+    """A WrapLabel whose font size follows its box: `source` text, shown as large as fits."""
     source = StringProperty("")
     min_font = NumericProperty(20)
     max_font = NumericProperty(60)

@@ -391,3 +391,25 @@ def test_cached_manifest_must_verify_with_the_pinned_key(applied, tmp_path):
     path.write_text(json.dumps(data, ensure_ascii=False))
     assert applied.cached_manifest() is None
     assert not verify_manifest(data, applied._identity.get("public_key"))
+
+
+def test_seconds_since_contact_counts_only_answers_from_the_server(server, tmp_path):
+    """What the screens' discreet offline mark is based on (screen.present.contact_mark)."""
+    now = [1000.0]
+    server.publish(1, OLD)
+    client = enrolled(server, tmp_path, monotonic=lambda: now[0])
+    now[0] += 700
+    assert client.seconds_since_contact() == 700  # counted from the start when never in contact
+    assert client.sync_once() is True and client.seconds_since_contact() == 0
+    now[0] += 30
+    assert client.sync_once() is False and client.seconds_since_contact() == 0  # a 304 is contact
+    now[0] += 30
+    server.report_status = 500
+    assert client.send_report() is False and client.seconds_since_contact() == 30
+    server.manifest = None
+    assert client.sync_once() is False and client.seconds_since_contact() == 30  # a 503 is not
+    server.override = lambda request: (_ for _ in ()).throw(httpx.ConnectError("down"))
+    assert client.sync_once() is False and client.seconds_since_contact() == 30
+    server.override, server.report_status = None, 200
+    now[0] += 10
+    assert client.send_report() is True and client.seconds_since_contact() == 0
