@@ -192,7 +192,9 @@ class KioskApp(RemoteCommands, App):
         ids = tuple((i.get("id"), i.get("revision")) for i in items)
         if force or ids != self._visible_ids:
             self._visible_ids, self.items = ids, items
-            self.index = SearchIndex(items)
+            self.index = index = SearchIndex(items)
+            Clock.schedule_once(lambda dt: threading.Thread(target=index.prepare_rows, name="gongkai-search-index",
+                                                            daemon=True).start(), 1.0)  # after the first frame
             if not force and "home" in self.screens:
                 self.screens["home"].refresh()
 

@@ -13,7 +13,8 @@ def prepare_window(program: str, data: str, size: tuple[int, int], fullscreen: b
                    options: tuple = ()) -> bool:
     """Kivy environment, window size, full screen (cursor hidden there) and the CJK font; False
     (after a message on stderr) when no CJK font is installed."""
-    from screen.env import prepare_kivy_env
+    from screen.env import prepare_kivy_env, return_freed_memory
+    return_freed_memory()
     prepare_kivy_env(os.path.join(data, "kivy"))
     from screen.fonts import FontMissing, register_cjk_font
     from kivy.config import Config

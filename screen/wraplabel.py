@@ -25,19 +25,23 @@ SLACK = 2  # pixels left free on each line
 
 
 @lru_cache(maxsize=64)
-def _core(font_name: str, font_size: float, bold: bool, italic: bool) -> CoreLabel:
+def _core(font_name: str, size_key: str, font_size, bold: bool, italic: bool) -> CoreLabel:
     return CoreLabel(font_name=font_name, font_size=font_size, bold=bold, italic=italic)
 
 
 @lru_cache(maxsize=20000)
-def _width(font_name: str, font_size: float, bold: bool, italic: bool, text: str) -> int:
-    return _core(font_name, font_size, bold, italic).get_extents(text)[0]
+def _width(font_name: str, size_key: str, font_size, bold: bool, italic: bool, text: str) -> int:
+    return _core(font_name, size_key, font_size, bold, italic).get_extents(text)[0]
 
 
-def measurer(font_name: str, font_size: float, bold: bool = False, italic: bool = False):
-    """measure(text, style) for linebreak.break_lines in this font (style: the open markup tags)."""
+def measurer(font_name: str, font_size, bold: bool = False, italic: bool = False):
+    """measure(text, style) for linebreak.break_lines in this font (style: the open markup tags).
+    The size is passed on exactly as the label has it: Kivy keys its open font faces by str(size),
+    so 34 and 34.0 would be two faces in memory (~2.5 MB each for Noto Sans CJK)."""
+    key = str(font_size)
+
     def measure(text: str, style: frozenset) -> int:
-        return _width(font_name, float(font_size), bold or "b" in style, italic or "i" in style, text)
+        return _width(font_name, key, font_size, bold or "b" in style, italic or "i" in style, text)
     return measure
 
 

@@ -45,3 +45,24 @@ def test_signage_benchmarks_report_frames_alert_latency_and_rss():
     assert "2 alerts raised" in out and "raise -> alert drawn ms: p50=" in out and "clear -> alert gone" in out
     out = run_script("signage_soak", "1", "--slide=300", "--size=480x270")
     assert "RSS MiB: start=" in out and "per hour: " in out
+
+
+def test_screen_soak_three_minutes_nothing_crashes(tmp_path):
+    """The real-time soak (tests/benchmarks/screen_soak.py) at 3 minutes: both apps against a real
+    server through day → night → day, publishes, an alert, a network cut and a server restart."""
+    from benchmarks.signage_common import run_script
+    chart = tmp_path / "soak.svg"
+    out = run_script("screen_soak", "3", "--publishes=6", "--sample=10", f"--chart={chart}", timeout=600)
+    assert "crashed=0" in out and "up_to_date=2/2" in out and "publishes=6/6 failed=0" in out, out
+    for name in ("alert raised", "alert cleared", "network cut", "network back", "server stopped",
+                 "server started"):
+        assert name in out, out
+    assert "SIGTERM → exit: kiosk code=0" in out and "signage code=0" in out, out
+    assert chart.read_text().startswith("<svg") and "polyline" in chart.read_text()
+
+
+def test_screen_start_reports_cold_start_and_memory():
+    from benchmarks.signage_common import run_script
+    out = run_script("screen_start", "1", "--seconds=3", "--table-rows=200", timeout=600)
+    assert "kiosk cold start → first content frame: median=" in out and "after 50 items=" in out, out
+    assert "signage 1920x1080: first frame" in out and "targets: " in out, out

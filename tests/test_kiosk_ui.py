@@ -22,12 +22,13 @@ CHILD = os.environ.get("GONGKAI_KIOSK_UI") == "child"
 
 
 if not CHILD:
+    @pytest.mark.timeout(600)
     def test_kiosk_ui_in_a_real_window(tmp_path):
         """Portrait runs every test; landscape (its own window) runs the tests named *_both."""
         from kivy_windows import run_in_windows
         run_in_windows(__file__, lambda size: {
             "GONGKAI_KIOSK_UI": "child", "GONGKAI_KIOSK_SIZE": size,
-            "GONGKAI_KIOSK_FIGURES": str(tmp_path / f"figures-{size}.json")}, tmp_path, timeout=300)
+            "GONGKAI_KIOSK_FIGURES": str(tmp_path / f"figures-{size}.json")}, tmp_path, timeout=540)
         for figures in sorted(tmp_path.glob("figures-*.json")):
             print(figures.name, figures.read_text())
 

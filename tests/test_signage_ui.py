@@ -21,11 +21,12 @@ CHILD = os.environ.get("GONGKAI_SIGNAGE_UI") == "child"
 
 
 if not CHILD:
+    @pytest.mark.timeout(600)
     def test_signage_ui_in_a_real_window(tmp_path):
         """Portrait runs every test; landscape (its own window) runs the tests named *_both."""
         from kivy_windows import run_in_windows
         run_in_windows(__file__, lambda size: {"GONGKAI_SIGNAGE_UI": "child", "GONGKAI_SIGNAGE_SIZE": size},
-                       tmp_path, timeout=300)
+                       tmp_path, timeout=540)
 
 else:
     from screen.env import prepare_kivy_env
