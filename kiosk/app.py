@@ -21,7 +21,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.screenmanager import NoTransition
 
 from content.playlist import local_zone
-from screen import present
+from screen import pacing, present
 from screen import theme
 from kiosk.overlays import AttractOverlay, RootLayout  # noqa: F401 (Factory names for kiosk.kv)
 from kiosk.viewer import ImageViewer, ZoomScatter  # noqa: F401 (Factory names for kiosk.kv)
@@ -38,6 +38,8 @@ SCREENS = {  # name → (module, class); each module has its .kv beside it
     "search": ("kiosk.searchscreen", "SearchScreen"),
 }
 VIEW_BATCH = 20  # touch views queued together
+IDLE_PACE_SECONDS = 10  # untouched this long: the loop slows to IDLE_FPS (a first touch waits ≤ 0.1 s)
+IDLE_FPS = 10.0
 
 
 class KioskApp(RemoteCommands, App):
@@ -202,6 +204,8 @@ class KioskApp(RemoteCommands, App):
     def _touched(self, *_):
         """Any touch counts as activity (a touch on the countdown is swallowed by it)."""
         self.last_touch = self.clock()
+        if pacing.rate() == IDLE_FPS:
+            pacing.set_rate(None)  # someone is here: full frame rate again
         return False
 
     def tick(self, _dt=0):
@@ -222,6 +226,8 @@ class KioskApp(RemoteCommands, App):
 
     def idle_tick(self):
         idle = self.clock() - self.last_touch
+        if idle >= IDLE_PACE_SECONDS and pacing.rate() != IDLE_FPS:
+            pacing.set_rate(IDLE_FPS)  # nobody touching: the loop wakes 10 times a second, not 60
         if idle < self.idle_seconds or self.manifest is None:
             return
         if self.is_clean():
@@ -367,5 +373,6 @@ class KioskApp(RemoteCommands, App):
             pass
 
     def on_stop(self):
+        pacing.set_rate(None)
         self.end_view()
         self.flush_views()

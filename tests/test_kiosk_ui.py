@@ -511,6 +511,12 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         app.clock.advance(59)
         app.idle_tick()
         assert "idle" not in app.overlays
+        from screen import pacing
+        from kiosk.app import IDLE_FPS
+        assert pacing.rate() == IDLE_FPS  # untouched: the loop wakes 10 times a second
+        tap(app.root.ids.clock)
+        assert pacing.rate() != IDLE_FPS  # a touch: full frame rate at once
+        app.last_touch -= 59  # as it was
         app.clock.advance(2)
         app.idle_tick()
         frames(2)
