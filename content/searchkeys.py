@@ -6,29 +6,46 @@ letters and digits are kept lower-cased, everything else (spaces, punctuation) i
 """
 from __future__ import annotations
 
-from functools import lru_cache
+import os
 
-from pypinyin import Style, lazy_pinyin
+# Keys are made one character at a time, so pypinyin's phrase dictionary is never consulted; not
+# loading it saves ~44 MB in every process that imports this (measured: 55 → 11 MB), the kiosk's
+# included. Set before pypinyin is first imported.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+
+from pypinyin import Style, lazy_pinyin  # noqa: E402
 
 __all__ = ["initials", "row_keys", "search_keys", "slug"]
 
 
-@lru_cache(maxsize=65536)
 def _char_initial(ch: str) -> str:
     got = lazy_pinyin(ch, style=Style.FIRST_LETTER, errors="ignore")
     return got[0][:1].lower() if got else ""
 
 
+class _Initials(dict):
+    """code point → its key character (None: dropped), filled as characters are first met, so
+    `str.translate` does the work in C (the kiosk keys 20 000 table rows at start: 0.8 s → ~0.05 s)."""
+
+    def __missing__(self, code: int):
+        ch = chr(code)
+        if ch.isascii():
+            value = ch.lower() if ch.isalnum() else None
+        elif "\u3400" <= ch <= "\u9fff":
+            value = _char_initial(ch) or None
+        else:
+            value = None
+        self[code] = value
+        return value
+
+
+_TABLE = _Initials()
+
+
 def initials(value: str) -> str:
     """Pinyin initials of Chinese characters; ASCII letters and digits kept (lower-cased)."""
-    out = []
-    for ch in value or "":
-        if ch.isascii():
-            if ch.isalnum():
-                out.append(ch.lower())
-        elif "\u3400" <= ch <= "\u9fff":
-            out.append(_char_initial(ch))
-    return "".join(out)
+    return (value or "").translate(_TABLE)
 
 
 def row_keys(table: dict | None) -> list[str]:

@@ -1,8 +1,8 @@
 """KioskApp: the window, its screens, and everything that is not one screen's business.
 
 Screen flow: pairing (until approved and content is cached) → home → category → item, and search.
-The app owns: the manifest in use, the search index, large-text mode, the idle reset, the offline
-indicator, overlays (idle countdown, identify, emergency alert), remote commands, touch-view and
+The app owns: the manifest in use, the search index, large-text mode, the idle reset, the connection
+mark (screen.present.contact_mark), overlays (idle countdown, identify, emergency alert), remote commands, touch-view and
 rating records. Sync callbacks arrive on background threads and hop here with Clock.schedule_once.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, St
 from kivy.uix.screenmanager import NoTransition
 
 from content.playlist import local_zone
-from screen import present
+from screen import pacing, present
 from screen import theme
 from kiosk.overlays import AttractOverlay, RootLayout  # noqa: F401 (Factory names for kiosk.kv)
 from kiosk.viewer import ImageViewer, ZoomScatter  # noqa: F401 (Factory names for kiosk.kv)
@@ -38,6 +38,8 @@ SCREENS = {  # name → (module, class); each module has its .kv beside it
     "search": ("kiosk.searchscreen", "SearchScreen"),
 }
 VIEW_BATCH = 20  # touch views queued together
+IDLE_PACE_SECONDS = 10  # untouched this long: the loop slows to IDLE_FPS (a first touch waits ≤ 0.1 s)
+IDLE_FPS = 10.0
 
 
 class KioskApp(RemoteCommands, App):
@@ -47,7 +49,7 @@ class KioskApp(RemoteCommands, App):
     unit_name = StringProperty("医院信息公开")
     hotline = StringProperty("")
     clock_text = StringProperty("")
-    offline_text = StringProperty("")
+    contact_mark = StringProperty("")
     feedback_url = StringProperty("")
     portrait = BooleanProperty(True)
     manifest = ObjectProperty(None, allownone=True)
@@ -178,12 +180,13 @@ class KioskApp(RemoteCommands, App):
             self.screen(on).refresh()
 
     def _general_feedback_url(self, manifest, device) -> str:
-        for item in manifest.get("items") or []:
+        if present.is_web_url(device.get("feedback_url")):
+            return present.text(device.get("feedback_url"), 500)
+        for item in manifest.get("items") or []:  # a manifest from before device.feedback_url
             url = present.text(item.get("feedback_url")) if isinstance(item, dict) else ""
             if "/f/" in url:
                 return url.split("?", 1)[0]
-        code = present.text(device.get("screen_code"))
-        return f"{self.server_url.rstrip('/')}/f/{code}" if code else self.server_url
+        return present.feedback_url(device, self.server_url)
 
     def refresh_items(self, force=False):
         """Recompute visible items (window by server time); rebuild the search index on change."""
@@ -191,7 +194,9 @@ class KioskApp(RemoteCommands, App):
         ids = tuple((i.get("id"), i.get("revision")) for i in items)
         if force or ids != self._visible_ids:
             self._visible_ids, self.items = ids, items
-            self.index = SearchIndex(items)
+            self.index = index = SearchIndex(items)
+            Clock.schedule_once(lambda dt: threading.Thread(target=index.prepare_rows, name="gongkai-search-index",
+                                                            daemon=True).start(), 1.0)  # after the first frame
             if not force and "home" in self.screens:
                 self.screens["home"].refresh()
 
@@ -199,28 +204,20 @@ class KioskApp(RemoteCommands, App):
     def _touched(self, *_):
         """Any touch counts as activity (a touch on the countdown is swallowed by it)."""
         self.last_touch = self.clock()
+        if pacing.rate() == IDLE_FPS:
+            pacing.set_rate(None)  # someone is here: full frame rate again
         return False
 
     def tick(self, _dt=0):
-        """Every second: clock text, offline indicator, item windows, idle countdown."""
+        """Every second: clock text, the connection mark, item windows, idle countdown."""
         now = self.now()
         now = now.astimezone(local_zone(self.manifest, now.astimezone()))  # the unit's wall clock
         self.clock_text = now.strftime("%Y-%m-%d  %H:%M")
-        self.offline_text = self._offline_text()
+        self.contact_mark = present.contact_mark(self.sync.seconds_since_contact()) if self.manifest else ""
         if self.manifest is not None and now.minute != getattr(self, "_minute", None):
             self._minute = now.minute  # once a minute: items leave exactly when their window ends
             self.refresh_items()
         self.idle_tick()
-
-    def _offline_text(self) -> str:
-        if self.manifest is None or getattr(self.sync, "connected", False):
-            return ""
-        when = present.text(self.manifest.get("server_time"))
-        try:
-            stamp = present.parse_time(when).strftime("%m-%d %H:%M")  # in the server's own zone
-        except (ValueError, AttributeError):
-            stamp = "未知"
-        return f"离线 · 内容更新于 {stamp}"
 
     def is_clean(self) -> bool:
         home = self.screens.get("home")
@@ -229,6 +226,8 @@ class KioskApp(RemoteCommands, App):
 
     def idle_tick(self):
         idle = self.clock() - self.last_touch
+        if idle >= IDLE_PACE_SECONDS and pacing.rate() != IDLE_FPS:
+            pacing.set_rate(IDLE_FPS)  # nobody touching: the loop wakes 10 times a second, not 60
         if idle < self.idle_seconds or self.manifest is None:
             return
         if self.is_clean():
@@ -374,5 +373,6 @@ class KioskApp(RemoteCommands, App):
             pass
 
     def on_stop(self):
+        pacing.set_rate(None)
         self.end_view()
         self.flush_views()

@@ -6,6 +6,8 @@ pinyin initials ("CT检查" → "ctjc"), all in one big string per kind, so a ke
 """
 from __future__ import annotations
 
+import threading
+
 from content.searchkeys import initials
 from screen.present import table_of, text
 
@@ -61,17 +63,29 @@ class SearchIndex:
         self._title_initials = _Lines([initials(t) for t in titles])
         self._bodies = _Lines([text(i.get("body"))[:BODY_CHARS].lower() for i in items])
         self._rows: list[tuple[dict, int, list[str]]] = []
-        for item in items:
-            table = table_of(item)
-            if table:
-                self._rows.extend((item, n, cells) for n, cells in enumerate(table[1]))
-        self._row_text = _Lines([" ".join(cells).lower() for _, _, cells in self._rows])
-        self._row_initials = _Lines([initials(" ".join(cells)) for _, _, cells in self._rows])
+        self._rows_lock, self._rows_ready = threading.Lock(), False
+
+    def prepare_rows(self) -> None:
+        """Index the table rows (20 000 rows: tenths of a second). The kiosk calls this from a
+        thread once its first frame is up, so a long table does not delay the start; a search
+        before that waits for it."""
+        with self._rows_lock:
+            if self._rows_ready:
+                return
+            rows = []
+            for item in self.items:
+                table = table_of(item)
+                if table:
+                    rows.extend((item, n, cells) for n, cells in enumerate(table[1]))
+            self._row_text = _Lines([" ".join(cells).lower() for _, _, cells in rows])
+            self._row_initials = _Lines([initials(" ".join(cells)) for _, _, cells in rows])
+            self._rows, self._rows_ready = rows, True
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> list[Hit]:
         q = text(query).strip().lower()
         if not q:
             return []
+        self.prepare_rows()
         hits, seen_items, seen_rows = [], set(), set()
         is_initials = q.isascii() and q.isalnum()
         title_sets = [self._titles] + ([self._title_initials] if is_initials else [])

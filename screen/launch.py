@@ -13,7 +13,8 @@ def prepare_window(program: str, data: str, size: tuple[int, int], fullscreen: b
                    options: tuple = ()) -> bool:
     """Kivy environment, window size, full screen (cursor hidden there) and the CJK font; False
     (after a message on stderr) when no CJK font is installed."""
-    from screen.env import prepare_kivy_env
+    from screen.env import prepare_kivy_env, return_freed_memory
+    return_freed_memory()
     prepare_kivy_env(os.path.join(data, "kivy"))
     from screen.fonts import FontMissing, register_cjk_font
     from kivy.config import Config
@@ -40,9 +41,18 @@ def run_with_sync(make_app, server: str, data: str, kind: str, size: tuple[int, 
                       on_status=lambda s: app and app.on_sync_status(s),
                       on_command=lambda n, d: app and app.on_sync_command(n, d))
     app = make_app(sync)
+    app.bind(on_start=_started)
     sync.start()
     try:
         app.run()
     finally:
-        sync.close()
+        sync.close(timeout=0.3, flush_seconds=1.0)  # the last report, with what on_stop queued
     return 0
+
+
+def _started(app) -> None:
+    """The window exists: finish every frame, take over the stop signals, ping systemd."""
+    from kivy.core.window import Window
+    from screen import lifecycle, pacing
+    pacing.finish_frames(Window)
+    lifecycle.install(app)

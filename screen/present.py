@@ -11,8 +11,8 @@ from datetime import datetime
 from content.manifest import parse_time, visible_items
 from content.timerules import working_days_left
 
-__all__ = ["Tile", "badge_text", "category_items", "escape", "fmt_date", "public_tiles", "table_of", "text",
-           "visible"]
+__all__ = ["OFFLINE_MARK", "OFFLINE_MARK_SECONDS", "Tile", "badge_text", "category_items", "contact_mark", "escape",
+           "feedback_url", "fmt_date", "is_web_url", "public_tiles", "table_of", "text", "visible"]
 
 MAX_BODY = 20_000        # characters of body rendered; the rest is cut with a notice
 MAX_BLOCK = 1_500        # characters per rendered block (one Label texture)
@@ -36,6 +36,33 @@ def text(value, limit: int | None = None) -> str:
 def escape(value, limit: int | None = None) -> str:
     """Plain text made safe for a Label with markup=True (`[b]` shows as typed)."""
     return text(value, limit).replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+
+
+OFFLINE_MARK_SECONDS = 600  # no contact with the server for this long: the header shows OFFLINE_MARK
+OFFLINE_MARK = "○"          # small and unexplained on purpose: staff know it, patients are not alarmed
+
+
+def contact_mark(seconds_since_contact: float, after: float = OFFLINE_MARK_SECONDS) -> str:
+    """The header's discreet connection mark. Cached content plays normally offline, so patients
+    see no "离线" at all; only after `after` seconds without the server a small mark appears, and
+    屏幕管理 tells staff the rest (last contact, stream, content time)."""
+    return OFFLINE_MARK if seconds_since_contact >= after else ""
+
+
+def is_web_url(value) -> bool:
+    """An http(s) URL of sane length without spaces (what a QR code may hold)."""
+    return (isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) <= 500
+            and not any(c.isspace() for c in value))
+
+
+def feedback_url(device, server_url: str = "") -> str:
+    """The screen's general feedback address: the manifest's device.feedback_url (built by the
+    server from PUBLIC_BASE_URL, so phones can reach it), else /f/<screen_code> on `server_url`."""
+    device = device if isinstance(device, dict) else {}
+    if is_web_url(device.get("feedback_url")):
+        return device["feedback_url"]
+    code = text(device.get("screen_code"), 40)
+    return f"{server_url.rstrip('/')}/f/{code}" if code else server_url
 
 
 def visible(manifest: dict | None, now: datetime) -> list[dict]:

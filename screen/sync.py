@@ -57,7 +57,7 @@ class SyncClient:
                  transport: httpx.BaseTransport | None = None, on_manifest=None, on_command=None,
                  on_status=None, poll_seconds: float = 60.0, heartbeat_seconds: float = 60.0,
                  enrol_poll_seconds: float = 5.0, read_timeout: float = 40.0, clock=time.time,
-                 sleep=None, rand=random.random, app_version: str | None = None):
+                 sleep=None, rand=random.random, app_version: str | None = None, monotonic=time.monotonic):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         w, h = screen
@@ -69,7 +69,8 @@ class SyncClient:
         self.poll_seconds, self.heartbeat_seconds = poll_seconds, heartbeat_seconds
         self.enrol_poll_seconds = enrol_poll_seconds
         self.app_version = app_version or _installed_version()
-        self._clock, self._rand = clock, rand
+        self._clock, self._rand, self._monotonic = clock, rand, monotonic
+        self._last_contact = monotonic()  # a screen starting offline counts from its start
         self._http = httpx.Client(base_url=self.server, transport=transport,
                                   timeout=httpx.Timeout(10.0, read=read_timeout))
         self._sync_lock, self._report_lock = threading.Lock(), threading.Lock()
@@ -107,6 +108,13 @@ class SyncClient:
     last_error = property(lambda self: self._last_error, doc="Last failure, short text, or None.")
     connected = property(lambda self: self._connected, doc="Whether the event stream is open.")
     shown_version = property(lambda self: self._shown_version, doc="Version of the applied manifest.")
+
+    def seconds_since_contact(self) -> float:
+        """Seconds since the server last answered (feed, report, event stream) — or since start."""
+        return max(0.0, self._monotonic() - self._last_contact)
+
+    def _touch(self) -> None:
+        self._last_contact = self._monotonic()
 
     def _state_changed(self, state: str) -> None:
         log.info("device state -> %s", state)
@@ -185,6 +193,8 @@ class SyncClient:
         resp = self._http.get(f"{API}/feed", headers=headers)
         midpoint = (started + self._clock()) / 2
         self._check_auth(resp, token)
+        if resp.status_code in (200, 304):
+            self._touch()
         if resp.status_code == 304:
             self._server_clock.measure_from_date(resp, midpoint)
             return False
@@ -235,10 +245,12 @@ class SyncClient:
                 if resp.status_code != 200:
                     raise SyncError(f"events: HTTP {resp.status_code}")
                 self._set_connected(True)
+                self._touch()
                 self._request_sync()  # catch up on anything missed while disconnected
                 parser = SSEParser(self._last_event_id)
                 for chunk in resp.iter_bytes():
                     got_data = True
+                    self._touch()  # events and the 15-second keep-alive comments
                     for event in parser.feed(chunk):
                         self._last_event_id = parser.last_event_id
                         self._handle_event(event)
@@ -290,30 +302,38 @@ class SyncClient:
             free = shutil.disk_usage(self.data_dir).free
         except OSError:
             free = None
+        cached = self._cache.read_manifest()
         return {"shown_version": self._shown_version, "shown_etag": self._etag, "app_version": self.app_version,
                 "uptime": round(time.monotonic() - self._started, 1), "free_disk": free,
-                "last_error": self._last_error}
+                "last_error": self._last_error, "stream": self._connected,
+                "content_time": cached.get("server_time") if isinstance(cached, dict) else None}
 
-    def send_report(self) -> bool:
-        """POST the heartbeat with queued batches; batches are dropped only after a 2xx."""
+    def send_report(self, timeout: float | None = None) -> bool:
+        """POST the heartbeat with queued batches; batches are dropped only after a 2xx.
+        `timeout` bounds both the wait for a report already under way and the request itself."""
         if self.state != "active":
             return False
+        if not self._report_lock.acquire(timeout=-1 if timeout is None else timeout):
+            return False
         try:
-            with self._report_lock:
-                token, headers = self._auth()
-                batches, error_sent = self._outbox.pending(), self._last_error
-                body = {"heartbeat": self.heartbeat(), "batches": batches}
-                resp = self._http.post(f"{API}/devices/report", json=body, headers=headers)
-                self._check_auth(resp, token)
-                if not 200 <= resp.status_code < 300:
-                    raise SyncError(f"report: HTTP {resp.status_code}")
-                self._outbox.drop(b["id"] for b in batches)
-                if self._last_error == error_sent:
-                    self._last_error = None
-                return True
+            token, headers = self._auth()
+            batches, error_sent = self._outbox.pending(), self._last_error
+            body = {"heartbeat": self.heartbeat(), "batches": batches}
+            resp = self._http.post(f"{API}/devices/report", json=body, headers=headers,
+                                   **({"timeout": timeout} if timeout is not None else {}))
+            self._check_auth(resp, token)
+            if not 200 <= resp.status_code < 300:
+                raise SyncError(f"report: HTTP {resp.status_code}")
+            self._touch()
+            self._outbox.drop(b["id"] for b in batches)
+            if self._last_error == error_sent:
+                self._last_error = None
+            return True
         except Exception as exc:
             self._record(exc)
             return False
+        finally:
+            self._report_lock.release()
 
     # ---- background threads ------------------------------------------------------------------
     def start(self) -> None:
@@ -341,9 +361,12 @@ class SyncClient:
             thread.join(timeout)
         self._threads = []
 
-    def close(self) -> None:
-        """stop() and release the HTTP connections."""
-        self.stop()
+    def close(self, timeout: float = 5.0, flush_seconds: float = 0.0) -> None:
+        """stop() and release the HTTP connections; with `flush_seconds`, first one last report
+        if batches are queued (an app stopping sends what its on_stop queued)."""
+        self.stop(timeout)
+        if flush_seconds > 0 and len(self._outbox):
+            self.send_report(timeout=flush_seconds)
         self._http.close()
 
     def _run_sync(self) -> None:

@@ -1,5 +1,6 @@
-"""What both screen apps draw with: the touch-swallowing Overlay and the shared KV rules
-(widgets.kv: KLabel, KButton, KToggle, NavBar, Card, IdentifyOverlay), loaded once per process."""
+"""What both screen apps draw with: the touch-swallowing Overlay, WrapLabel/WrapButton (Chinese line
+breaking, screen/wraplabel.py) and the shared KV rules (widgets.kv: KLabel, KButton, KToggle,
+NavBar, Card, IdentifyOverlay), loaded once per process."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,8 @@ import os
 from kivy.lang import Builder
 from kivy.properties import StringProperty
 from kivy.uix.floatlayout import FloatLayout
+
+from screen.wraplabel import WrapButton, WrapLabel  # noqa: F401 (Factory names for the .kv rules)
 
 __all__ = ["Overlay", "load_kv_once", "load_shared_kv"]
 

@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config["DATABASE_URL"] = db.database_url(app.instance_path, app.config.get("DATABASE_URL"))
     app.config["MEDIA_DIR"] = app.config.get("MEDIA_DIR") or os.path.join(app.instance_path, "media")
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(app.instance_path)
+    from server.screens.public_address import DEFAULT
+    app.config["PUBLIC_BASE_URL_SET"] = bool(app.config.get("PUBLIC_BASE_URL"))  # else run/demo derive it
+    app.config["PUBLIC_BASE_URL"] = app.config.get("PUBLIC_BASE_URL") or DEFAULT
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"   # Flask holds the key already: setdefault would do nothing
     if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:   # only then is X-Forwarded-* believed

@@ -8,7 +8,7 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("SECRET_KEY", None, "Signs session cookies; generated into the instance folder on first start."),
     ("DATABASE_URL", None, "SQLAlchemy URL; default SQLite (WAL) file gongkai.db in the instance folder."),
     ("MEDIA_DIR", None, "Where uploaded media is stored by SHA-256; default <instance>/media."),
-    ("PUBLIC_BASE_URL", "http://127.0.0.1:8080", "Address phones and screens use to reach this server."),
+    ("PUBLIC_BASE_URL", "", "Address phones use to reach this server (the QR codes hold it), e.g. https://gongkai.hospital.cn; empty: run and demo use http://<this host's first non-loopback address>:<port> and print it."),
     ("DEFAULT_LANGUAGE", "zh", "Language of pages and errors when the client does not ask (zh or en)."),
     ("LOGIN_MAX_FAILURES", 5, "Failed logins per user name and client within the window before that client is locked out for the name; from all clients together, before the name's back-off starts."),
     ("LOGIN_WINDOW_SECONDS", 900, "Length of the login rate-limit window."),

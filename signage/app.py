@@ -1,8 +1,8 @@
 """SignageApp: the window, pairing, the manifest in use, overlays and remote commands.
 
 Screen flow: pairing (screen.pairing, until approved and content is cached) → player. The app owns
-the server clock (`now`, injectable for tests), the once-per-tick checks (clock text, offline
-label, night screen, identify timeout) and the overlays; the rotation itself is PlayerScreen's.
+the server clock (`now`, injectable for tests), the once-per-tick checks (clock text, connection
+mark, night screen, identify timeout) and the overlays; the rotation itself is PlayerScreen's.
 Sync callbacks arrive on background threads and hop to Kivy's thread with Clock.schedule_once.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
 from content.playlist import alert_of, is_open, local_zone, night_mode
-from screen import present
+from screen import pacing, present
 from screen.remote import RemoteCommands
 from screen.widgets import load_kv_once, load_shared_kv
 from screen.pairing import PairingScreen
@@ -44,7 +44,7 @@ class SignageRoot(FloatLayout):
 class SignageApp(RemoteCommands, App):
     unit_name = StringProperty("医院信息公开")
     clock_text = StringProperty("")
-    offline_text = StringProperty("")
+    contact_mark = StringProperty("")
     portrait = BooleanProperty(False)
     manifest = ObjectProperty(None, allownone=True)
 
@@ -103,6 +103,8 @@ class SignageApp(RemoteCommands, App):
     def status_changed(self, state):
         if state != "active":
             self.manifest = None
+            if "night" in self.overlays:
+                self.leave_night()  # the pairing code must be seen
             self.sm.switch_to(self.pairing)
 
     def queue_batch(self, batch_type, records):
@@ -124,25 +126,41 @@ class SignageApp(RemoteCommands, App):
         self.tick(0)
 
     def tick(self, _dt=0):
-        """Clock text, offline label, night screen, identify timeout, then the rotation."""
+        """Clock text, connection mark, night screen, identify timeout, then the rotation."""
         if self.manifest is None:
             return
         now = self.now()
         local = now.astimezone(local_zone(self.manifest, now))
         self.clock_text = local.strftime("%m-%d  %H:%M")
-        self.offline_text = "" if getattr(self.sync, "connected", False) else "离线播放"
+        self.contact_mark = present.contact_mark(self.sync.seconds_since_contact())
         if self.identify_until is not None and now >= self.identify_until:
             self.identify_until = None
             self.hide_overlay("identify")
         if night_mode(self.manifest) and not is_open(self.manifest, now):
             if "night" not in self.overlays:
-                switch_display(False)
+                self.enter_night()
             night = self.show_overlay("night", clock=local.strftime("%H:%M"))
             night.spot = local.hour * 60 + local.minute
         elif "night" in self.overlays:
-            self.hide_overlay("night")
-            switch_display(True)
+            self.leave_night()
         self.player.tick(now)
+
+    def enter_night(self):
+        """The night screen costs next to nothing: the player leaves the window (nothing beneath
+        the black is drawn), the ticker stops, the loop slows to IDLE_FPS and the panel may go off."""
+        switch_display(False)
+        if self.sm.parent is not None:
+            self.root.remove_widget(self.sm)
+        self.player.ids.ticker.paused = True
+        pacing.set_rate(pacing.IDLE_FPS)
+
+    def leave_night(self):
+        self.hide_overlay("night")
+        if self.sm.parent is None:
+            self.root.add_widget(self.sm, index=len(self.root.children))  # beneath the overlays
+        self.player.ids.ticker.paused = "alert" in self.overlays
+        pacing.set_rate(None)
+        switch_display(True)
 
     # ---- overlays ------------------------------------------------------------------------------
     def show_overlay(self, name: str, **props):
@@ -169,6 +187,7 @@ class SignageApp(RemoteCommands, App):
 
     def update_alert(self):
         alert = alert_of(self.manifest)
+        self.player.ids.ticker.paused = alert is not None or "night" in self.overlays  # out of sight
         if alert is None:
             self.hide_overlay("alert")
             return
@@ -195,6 +214,7 @@ class SignageApp(RemoteCommands, App):
         self.identify_until = self.now() + timedelta(seconds=IDENTIFY_SECONDS)
 
     def on_stop(self):
+        pacing.set_rate(None)
         if getattr(self, "_ev", None):
             self._ev.cancel()
         if self.manifest is not None:

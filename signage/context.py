@@ -21,8 +21,7 @@ class SlideContext:
     def set_manifest(self, manifest: dict) -> None:
         self.manifest = manifest
         device = manifest.get("device") if isinstance(manifest.get("device"), dict) else {}
-        code = present.text(device.get("screen_code"), 40)
-        self.feedback_url = f"{self.server_url.rstrip('/')}/f/{code}" if code else self.server_url
+        self.feedback_url = present.feedback_url(device, self.server_url)
 
     def _cached(self, sha) -> str | None:
         try:

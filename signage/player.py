@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from kivy.core.window import Window
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from content.playlist import expand_slides, playlist_at, ticker_at
 from signage.proof import ProofOfPlay
 from signage.slides import build_slide, table_rows_per_page, unit_of
+from signage.layer import CachedLayer  # noqa: F401 (Factory name for player.kv)
 from signage.ticker import SEPARATOR, Ticker  # noqa: F401 (Factory name for player.kv)
 
 __all__ = ["PlayerScreen"]
@@ -44,12 +46,17 @@ class PlayerScreen(Screen):
         self.next_slide = self.next_widget = None
         self.position = self.rows_per_page = 0
         self.shown = 0  # slides shown since start (benchmarks, tests)
+        Window.bind(size=self._window_resized)
+        self._window_resized(Window, Window.size)
 
     def setup(self, context, queue_batch) -> None:
         self.context, self.proof = context, ProofOfPlay(queue_batch)
 
-    def on_size(self, *_):
-        self.u = unit_of(*self.size)  # the window's: slides use it too, whatever their own size
+    def _window_resized(self, _window, size):
+        """The size unit comes from the window, never from this screen's own size: before its first
+        layout that is Kivy's default 100×100, and every label would first render at u = 0.3 —
+        each such font size a font face kept in memory (about 2.5 MB each for Noto Sans CJK)."""
+        self.u = unit_of(*size)
         for widget in (self.current_widget, self.next_widget):
             if widget is not None:
                 widget.u = self.u

@@ -65,3 +65,60 @@ def save_screenshot(dest: str) -> None:
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     shutil.move(path, dest)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def drawn_lines(label) -> list[str]:
+    """The lines Kivy laid out for a label (visible text, markup gone)."""
+    return ["".join(word.text for word in line.words) for line in label._label._cached_lines]
+
+
+def line_break_problems(label) -> list[str]:
+    """What is wrong with how a wrapping label's lines were broken, judged on what Kivy drew:
+    a line starting with a closing mark or ending with an opening one, a digit/Latin run cut in
+    two, a line ended early although the next line's first unit would have fitted (Kivy pushing
+    "0571-12345678。本院…" to the next line as one block), or a wrapping label with Chinese text
+    that is not a WrapLabel."""
+    from screen.linebreak import CLOSING, JOINERS, OPENING, is_cjk, units
+    from screen.wraplabel import SLACK, WrapButton, WrapLabel, measurer
+    text = "".join(drawn_lines(label))
+    if not any(is_cjk(c) for c in text) or not (label.text_size and label.text_size[0]) or label.shorten:
+        return []  # not a flow that wraps (single lines cut with "…" are another matter)
+    name = f"{type(label).__name__} {label.text[:30]!r}"
+    if not isinstance(label, (WrapLabel, WrapButton)):
+        return [f"{name}: wraps Chinese text but is not a WrapLabel"]
+    problems, lines = [], drawn_lines(label)
+    hard = _hard_breaks(label, lines)
+    measure = measurer(label.font_name, label.font_size, label.bold, label.italic)
+    room = label.wrap_width - SLACK
+    for n, (a, b) in enumerate(zip(lines, lines[1:])):
+        if n in hard or not a or not b:
+            continue
+        a, b = a.rstrip(" "), b.lstrip(" ")
+        word = lambda c: (c.isalnum() or c == "_") and not is_cjk(c)  # noqa: E731
+        if b[0] in CLOSING:
+            problems.append(f"{name}: line starts with {b[0]!r}: {b[:12]!r}")
+        if a[-1] in OPENING:
+            problems.append(f"{name}: line ends with {a[-1]!r}: {a[-12:]!r}")
+        if word(a[-1]) and (word(b[0]) or b[0] in JOINERS) or a[-1] in JOINERS and len(a) > 1 and word(a[-2]) \
+                and word(b[0]):
+            problems.append(f"{name}: a digit/Latin run is cut: {a[-8:]!r} | {b[:8]!r}")
+        first = units(b)[0]
+        if measure(a + first.raw, frozenset()) <= room * 0.97:  # 3 %: bold runs are measured regular here
+            problems.append(f"{name}: line ended early, {first.raw!r} would have fitted: {a[-10:]!r} | {b[:10]!r}")
+    return problems
+
+
+def _hard_breaks(label, lines) -> set:
+    """Indexes of drawn lines that end a paragraph of the label's own text (its "\\n"s)."""
+    import re
+    text = re.sub(r"\[/?[a-z]+(=[^\]]*)?\]", "", label.text) if label.markup else label.text
+    for escape, char in (("&bl;", "["), ("&br;", "]"), ("&amp;", "&")):
+        text = text.replace(escape, char)
+    paragraphs = [p.replace(" ", "") for p in text.split("\n")]
+    ends, index, consumed = set(), 0, ""
+    for n, line in enumerate(lines):
+        consumed += line.replace(" ", "")
+        if index < len(paragraphs) and consumed == paragraphs[index]:
+            ends.add(n)
+            index, consumed = index + 1, ""
+    return ends

@@ -60,3 +60,24 @@ def test_step_boundaries_reports_the_job_cost(capsys):
     step_boundaries.main(20, 2)
     out = capsys.readouterr().out
     assert "next boundary: p50=" in out and "bumped=True" in out and "public now=10" in out
+
+
+def test_screen_soak_three_minutes_nothing_crashes(tmp_path):
+    """The real-time soak (tests/benchmarks/screen_soak.py) at 3 minutes: both apps against a real
+    server through day → night → day, publishes, an alert, a network cut and a server restart."""
+    from benchmarks.signage_common import run_script
+    chart = tmp_path / "soak.svg"
+    out = run_script("screen_soak", "3", "--publishes=6", "--sample=10", f"--chart={chart}", timeout=600)
+    assert "crashed=0" in out and "up_to_date=2/2" in out and "publishes=6/6 failed=0" in out, out
+    for name in ("alert raised", "alert cleared", "network cut", "network back", "server stopped",
+                 "server started"):
+        assert name in out, out
+    assert "SIGTERM → exit: kiosk code=0" in out and "signage code=0" in out, out
+    assert chart.read_text().startswith("<svg") and "polyline" in chart.read_text()
+
+
+def test_screen_start_reports_cold_start_and_memory():
+    from benchmarks.signage_common import run_script
+    out = run_script("screen_start", "1", "--seconds=3", "--table-rows=200", timeout=600)
+    assert "kiosk cold start → first content frame: median=" in out and "after 50 items=" in out, out
+    assert "signage 1920x1080: first frame" in out and "targets: " in out, out

@@ -292,3 +292,45 @@ def test_through_nginx_the_apps_gzip_is_not_doubled(api, behind_nginx):
     import gzip
     page, body = _get(behind_nginx, "/admin/login")
     assert page.getheader("Content-Encoding") == "gzip" and gzip.decompress(body).startswith(b"<!doctype html>")
+
+
+def install_server(dest, *args, stdin=subprocess.DEVNULL):
+    return subprocess.run(["bash", os.path.join(DEPLOY, "install-server.sh"), "--destdir", str(dest), *args],
+                          stdin=stdin, capture_output=True, text=True)
+
+
+def public_url_in(dest) -> str:
+    env = (dest / "etc/gongkai/server.env").read_text()
+    return re.search(r"^GONGKAI_PUBLIC_BASE_URL=(.*)$", env, re.M).group(1)
+
+
+def test_install_server_sets_an_address_phones_can_reach(tmp_path):
+    """Derived without a terminal (never loopback), given with --public-url, refused when loopback."""
+    from server.screens.public_address import is_loopback_url
+    dest = tmp_path / "root"
+    derived = install_server(dest)
+    assert derived.returncode == 0, derived.stderr
+    url = public_url_in(dest)
+    assert url.startswith("https://") and not is_loopback_url(url) and url in derived.stdout
+    given = install_server(dest, "--public-url", "https://gk.hospital.cn/")
+    assert given.returncode == 0 and public_url_in(dest) == "https://gk.hospital.cn"   # a second run updates it
+    assert "GONGKAI_MEDIA_X_ACCEL=/_media/" in (dest / "etc/gongkai/server.env").read_text()
+    for bad in ("http://127.0.0.1:8080", "https://localhost", "http://[::1]/", "gk.hospital.cn", "ftp://gk"):
+        refused = install_server(tmp_path / "other", "--public-url", bad)
+        assert refused.returncode == 2 and "--public-url" in refused.stderr and "Traceback" not in refused.stderr, bad
+        assert not (tmp_path / "other" / "etc/gongkai/server.env").exists()
+
+
+def test_install_server_asks_for_the_address_on_a_terminal(tmp_path):
+    import pty
+    leader, follower = pty.openpty()
+    os.write(leader, b"https://gongkai.county.gov.cn\n")
+    try:
+        asked = install_server(tmp_path / "root", stdin=follower)
+    finally:
+        os.close(follower)
+        prompt = os.read(leader, 4096).decode(errors="replace")
+        os.close(leader)
+    assert asked.returncode == 0, asked.stderr
+    assert "Address phones use to reach this server" in prompt + asked.stdout + asked.stderr
+    assert public_url_in(tmp_path / "root") == "https://gongkai.county.gov.cn"

@@ -22,12 +22,13 @@ CHILD = os.environ.get("GONGKAI_KIOSK_UI") == "child"
 
 
 if not CHILD:
+    @pytest.mark.timeout(600)
     def test_kiosk_ui_in_a_real_window(tmp_path):
         """Portrait runs every test; landscape (its own window) runs the tests named *_both."""
         from kivy_windows import run_in_windows
         run_in_windows(__file__, lambda size: {
             "GONGKAI_KIOSK_UI": "child", "GONGKAI_KIOSK_SIZE": size,
-            "GONGKAI_KIOSK_FIGURES": str(tmp_path / f"figures-{size}.json")}, tmp_path, timeout=300)
+            "GONGKAI_KIOSK_FIGURES": str(tmp_path / f"figures-{size}.json")}, tmp_path, timeout=540)
         for figures in sorted(tmp_path.glob("figures-*.json")):
             print(figures.name, figures.read_text())
 
@@ -54,7 +55,7 @@ else:
     from kivy.uix.label import Label
 
     from screen.sync import SyncClient
-    from screen import theme
+    from screen import present, theme
     from kivy_windows import opaque, save_screenshot, walk
     from kiosk.app import KioskApp
     import kiosk_fixtures as kf
@@ -269,7 +270,7 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         assert sync2.cached_manifest() is not None
         app2 = make_app(tmp_path, sync=sync2)
         assert app2.sm.current == "home" and app2.items
-        assert "离线" in app2.offline_text
+        assert app2.contact_mark == "" and not find(app2, text="离线")  # fresh cache: nothing for patients
 
     def test_home_tiles_counts_font_layout_both(data, make_app):
         app = make_app(data)
@@ -536,6 +537,12 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         app.clock.advance(59)
         app.idle_tick()
         assert "idle" not in app.overlays
+        from screen import pacing
+        from kiosk.app import IDLE_FPS
+        assert pacing.rate() == IDLE_FPS  # untouched: the loop wakes 10 times a second
+        tap(app.root.ids.clock)
+        assert pacing.rate() != IDLE_FPS  # a touch: full frame rate at once
+        app.last_touch -= 59  # as it was
         app.clock.advance(2)
         app.idle_tick()
         frames(2)
@@ -595,7 +602,12 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
     def test_offline_alert_and_remote_commands(tmp_path, make_app):
         kf.build_cache(tmp_path, table_rows=10, alert={"title": "紧急疏散", "body": "请按指示有序离开大楼"})
         app = make_app(tmp_path)
-        assert app.offline_text.startswith("离线 · 内容更新于 ")
+        assert app.contact_mark == ""  # offline, but the cached content is fresh: no mark, no "离线"
+        app.sync._last_contact -= present.OFFLINE_MARK_SECONDS  # ten minutes without the server
+        app.tick()
+        frames(1)
+        assert app.contact_mark == present.OFFLINE_MARK and app.root.ids.contact_mark.opacity > 0
+        assert not [w for w in walk(app.root) if "离线" in str(getattr(w, "text", ""))]
         # the clock is the unit's wall clock (the manifest's +08:00), not this machine's zone
         app.tick()
         wall = datetime.now(timezone(timedelta(hours=8)))
@@ -664,6 +676,30 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         app.show("category", cat_id="conveniences")
         frames(2)
         assert app.sm.current == "category"
+
+    def test_chinese_line_breaking_with_the_demo_texts_both(tmp_path, make_app):
+        """The demo's own titles and bodies on the item page, and an alert with a time: the lines Kivy
+        draws follow screen/linebreak.py's rules (kivy_windows.line_break_problems) in every label."""
+        from demo_texts import demo_texts
+        from kivy_windows import line_break_problems
+        texts = demo_texts() + [("服务热线", "如有疑问请拨打服务热线 0571-12345678。本院将持续优化就医流程，"
+                                             "为患者提供便捷、高效的医疗服务。")]
+        assert len(texts) >= 6
+        items = [kf.item(100 + n, "notices", title, body) for n, (title, body) in enumerate(texts)]
+        kf.build_cache(tmp_path, items=items, with_image=False, alert={
+            "title": "消防演练", "body": "10:30 起进行消防疏散演练，请听从工作人员指挥，沿安全出口有序撤离，勿乘电梯。"
+                                       "演练期间门诊照常开放，给您带来不便，敬请谅解。"})
+        app = make_app(tmp_path)
+        frames(2)
+        problems = [p for w in walk(app.root) if isinstance(w, Label) and shown(w) for p in line_break_problems(w)]
+        wrapped = [w for w in walk(app.overlays["alert"]) if isinstance(w, Label) and len(w._label._cached_lines) > 1]
+        assert wrapped, "the alert's body wraps onto several lines"
+        app.hide_overlay("alert")
+        for item in app.items:
+            app.open_item(item)
+            frames(2)
+            problems += [p for w in walk(app.root) if isinstance(w, Label) and shown(w) for p in line_break_problems(w)]
+        assert not problems, "\n".join(problems[:20])
 
     def test_zz_write_figures_both():
         path = os.environ.get("GONGKAI_KIOSK_FIGURES")

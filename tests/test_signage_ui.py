@@ -21,11 +21,12 @@ CHILD = os.environ.get("GONGKAI_SIGNAGE_UI") == "child"
 
 
 if not CHILD:
+    @pytest.mark.timeout(600)
     def test_signage_ui_in_a_real_window(tmp_path):
         """Portrait runs every test; landscape (its own window) runs the tests named *_both."""
         from kivy_windows import run_in_windows
         run_in_windows(__file__, lambda size: {"GONGKAI_SIGNAGE_UI": "child", "GONGKAI_SIGNAGE_SIZE": size},
-                       tmp_path, timeout=300)
+                       tmp_path, timeout=540)
 
 else:
     from screen.env import prepare_kivy_env
@@ -46,6 +47,7 @@ else:
     from kivy.uix.label import Label
     from PIL import Image as PILImage, ImageFont
 
+    from screen import pacing, present
     from screen.sync import SyncClient
     from signage.app import SignageApp
     from signage.slides import ImageSlide, NoticeSlide, StatsSlide, TableSlide
@@ -140,11 +142,15 @@ else:
         return img
 
     def fits(label):
-        """The label's text, laid out at its font size and width, is not taller than the label."""
-        from kivy.core.text.markup import MarkupLabel
-        core = MarkupLabel(text=label.text, font_size=label.font_size, text_size=(label.width, None),
-                           font_name=label.font_name, line_height=label.line_height)
-        return 0 < core.render()[1] <= label.height
+        """Every line of the label's text was drawn (none dropped for lack of room) and together
+        they are not taller than the label."""
+        import re
+        from kivy_windows import drawn_lines
+        lines = label._label._cached_lines
+        shown_text = "".join(drawn_lines(label)).replace(" ", "")
+        visible = re.sub(r"\[/?[a-z]+\]", "", label.text).replace("&bl;", "[").replace("&br;", "]")
+        visible = visible.replace("&amp;", "&").replace("\n", "").replace(" ", "")
+        return shown_text == visible and 0 < sum(line.h for line in lines) <= label.height + 1
 
     def assert_cjk(app):
         checked = 0
@@ -345,20 +351,25 @@ else:
             code = f"open({str(log)!r}, 'a').write({state!r} + ' ')"
             monkeypatch.setenv(f"GONGKAI_DISPLAY_{state}", f"{shlex.quote(sys.executable)} -c {shlex.quote(code)}")
         items, playlist = sf.standard(tmp_path)
-        sf.write_manifest(tmp_path, items, playlist, opening_hours=[
+        sf.write_manifest(tmp_path, items, playlist, ticker=sf.TICKER, opening_hours=[
             {"days": [1, 2, 3, 4, 5, 6, 7], "from": "07:30", "to": "18:00"}])
         now = FakeNow(sf.NOW.replace(hour=17, minute=59, second=50))
         app = make_app(tmp_path, now)
         assert "night" not in app.overlays and app.player.current is not None
+        assert app.player.ids.ticker.running
         step(app, now, 10)
         night = app.overlays["night"]
         assert app.player.current is None and night.clock == "18:00"
+        # nothing moves beneath the black: no ticker frames, no player in the window, a slow loop
+        assert not app.player.ids.ticker.running and app.sm.parent is None
+        assert pacing.rate() == pacing.IDLE_FPS
         img = window_pixels()
         assert sum(1 for p in img.resize((40, 40)).getdata() if sum(p) < 30) > 40 * 40 * 0.95
         screenshot("night")
         step(app, now, 3600)
         step(app, now, 12.5 * 3600)  # 07:30 next morning
         assert "night" not in app.overlays and app.player.current.item == 1
+        assert app.sm.parent is app.root and app.player.ids.ticker.running and pacing.rate() != pacing.IDLE_FPS
         import time
         for _ in range(100):
             if log.exists() and log.read_text() == "OFF ON ":
@@ -387,6 +398,49 @@ else:
             assert shot.size == tuple(Window.size)
         assert app.run_command("reload") and app.player.current.item == 1
         assert not app.run_command("self-destruct")
+
+    def test_chinese_line_breaking_with_the_demo_texts_both(tmp_path, make_app):
+        """Notice slides with the demo's own texts, and the alert: every label's drawn lines follow
+        screen/linebreak.py's rules (kivy_windows.line_break_problems)."""
+        from demo_texts import demo_texts
+        from kivy_windows import line_break_problems
+        texts = demo_texts() + [("关于冬季门诊时间调整的通知", sf.NOTICE_BODY)]
+        items = [kf.item(100 + n, "notices", title, body) for n, (title, body) in enumerate(texts)]
+        for it in items:
+            it["window"], it["published_at"] = {"start": None, "end": None}, sf.NOW.isoformat()
+        playlist = [sf.entry(it, "notice", duration=10, order=n) for n, it in enumerate(items)]
+        sf.write_manifest(tmp_path, items, playlist, alert={
+            "id": 9, "title": "消防演练", "body": "10:30 起进行消防疏散演练，请听从工作人员指挥，有序从最近的安全出口离开。"})
+        now = FakeNow()
+        app = make_app(tmp_path, now)
+        frames(2)
+        alert = app.overlays["alert"]
+        problems = [p for w in walk(alert) if isinstance(w, Label) for p in line_break_problems(w)]
+        assert any(len(w._label._cached_lines) > 1 for w in walk(alert) if isinstance(w, Label))
+        app.manifest = dict(app.manifest, alert=None)  # cleared: the slides beneath
+        app.update_alert()
+        seen = set()
+        for _ in range(len(items)):
+            widget = app.player.current_widget
+            seen.add(app.player.current.item)
+            problems += [p for w in walk(widget) if isinstance(w, Label) for p in line_break_problems(w)]
+            step(app, now, 10)
+        assert len(seen) == len(items)
+        assert not problems, "\n".join(problems[:20])
+
+    def test_no_offline_wording_for_patients_a_discreet_mark_after_ten_minutes(data, make_app):
+        now = FakeNow()
+        app = make_app(data, now)  # no server at all: playing from the cache
+        frames(2)
+        assert app.contact_mark == "" and not [t for t in texts(app) if "离线" in t]
+        app.sync._last_contact -= present.OFFLINE_MARK_SECONDS - 5
+        step(app, now, 1)
+        assert app.contact_mark == ""
+        app.sync._last_contact -= 5
+        step(app, now, 1)
+        mark = app.player.ids.contact_mark
+        assert app.contact_mark == present.OFFLINE_MARK and mark.opacity > 0 and mark.texture_size[0] > 0
+        assert not [t for t in texts(app) if "离线" in t]
 
     def test_hostile_content_never_crashes(tmp_path, make_app):
         items = [kf.item(n, "conduct", t, b) for n, t, b in (

@@ -332,8 +332,10 @@ def test_batches_are_retried_with_the_same_id_survive_a_restart_and_drop_after_2
     assert sent["batches"][1] == {"id": second, "type": "rating",
                                   "records": [{"screen": "S1", "score": 5, "note": "很好"}]}
     beat = sent["heartbeat"]
-    assert set(beat) == {"shown_version", "shown_etag", "app_version", "uptime", "free_disk", "last_error"}
+    assert set(beat) == {"shown_version", "shown_etag", "app_version", "uptime", "free_disk", "last_error",
+                         "stream", "content_time"}
     assert beat["shown_version"] == 1 and beat["free_disk"] > 0 and beat["uptime"] >= 0
+    assert beat["stream"] is False and beat["content_time"] == restarted.cached_manifest()["server_time"]
     assert beat["last_error"] == "report: HTTP 500"
     assert restarted.send_report() is True and server.reports[-1]["batches"] == []
     assert SyncClient("http://screens.test", str(tmp_path)).heartbeat()["last_error"] is None
@@ -389,3 +391,25 @@ def test_cached_manifest_must_verify_with_the_pinned_key(applied, tmp_path):
     path.write_text(json.dumps(data, ensure_ascii=False))
     assert applied.cached_manifest() is None
     assert not verify_manifest(data, applied._identity.get("public_key"))
+
+
+def test_seconds_since_contact_counts_only_answers_from_the_server(server, tmp_path):
+    """What the screens' discreet offline mark is based on (screen.present.contact_mark)."""
+    now = [1000.0]
+    server.publish(1, OLD)
+    client = enrolled(server, tmp_path, monotonic=lambda: now[0])
+    now[0] += 700
+    assert client.seconds_since_contact() == 700  # counted from the start when never in contact
+    assert client.sync_once() is True and client.seconds_since_contact() == 0
+    now[0] += 30
+    assert client.sync_once() is False and client.seconds_since_contact() == 0  # a 304 is contact
+    now[0] += 30
+    server.report_status = 500
+    assert client.send_report() is False and client.seconds_since_contact() == 30
+    server.manifest = None
+    assert client.sync_once() is False and client.seconds_since_contact() == 30  # a 503 is not
+    server.override = lambda request: (_ for _ in ()).throw(httpx.ConnectError("down"))
+    assert client.sync_once() is False and client.seconds_since_contact() == 30
+    server.override, server.report_status = None, 200
+    now[0] += 10
+    assert client.send_report() is True and client.seconds_since_contact() == 0

@@ -3,6 +3,7 @@ their latest screenshot. Thin views over server/screens/registry.py."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import current_app, flash, g, redirect, render_template, request, send_file, url_for
 
@@ -15,6 +16,7 @@ from server.admin.forms import AUDIENCES, field_errors
 from server.i18n import t, term
 from server.screens.models import Device
 from server.screens.push import current_mark
+from server.screens.public_address import is_loopback_url
 from server.validation import ServiceError
 
 NEW = {"name": "", "location": "", "audiences": [], "groups": "", "orientation": "auto"}
@@ -54,6 +56,32 @@ def _behind(device: Device) -> bool:
     return registry.up_to_date(device) is False
 
 
+def loopback_warning(devices) -> str:
+    """The warning when the QR codes' address is this machine only while screens connect from
+    elsewhere (their last report's source address); empty otherwise."""
+    url = current_app.config["PUBLIC_BASE_URL"]
+    if not is_loopback_url(url):
+        return ""
+    remote = [d for d in devices if d.status == "active" and (d.health or {}).get("address")
+              and not is_loopback_url(f"http://{_host(d.health['address'])}/")]
+    if not remote:
+        return ""
+    return t("screens.loopback_warning", url=url, names="、".join(d.name or d.screen_code or "?" for d in remote))
+
+
+def _time(value):
+    """A reported ISO time as an aware datetime, or None."""
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return when if when is not None and when.tzinfo is not None else None
+
+
+def _host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
 def _list(errors: dict | None = None, values: dict | None = None, status: int = 200):
     s = db.session()
     rows = registry.list_for_admin(s, g.user, g.unit)
@@ -62,7 +90,8 @@ def _list(errors: dict | None = None, values: dict | None = None, status: int = 
         active=sorted((d for d in rows if d.status == "active"), key=lambda d: (d.name, d.screen_code)),
         revoked=[d for d in rows if d.status == "revoked"], current=current_mark(s).version,
         online=registry.is_online, behind=_behind, errors=errors or {}, values=values or {}, new=NEW,
-        audiences=AUDIENCES, orientations=registry.ORIENTATIONS), status
+        audiences=AUDIENCES, orientations=registry.ORIENTATIONS, loopback_warning=loopback_warning(rows),
+        public_url=current_app.config["PUBLIC_BASE_URL"]), status
 
 
 def _detail(device: Device, errors: dict | None = None, values: dict | None = None, status: int = 200):
@@ -71,7 +100,7 @@ def _detail(device: Device, errors: dict | None = None, values: dict | None = No
     return render_template(
         "admin/screen.html", d=device, values=values or stored_values(device), errors=errors or {},
         current=current_mark(s).version, online=registry.is_online(device), has_shot=shot is not None,
-        behind=_behind,
+        behind=_behind, loopback_warning=loopback_warning([device]), content_time=_time((device.health or {}).get("content_time")),
         audiences=AUDIENCES, orientations=registry.ORIENTATIONS, commands=registry.COMMANDS), status
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
 import sys
 
 from server import create_app, db
@@ -96,32 +97,51 @@ def run(args) -> int:
     app.extensions["gongkai.engine"].dispose()
     _hold(app)   # the master too: between worker restarts the instance is still in use
     from server.cli.production import GongkaiServer
-    GongkaiServer(os.path.abspath(args.instance), args.host, args.port, args.workers).run()
+    from server.screens.public_address import settle
+    for line in settle(app.config, args.host, args.port):
+        print(line, flush=True)
+    GongkaiServer(os.path.abspath(args.instance), args.host, args.port, args.workers,
+                  public_url=app.config["PUBLIC_BASE_URL"]).run()
     return 0
 
 
 def demo(args) -> int:
     from server.demo.content import seed_demo
+    from server.screens.public_address import local_url, settle
     app = _app(args)
     init_instance(app, "县卫生健康局", "BUREAU")
     accounts = seed_demo(app)
-    print(f"\nGongkai demo — http://{args.host}:{args.port}/admin/  (instance {args.instance})")
+    here = local_url(args.host, args.port)
+    print(f"\nGongkai demo — {here}/admin/  (instance {args.instance})")
+    for line in settle(app.config, args.host, args.port):
+        print(line)
+    if args.host in ("0.0.0.0", "::"):
+        print("listening on every interface: phones on this network can open the QR codes, and the staff "
+              "login (demo passwords below); --host 127.0.0.1 keeps the demo on this machine")
     print("demo staff accounts (user / password / roles):")
     for name, password, roles, unit in accounts:
         print(f"  {name:<10} {password:<14} {roles}  @{unit}")
     procs = []
-    if not args.no_screens:
-        from server.demo import screens as demo_screens
-        procs = demo_screens.start(app, f"http://{args.host}:{args.port}", os.path.abspath(args.instance))
-        print("demo screens: " + ", ".join(kind for kind, _, _ in demo_screens.SCREENS)
-              + " (offscreen without a display; see 屏幕管理 for their screenshots; logs in the instance folder)")
-    sys.stdout.flush()
+    from server.demo import screens as demo_screens
+    _exit_on(signal.SIGTERM, signal.SIGHUP)  # so the screens are stopped below, not orphaned
     try:
+        if not args.no_screens:
+            procs = demo_screens.start(app, here, os.path.abspath(args.instance))
+            print("demo screens: " + ", ".join(kind for kind, _, _ in demo_screens.SCREENS)
+                  + " (offscreen without a display; see 屏幕管理 for their screenshots; logs in the instance folder)")
+        sys.stdout.flush()
         serve(app, args.host, args.port)
     finally:
-        for proc in procs:
-            proc.terminate()
+        demo_screens.stop(procs)
     return 0
+
+
+def _exit_on(*signals) -> None:
+    """Turn these signals into SystemExit in the main thread, so `finally` blocks run."""
+    def leave(signum, _frame):
+        raise SystemExit(128 + signum)
+    for signum in signals:
+        signal.signal(signum, leave)
 
 
 def verify_audit(args) -> int:

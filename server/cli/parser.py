@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in [("run", "run the server"),
                             ("demo", "run the server, seeding demo content if the instance is empty")]:
         p = command(name, help_text)
-        p.add_argument("--host", default="127.0.0.1", metavar="H")
+        p.add_argument("--host", default="0.0.0.0" if name == "demo" else "127.0.0.1", metavar="H",
+                       help="address to listen on (default: every interface for demo, so phones can open "
+                       "the QR codes; loopback for run, behind nginx)")
         p.add_argument("--port", type=int, default=8080, metavar="P")
         if name == "run":
             p.add_argument("--workers", type=int, default=1, metavar="N", help="server processes (gevent workers)")

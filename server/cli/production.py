@@ -9,8 +9,8 @@ from gunicorn.app.base import BaseApplication
 class GongkaiServer(BaseApplication):
     """gunicorn, configured in code so `python -m server run` needs no config file."""
 
-    def __init__(self, instance: str, host: str, port: int, workers: int = 1):
-        self.instance = instance
+    def __init__(self, instance: str, host: str, port: int, workers: int = 1, public_url: str | None = None):
+        self.instance, self.public_url = instance, public_url
         self.settings = {
             "bind": f"{host}:{port}", "workers": workers, "worker_class": "gevent",
             "worker_connections": 4000, "timeout": 60, "graceful_timeout": 10, "keepalive": 75,
@@ -24,7 +24,10 @@ class GongkaiServer(BaseApplication):
 
     def load(self):
         from server import create_app
-        return create_app(instance_path=self.instance)
+        app = create_app(instance_path=self.instance)
+        if self.public_url and not app.config["PUBLIC_BASE_URL_SET"]:
+            app.config["PUBLIC_BASE_URL"] = self.public_url  # derived once by `run` (server/screens/public_address.py)
+        return app
 
 
 def _start_threads(worker) -> None:

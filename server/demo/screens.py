@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 
 from sqlalchemy import select
 
@@ -39,10 +41,32 @@ def start(app, url: str, instance: str) -> list[subprocess.Popen]:
         os.makedirs(data_dir, exist_ok=True)
         log = open(os.path.join(instance, f"{kind}.log"), "ab")
         procs.append(subprocess.Popen([sys.executable, "-m", kind, "--server", url, "--data", data_dir],
-                                      stdout=log, stderr=subprocess.STDOUT, env=env))
+                                      stdout=log, stderr=subprocess.STDOUT, env=env,
+                                      process_group=0))  # its own group: stop() ends all it started
         threading.Thread(target=_approve_when_enrolled, args=(app, data_dir, settings),
                          name=f"demo-approve-{kind}", daemon=True).start()
     return procs
+
+
+def stop(procs: list[subprocess.Popen], timeout: float = 5.0) -> None:
+    """SIGTERM to each screen's process group (the apps exit within 2 s, sending their last
+    report), SIGKILL to any group still there after `timeout`."""
+    for proc in procs:
+        _signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _approve_when_enrolled(app, data_dir: str, settings: dict, stop: threading.Event | None = None) -> None:

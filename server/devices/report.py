@@ -17,7 +17,7 @@ from server.validation import ServiceError
 BATCH_TYPES = ("play", "view", "rating")
 MAX_BATCHES = 50
 MAX_RECORDS = 2000
-HEALTH_FIELDS = ("app_version", "uptime", "free_disk", "last_error", "shown_etag")
+HEALTH_FIELDS = ("app_version", "uptime", "free_disk", "last_error", "shown_etag", "stream", "content_time")
 
 
 def _when(value) -> datetime | None:
@@ -67,6 +67,7 @@ def report():
     if isinstance(beat.get("shown_version"), int):
         device.shown_version = beat["shown_version"]
     device.health = {k: str(beat[k])[:300] for k in HEALTH_FIELDS if beat.get(k) is not None}
+    device.health["address"] = (request.remote_addr or "")[:64]  # 屏幕管理 warns about a loopback QR address
     accepted, duplicates = [], []
     for batch in batches:
         seen = s.scalar(select(ReportBatch.id).where(ReportBatch.device_id == device.id,

@@ -135,8 +135,10 @@ def content_state(s: Session, device: DeviceInfo, version: int) -> tuple:
     return _shared_parts(s, device, version)["digest"], group["alert"], repr(group["signage"]), device
 
 
-def device_block(device: DeviceInfo, signage: dict | None = None) -> dict:
-    return {"signage": signage or {"opening_hours": [], "night_mode": False},
+def device_block(device: DeviceInfo, signage: dict | None = None, feedback_url: str = "") -> dict:
+    """`feedback_url`: the screen's own /f/<code> at PUBLIC_BASE_URL, for its general QR code (a
+    screen's --server address is how *it* reaches the server, not how a phone does)."""
+    return {"signage": signage or {"opening_hours": [], "night_mode": False}, "feedback_url": feedback_url,
             "device_id": device.id, "kind": device.kind, "name": device.name,
             "location": device.location, "screen_code": device.screen_code,
             "audiences": list(device.audiences), "groups": list(device.groups),
@@ -180,7 +182,7 @@ def _build_device_feed(s: Session, device: DeviceInfo, version: int) -> DeviceFe
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     url = f"{base}/f/{device.screen_code}"
     parts = {"version": canonical_json(version),
-             "device": canonical_json(device_block(device, group["signage"])),
+             "device": canonical_json(device_block(device, group["signage"], url)),
              "catalog": shared["catalog"],
              "items": shared["items"].replace(PLACEHOLDER.encode(), url.encode()),
              "playlist": shared["playlist"], "ticker": shared["ticker"], "alert": group["alert"]}

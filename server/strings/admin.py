@@ -201,6 +201,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "screens.none_active": ("还没有在用的屏幕", "No screens in use yet"),
     "screens.back": ("返回屏幕列表", "Back to the screens"),
     "screens.is_revoked": ("该屏幕已撤销", "This screen is revoked"),
+    "screens.loopback_warning": ("二维码中的地址 {url} 只有本机能打开，而屏幕 {names} 是从其他机器连接的：患者用手机扫码将打不开。"
+                                 "请把设置 PUBLIC_BASE_URL 改为手机能访问的地址。",
+                                 "The QR codes hold {url}, which only this machine can open, but screens {names} connect "
+                                 "from other machines: a patient's phone scanning them will fail. Set PUBLIC_BASE_URL "
+                                 "to an address phones can reach."),
+    "screens.public_url": ("二维码地址", "QR code address"),
+    "screens.address": ("屏幕网络地址", "Screen's network address"),
+    "screens.stream": ("实时通道", "Event stream"),
+    "screens.stream_on": ("已连接", "connected"),
+    "screens.stream_off": ("未连接（屏幕按缓存播放，每分钟重试）", "not connected (the screen plays from its cache and retries)"),
+    "screens.content_time": ("屏幕内容生成于", "Screen's content as of"),
     "flash.approved": ("已批准屏幕：{name}", "Screen approved: {name}"),
     "flash.command": ("已发送指令：{name}", "Command sent: {name}"),
     "flash.revoked": ("已撤销屏幕：{name}", "Screen revoked: {name}"),
