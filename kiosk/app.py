@@ -178,6 +178,9 @@ class KioskApp(RemoteCommands, App):
             self.screen(on).refresh()
 
     def _general_feedback_url(self, manifest, device) -> str:
+        base = present.text(device.get("feedback_base"), 500)
+        if "/f/" in base:
+            return base
         for item in manifest.get("items") or []:
             url = present.text(item.get("feedback_url")) if isinstance(item, dict) else ""
             if "/f/" in url:

@@ -1,5 +1,6 @@
-"""SyncClient: the screens' only way to the server (docs/architecture.md, device protocol) — enrolment, the signed feed and
-its media cache, the event stream, heartbeats and report batches. No Kivy, no server code.
+"""SyncClient: the screens' only way to the server (docs/architecture.md, device protocol, version 2) —
+enrolment, the signed feed with its pages, blobs and media in the cache, the event stream (which
+carries small manifests itself), heartbeats and report batches. No Kivy, no server code.
 
 - Public methods return values instead of raising on network, server or content trouble: the
   failure goes to `last_error` (short text, sent with the next heartbeat) and cached content keeps
@@ -30,13 +31,15 @@ import httpx
 from screen.cache import ContentCache, sweep_temp_files
 from screen.identity import DeviceIdentity, SyncError, describe_error, enrol_step, json_object
 from screen.events import Backoff, SSEParser
+from screen.feedsync import Prepared, hydrate_cached, prepare
 from screen.fetch import ServerClock, download_media
-from content.manifest import etag_for, is_sha256, media_sizes, verify_manifest
+from content.manifest import etag_for, verify_manifest
 from screen.outbox import Outbox
 
 __all__ = ["KINDS", "STATES", "SyncClient", "SyncError"]
 
 API = "/api/v1"
+GC_GRACE_SECONDS = 3600.0   # an unreferenced file stays this long (content flipping back reuses it)
 KINDS = ("kiosk", "signage")
 STATES = ("unenrolled", "pending", "active", "revoked")
 log = logging.getLogger(__name__)
@@ -57,7 +60,8 @@ class SyncClient:
                  transport: httpx.BaseTransport | None = None, on_manifest=None, on_command=None,
                  on_status=None, poll_seconds: float = 60.0, heartbeat_seconds: float = 60.0,
                  enrol_poll_seconds: float = 5.0, read_timeout: float = 40.0, clock=time.time,
-                 sleep=None, rand=random.random, app_version: str | None = None):
+                 sleep=None, rand=random.random, app_version: str | None = None,
+                 gc_grace_seconds: float = GC_GRACE_SECONDS):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         w, h = screen
@@ -68,6 +72,7 @@ class SyncClient:
         self.on_manifest, self.on_command, self.on_status = on_manifest, on_command, on_status
         self.poll_seconds, self.heartbeat_seconds = poll_seconds, heartbeat_seconds
         self.enrol_poll_seconds = enrol_poll_seconds
+        self.gc_grace_seconds = gc_grace_seconds
         self.app_version = app_version or _installed_version()
         self._clock, self._rand = clock, rand
         self._http = httpx.Client(base_url=self.server, transport=transport,
@@ -89,10 +94,12 @@ class SyncClient:
         self._outbox = Outbox(os.path.join(self.data_dir, "outbox.json"), on_save_error=self._record)
         self._identity = DeviceIdentity(os.path.join(self.data_dir, "device.json"), self.server,
                                         on_change=self._state_changed)
+        self._applied: tuple[str, Prepared] | None = None   # (ETag, the applied manifest prepared)
+        self._pushed: tuple[dict, dict] | None = None       # the newest manifest an event carried
         cached = self.cached_manifest()
         if cached:  # a crash between the switch and its GC left unreferenced files behind
-            self._cache.collect_garbage(cached)
-        self._etag = etag_for(cached) if cached else None
+            self._cache.collect_garbage(self._applied[1].refs, self.gc_grace_seconds)
+        self._etag = self._applied[0] if cached else None
         self._shown_version = cached.get("version") if cached else None
 
     # ---- state -------------------------------------------------------------------------------
@@ -151,22 +158,34 @@ class SyncClient:
 
     # ---- feed and media ----------------------------------------------------------------------
     def cached_manifest(self) -> dict | None:
-        """The applied manifest if present and signed by the pinned key, else None."""
+        """The applied manifest, hydrated (items from its pages, tables and long bodies from their
+        blobs, feedback links filled in), if it is signed by the pinned key and every page and blob
+        is in the cache; else None. Hydrated once per ETag."""
         manifest, key = self._cache.read_manifest(), self._identity.get("public_key")
         if manifest is None or not key or not verify_manifest(manifest, key):
             return None
-        return manifest
+        etag = etag_for(manifest)
+        known = self._applied
+        if known is not None and known[0] == etag:
+            return known[1].hydrated
+        try:
+            prepared = hydrate_cached(self._cache, manifest)
+        except SyncError:
+            return None
+        self._applied = (etag, prepared)
+        return prepared.hydrated
 
     def media_path(self, sha256: str) -> str:
         """Local file of a media entry of the cached manifest (ValueError for a bad name)."""
         return self._cache.media_path(sha256)
 
     def server_now(self) -> datetime:
-        """Server time: the local clock plus the offset measured at the last feed answer."""
+        """Server time: the local clock plus the offset measured at the last answer."""
         return self._server_clock.now()
 
     def sync_once(self) -> bool:
-        """Fetch the feed and apply a new verified manifest; True only if one was applied."""
+        """Apply a new verified manifest — the one the last `feed` event carried, else GET /feed;
+        True only if one was applied."""
         if self.state != "active":
             return False
         try:
@@ -176,43 +195,62 @@ class SyncClient:
             self._record(exc)
             return False
 
-    def _sync(self) -> bool:
-        token, headers = self._auth()
+    def _pushed_manifest(self) -> tuple[dict, dict] | None:
+        """The manifest (and files) the last `feed` event carried, if it verifies and is not older
+        than the one shown; else None (then GET /feed decides)."""
+        pushed, self._pushed = self._pushed, None
+        if pushed is None:
+            return None
+        manifest, inline = pushed
+        if not verify_manifest(manifest, self._identity.get("public_key")):
+            self._record(SyncError("event: bad signature; asking the feed instead"))
+            return None
+        version, shown = manifest.get("version"), self._shown_version
+        if isinstance(version, int) and isinstance(shown, int) and version < shown:
+            return None
+        return manifest, inline
+
+    def _fetch_manifest(self, token: str, headers: dict) -> dict | None:
+        """GET /feed: the verified manifest, or None for 304."""
         cached = self.cached_manifest()
-        if self._etag and cached is not None and not self._cache.missing(cached):
+        applied = self._applied
+        if (self._etag and cached is not None and applied is not None
+                and not self._cache.missing(applied[1].refs)):
             headers["If-None-Match"] = self._etag
         started = self._clock()
         resp = self._http.get(f"{API}/feed", headers=headers)
-        midpoint = (started + self._clock()) / 2
+        self._server_clock.measure_response(resp, (started + self._clock()) / 2)
         self._check_auth(resp, token)
         if resp.status_code == 304:
-            self._server_clock.measure_from_date(resp, midpoint)
-            return False
+            return None
         if resp.status_code != 200:
             raise SyncError(f"feed: HTTP {resp.status_code}")
         manifest = json_object(resp, "feed")
         if not verify_manifest(manifest, self._identity.get("public_key")):
             raise SyncError("feed: bad signature; kept the old content")
-        if not self._server_clock.measure(manifest.get("server_time"), midpoint):
-            self._server_clock.measure_from_date(resp, midpoint)
-        try:
-            names = media_sizes(manifest)
-        except ValueError as exc:
-            raise SyncError(f"feed: {exc}") from None
-        bad = [name for name in names if not is_sha256(name)]
-        if bad:
-            raise SyncError(f"feed: bad media name {str(bad[0])[:20]!r}")
-        etag = resp.headers.get("ETag") or etag_for(manifest)
-        missing = self._cache.missing(manifest)
-        if cached is not None and not missing and etag_for(cached) == etag_for(manifest):
-            self._etag = etag  # same content, new server_time: nothing to apply
+        return manifest
+
+    def _sync(self) -> bool:
+        token, headers = self._auth()
+        pushed = self._pushed_manifest()
+        manifest, inline = pushed if pushed is not None else (self._fetch_manifest(token, headers), {})
+        if manifest is None:
             return False
-        download_media(self._http, self._cache, missing, {"Authorization": f"Bearer {token}"},
-                       lambda r: self._check_auth(r, token), self._stopped.is_set)
-        self._cache.commit(manifest)
+        etag = etag_for(manifest)
+        cached, applied = self.cached_manifest(), self._applied
+        if (cached is not None and applied is not None and applied[0] == etag
+                and not self._cache.missing(applied[1].refs)):
+            self._etag = etag  # same content (a new signing time at most): nothing to apply
+            return False
+        auth = {"Authorization": f"Bearer {token}"}
+        prepared = prepare(self._cache, manifest, inline, lambda missing: download_media(
+            self._http, self._cache, missing, auth, lambda r: self._check_auth(r, token), self._stopped.is_set))
+        previous = applied[1].refs if applied is not None else {}
+        self._cache.commit(manifest, prepared.refs)
+        self._applied = (etag, prepared)
         self._etag, self._shown_version = etag, manifest.get("version")
-        self._cache.collect_garbage(manifest)
-        self._callback(self.on_manifest, manifest)
+        self._cache.collect_garbage(prepared.refs, self.gc_grace_seconds, previous)
+        self._callback(self.on_manifest, prepared.hydrated)
         return True
 
     # ---- events ------------------------------------------------------------------------------
@@ -255,6 +293,13 @@ class SyncClient:
 
     def _handle_event(self, event) -> None:
         if event.type == "feed":
+            try:
+                data = json.loads(event.data)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("manifest"), dict):
+                blobs = data.get("blobs")
+                self._pushed = (data["manifest"], blobs if isinstance(blobs, dict) else {})
             self._request_sync()
         elif event.type == "command":
             try:
@@ -303,7 +348,9 @@ class SyncClient:
                 token, headers = self._auth()
                 batches, error_sent = self._outbox.pending(), self._last_error
                 body = {"heartbeat": self.heartbeat(), "batches": batches}
+                started = self._clock()
                 resp = self._http.post(f"{API}/devices/report", json=body, headers=headers)
+                self._server_clock.measure_response(resp, (started + self._clock()) / 2)
                 self._check_auth(resp, token)
                 if not 200 <= resp.status_code < 300:
                     raise SyncError(f"report: HTTP {resp.status_code}")

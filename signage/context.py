@@ -22,7 +22,9 @@ class SlideContext:
         self.manifest = manifest
         device = manifest.get("device") if isinstance(manifest.get("device"), dict) else {}
         code = present.text(device.get("screen_code"), 40)
-        self.feedback_url = f"{self.server_url.rstrip('/')}/f/{code}" if code else self.server_url
+        base = present.text(device.get("feedback_base"), 500)
+        self.feedback_url = (base if "/f/" in base else
+                             f"{self.server_url.rstrip('/')}/f/{code}" if code else self.server_url)
 
     def _cached(self, sha) -> str | None:
         try:

@@ -1,4 +1,5 @@
-"""GET /feed (signed manifest, ETag/304) and GET /events (server-sent events that push changes)."""
+"""GET /feed (signed manifest, ETag/304, gzip) and GET /events (server-sent events that push
+changes, carrying the new manifest when it is small: protocol version 2)."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,10 @@ from server.models import utcnow
 HEARTBEAT_SECONDS = 15.0
 
 
+def accepts_gzip() -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
 @bp.get("/feed")
 def feed():
     """The device's manifest; 304 when its ETag still matches."""
@@ -24,14 +29,21 @@ def feed():
     device_feed = build_device_feed(db.session(), device, g.mark)
     if request.if_none_match.contains(device_feed.tag):
         return Response(status=304, headers={"ETag": device_feed.etag})
-    body = device_feed.signed_body(signing_key(current_app), utcnow())
-    return Response(body, content_type="application/json; charset=utf-8",
-                    headers={"ETag": device_feed.etag, "Cache-Control": "no-cache"})
+    key = signing_key(current_app)
+    headers = {"ETag": device_feed.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if accepts_gzip():
+        body = device_feed.gzipped_body(key)
+        headers["Content-Encoding"] = "gzip"
+    else:
+        body = device_feed.signed_body(key)
+    return Response(body, content_type="application/json; charset=utf-8", headers=headers)
 
 
-def _event(name: str, data: dict, event_id: int | None = None) -> str:
+def _event(name: str, data: dict | bytes, event_id: int | None = None) -> bytes:
     head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    if isinstance(data, dict):
+        data = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return f"{head}event: {name}\ndata: ".encode() + data + b"\n\n"
 
 
 def _pending_commands(s, device_id: str) -> list[DeviceCommand]:
@@ -46,22 +58,28 @@ def _pending_commands(s, device_id: str) -> list[DeviceCommand]:
 
 @bp.get("/events")
 def events():
-    """Stream `feed` events when this device's manifest changes, and remote commands."""
+    """Stream `feed` events when this device's manifest changes, and remote commands.
+
+    The first `feed` event of a stream (on connect) names only the version: the screen catches up
+    with GET /feed anyway. Later ones carry the signed manifest and the small pages and blobs the
+    screen does not hold yet (it held what this stream last sent), so a listening screen needs no
+    second request."""
     device = require_device()
     device_id = device.id
     last_id = request.headers.get("Last-Event-ID", "")
     app = current_app._get_current_object()
     bus = app.extensions["gongkai.bus"]
     sessions = app.extensions["gongkai.sessions"]
+    key = signing_key(app)
 
     if bus.mark < g.mark:
         bus.notify(g.mark)
 
     def stream():
         seen_tick, seen_mark, seen_commands = bus.tick, None, None
-        sent_state = None
+        sent_state, held = None, None
         sent_version = int(last_id) if last_id.isdigit() else None
-        yield "retry: 3000\n: connected\n\n"
+        yield b"retry: 3000\n: connected\n\n"
         while True:
             if bus.mark != seen_mark or bus.commands != seen_commands:
                 with app.app_context(), sessions() as s:
@@ -73,7 +91,13 @@ def events():
                         seen_mark = mark
                         state = content_state(s, dev, mark.version)
                         if state != sent_state and (sent_state is not None or mark.version != sent_version):
-                            yield _event("feed", {"version": mark.version}, mark.version)
+                            current = build_device_feed(s, dev, mark)
+                            data = (current.event_data(key, held) if held is not None
+                                    else {"version": mark.version})
+                            yield _event("feed", data, mark.version)
+                            held = current.media
+                        elif held is None:
+                            held = build_device_feed(s, dev, mark).media
                         sent_state, sent_version = state, mark.version
                     if bus.commands != seen_commands:
                         seen_commands = bus.commands
@@ -81,7 +105,7 @@ def events():
                             yield _event("command", {"name": cmd.name, "id": cmd.id})
             tick = bus.wait(seen_tick, HEARTBEAT_SECONDS)
             if tick == seen_tick:
-                yield ": keep-alive\n\n"
+                yield b": keep-alive\n\n"
             seen_tick = tick
 
     return Response(stream(), content_type="text/event-stream; charset=utf-8",

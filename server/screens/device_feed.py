@@ -1,35 +1,45 @@
-"""The signed per-device feed manifest (protocol in docs/architecture.md, signage parts in docs/signage.md).
+"""The signed per-device feed manifest, protocol version 2 (docs/architecture.md, device
+protocol; signage parts in docs/signage.md; pages and blobs in content/feedpages.py).
 
-Cheap for many screens: the item list, playlist and ticker are serialised once per (units,
-audiences, groups, screen size, version) with a placeholder where each screen's feedback URL goes;
-the alert and group settings once per (unit, groups, version); a device's manifest is then the
-canonical JSON assembled from cached pieces, one string replace and one Ed25519 signature.
+Cheap for many screens: the items are packed into content-addressed pages, and the catalog,
+playlist and ticker serialised, once per (units, audiences, groups, screen size, version); tables
+and long bodies become blobs once per revision (feed_parts.py); the alert and group settings once
+per (unit, groups, version). Pages hold nothing per screen (the feedback link is rebuilt on the
+screen from device.feedback_base), so screens of a kind share them. A device's manifest is the
+small canonical JSON assembled from those pieces, signed once per (device, mark): repeated GETs
+and the event stream reuse the signed bytes, and `server_time` is when they were signed.
 """
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
-import secrets
+import threading
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from content.feedpages import PROTOCOL, hydrate
 from content.manifest import canonical_json
 from content.model import Audience, AudiencePlan
-from server.screens.device_info import DeviceInfo
+from server import db
+from server.background import start_periodic
+from server.screens import feed_blobs, feed_parts
+from server.screens.device_info import DeviceInfo, by_id
+from server.screens.models import Device
 from server.screens.lru import app_lru
 from server.screens.variants import variant_for
 from server.models import Category, Item, Revision, utcnow
-from server.screens.push import Mark
+from server.screens.push import Mark, current_mark
 from server.screens.signage import alert_for, group_settings, playlist_parts, unit_rules
 from server.workdays import local
 
-PLACEHOLDER = "gk-feedback-" + secrets.token_hex(8)
 SHARED_CACHE_SIZE = 64
-DEVICE_CACHE_SIZE = 4096
+DEVICE_CACHE_SIZE = 8192
+EVENT_BYTES = 64 * 1024   # an `event: feed` carries the manifest (and small new files) up to this size
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -49,15 +59,14 @@ def device_start(rev: Revision, audiences: frozenset[Audience]) -> datetime | No
 
 
 def _item_json(s: Session, rev: Revision, start, screen: tuple[int, int]) -> dict:
+    """An item as its page holds it: metadata, short text, blob references; nothing per screen."""
     item = rev.item
     out = {"id": item.id, "revision": rev.number, "category": item.category.key, "kind": item.kind,
-           "title": rev.title, "body": rev.body,
+           "title": rev.title,
            "media": [variant_for(s, att, screen) for att in rev.attachments],
            "window": {"start": _iso(start), "end": _iso(rev.window_end)},
-           "published_at": _iso(rev.published_at),
-           "feedback_url": f"{PLACEHOLDER}?item={item.id}"}
-    if rev.table:
-        out["table"] = rev.table
+           "published_at": _iso(rev.published_at)}
+    out.update(feed_parts.blob_fields(rev))
     return out
 
 
@@ -90,11 +99,11 @@ def _build_shared_parts(s: Session, device: DeviceInfo, audiences: frozenset[Aud
     catalog = [{"id": c.key, "name": c.name, "name_en": c.name_en, "parent": c.parent_key,
                 "audiences": c.audiences, "time_rule": c.time_rule, "description": c.description}
                for c in cats if {Audience(a) for a in c.audiences} & audiences]
-    parts = {"items": canonical_json(items), "catalog": canonical_json(catalog),
-             "playlist": canonical_json(signage["playlist"]), "ticker": canonical_json(signage["ticker"]),
-             "media": frozenset(m["sha256"] for i in items for m in i["media"])}
+    parts = feed_parts.pack(items, [rev for rev, _ in live])
+    parts.update({"catalog": canonical_json(catalog), "playlist": canonical_json(signage["playlist"]),
+                  "ticker": canonical_json(signage["ticker"])})
     parts["digest"] = hashlib.sha256(b"\0".join(
-        parts[k] for k in ("items", "catalog", "playlist", "ticker"))).digest()
+        parts[k] for k in ("item_pages", "catalog", "playlist", "ticker"))).digest()
     s.commit()  # variants made while building are kept
     return parts
 
@@ -114,12 +123,13 @@ def content_state(s: Session, device: DeviceInfo, version: int) -> tuple:
 
 
 def device_block(device: DeviceInfo, signage: dict | None = None) -> dict:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return {"signage": signage or {"opening_hours": [], "night_mode": False},
             "device_id": device.id, "kind": device.kind, "name": device.name,
             "location": device.location, "screen_code": device.screen_code,
             "audiences": list(device.audiences), "groups": list(device.groups),
             "orientation": device.orientation, "screen": {"w": device.screen_w, "h": device.screen_h},
-            "unit": device.unit}
+            "unit": device.unit, "feedback_base": f"{base}/f/{device.screen_code}"}
 
 
 def assemble(parts: dict[str, bytes]) -> bytes:
@@ -127,23 +137,69 @@ def assemble(parts: dict[str, bytes]) -> bytes:
     return b"{" + b",".join(canonical_json(k) + b":" + parts[k] for k in sorted(parts)) + b"}"
 
 
+def _json_string(sha: str, data: bytes) -> bytes:
+    """A small blob as a JSON string for an event (the same for every screen, so kept)."""
+    return app_lru("feed_blob_strings", 4 * SHARED_CACHE_SIZE).get_or_build(
+        sha, lambda: json.dumps(data.decode("utf-8"), ensure_ascii=False).encode("utf-8"))
+
+
 class DeviceFeed:
-    """One device's manifest at one version: bytes to send, ETag, media it may fetch."""
+    """One device's manifest at one mark: the signed bytes (signed once, then reused by every GET
+    and the event stream), its ETag, and the files it lets the device fetch."""
 
-    def __init__(self, content: bytes, parts: dict, version: int, media: frozenset):
-        """`content` is the manifest without version, time and signature: equal content, equal ETag."""
-        self.tag = hashlib.sha256(content).hexdigest()[:32]
+    def __init__(self, parts: dict[str, bytes], version: int, shared: dict):
+        content = assemble({k: v for k, v in parts.items() if k != "version"})
+        self.tag = hashlib.sha256(content).hexdigest()[:32]   # equal content, equal ETag
         self.etag = f'"{self.tag}"'
-        self.parts = parts
-        self.version = version
-        self.media = media
+        self.parts, self.version = parts, version
+        self.media = shared["fetchable"]          # media, pages and blobs this device may fetch
+        self.blob_types = shared["blob_types"]    # pages and blobs: their content type
+        self._shared = shared
+        self._lock = threading.Lock()
+        self._signed: bytes | None = None
+        self._gzipped: bytes | None = None
 
-    def signed_body(self, key, now: datetime) -> bytes:
-        parts = dict(self.parts, server_time=canonical_json(local(now).isoformat()))
-        unsigned = assemble(parts)
-        signature = base64.b64encode(key.sign(unsigned)).decode("ascii")
-        parts["signature"] = canonical_json(signature)
-        return assemble(parts)
+    def signed_body(self, key) -> bytes:
+        """The manifest with `server_time` (when it was signed) and `signature`."""
+        if self._signed is None:
+            with self._lock:
+                if self._signed is None:
+                    parts = dict(self.parts, server_time=canonical_json(local(utcnow()).isoformat()))
+                    signature = base64.b64encode(key.sign(assemble(parts))).decode("ascii")
+                    parts["signature"] = canonical_json(signature)
+                    self._signed = assemble(parts)
+        return self._signed
+
+    def gzipped_body(self, key) -> bytes:
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.signed_body(key), 6, mtime=0)
+        return self._gzipped
+
+    def event_data(self, key, held: frozenset) -> bytes:
+        """`event: feed` data: the signed manifest if it is small, with the small pages and blobs
+        the device does not hold yet (`held`: what the stream's previous manifest referenced), as
+        long as the whole message stays within EVENT_BYTES; else only the version."""
+        head = b'{"version":%d' % self.version
+        body = self.signed_body(key)
+        if len(body) > EVENT_BYTES:
+            return head + b"}"
+        size, blobs = len(head) + len(body) + 24, []
+        for sha in self._shared["inline_order"]:
+            if sha in held:
+                continue
+            text = _json_string(sha, self._shared["inline"][sha])
+            if size + len(text) + 70 <= EVENT_BYTES:
+                blobs.append(b'"' + sha.encode() + b'":' + text)
+                size += len(text) + 70
+        return head + b',"manifest":' + body + b',"blobs":{' + b",".join(blobs) + b"}}"
+
+    def read(self, sha: str) -> bytes:
+        """A page or blob of this feed (from memory, else from the feed folder)."""
+        data = self._shared["inline"].get(sha)
+        if data is None:
+            with open(feed_blobs.path(sha), "rb") as fh:
+                data = fh.read()
+        return data
 
 
 def build_device_feed(s: Session, device: DeviceInfo, mark: Mark) -> DeviceFeed:
@@ -155,18 +211,44 @@ def build_device_feed(s: Session, device: DeviceInfo, mark: Mark) -> DeviceFeed:
 def _build_device_feed(s: Session, device: DeviceInfo, version: int) -> DeviceFeed:
     shared = _shared_parts(s, device, version)
     group = _group_parts(s, device, version)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    url = f"{base}/f/{device.screen_code}"
-    parts = {"version": canonical_json(version),
+    parts = {"protocol": canonical_json(PROTOCOL), "version": canonical_json(version),
              "device": canonical_json(device_block(device, group["signage"])),
-             "catalog": shared["catalog"],
-             "items": shared["items"].replace(PLACEHOLDER.encode(), url.encode()),
+             "catalog": shared["catalog"], "item_pages": shared["item_pages"],
              "playlist": shared["playlist"], "ticker": shared["ticker"], "alert": group["alert"]}
-    content = assemble({k: v for k, v in parts.items() if k != "version"})
-    return DeviceFeed(content, parts, version, shared["media"])
+    return DeviceFeed(parts, version, shared)
+
+
+def restore_files(s: Session, device: DeviceInfo) -> None:
+    """Write the device's pages and blobs again if they went missing from the feed folder (the
+    sweep, a lost disk): a fresh build, not the cached one, stores whatever is absent."""
+    audiences = frozenset(Audience(a) for a in device.audiences)
+    _build_shared_parts(s, device, audiences, (device.screen_w, device.screen_h))
+
+
+def referenced_files(s: Session, version: int) -> set[str]:
+    """Every page and blob some active screen's current feed references (what the sweep keeps)."""
+    epoch = current_mark(s).device_epoch
+    out: set[str] = set()
+    for device_id in s.scalars(select(Device.id).where(Device.status == "active")):
+        info = by_id(s, device_id, epoch)
+        if info is not None:
+            out |= set(_shared_parts(s, info, version)["blob_types"])
+    return out
+
+
+def start_sweep(app):
+    """Each process removes, every few hours, feed files no active screen's feed references once
+    they are a week old (derived files: a later build writes any it needs again)."""
+    def work():
+        s = db.session()
+        mark = current_mark(s)
+        feed_blobs.sweep(app.config["MEDIA_DIR"], referenced_files(s, mark.version))
+    return start_periodic(app, "gongkai-feed-sweep", work, feed_blobs.SWEEP_SECONDS, first=60)
 
 
 def preview_manifest(s: Session, device: DeviceInfo, version: int) -> dict:
-    """The unsigned manifest a device like `device` would get now (the admin UI's live preview)."""
+    """The unsigned manifest a device like `device` would get now, hydrated as a screen sees it
+    (the admin UI's live preview)."""
     feed = _build_device_feed(s, device, version)
-    return json.loads(assemble(dict(feed.parts, server_time=canonical_json(local(utcnow()).isoformat()))))
+    manifest = json.loads(assemble(dict(feed.parts, server_time=canonical_json(local(utcnow()).isoformat()))))
+    return hydrate(manifest, feed.read)
