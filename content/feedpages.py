@@ -4,7 +4,8 @@ blobs (docs/architecture.md, device protocol).
 Why: with every item inline, one short notice cost every screen the whole feed again (a
 20,000-row price table, 5,000 items: megabytes per screen per publish). In version 2 the manifest
 lists `item_pages` — each page a canonical-JSON blob of up to PAGE_SIZE items, grouped by item id,
-named by its SHA-256 — and inside a page a table or a long body is itself a blob reference
+named by its SHA-256 — and `catalog_blob`, the catalog (rarely changed, yet most of a small
+hospital's manifest); inside a page a table or a long body is itself a blob reference
 (`table_blob`, `body_blob`). Publishing one notice changes one page and the small manifest; the
 one signature still covers everything, because the manifest names every page by hash and every
 page names its blobs by hash.
@@ -26,7 +27,7 @@ from typing import Callable
 from content.manifest import canonical_json, is_sha256, media_sizes, parse_time
 
 __all__ = ["LONG_BODY", "PAGE_SIZE", "PROTOCOL", "BadFeed", "blob_ref", "blob_refs", "body_blob",
-           "content_refs", "display_order", "hydrate", "pack", "page_blobs", "page_items", "page_refs", "sha256",
+           "catalog_blob", "catalog_ref", "content_refs", "display_order", "hydrate", "pack", "page_blobs", "page_items", "page_refs", "sha256",
            "table_blob"]
 
 PROTOCOL = 2
@@ -106,6 +107,17 @@ def _checked_ref(ref, what: str) -> tuple[str, int]:
     return ref["sha256"], size
 
 
+def catalog_blob(catalog: list) -> tuple[bytes, dict]:
+    """The catalog as a blob (canonical JSON) and the manifest's `catalog_blob` reference."""
+    data = canonical_json(catalog)
+    return data, blob_ref(data)
+
+
+def catalog_ref(manifest: dict) -> dict[str, int]:
+    """{sha256: size} of the manifest's catalog blob; BadFeed if it is malformed."""
+    return dict([_checked_ref(manifest.get("catalog_blob"), "catalog")])
+
+
 def page_refs(manifest: dict) -> dict[str, int]:
     """sha256 → size of every page the manifest lists; BadFeed for anything malformed."""
     if not isinstance(manifest, dict) or manifest.get("protocol") != PROTOCOL:
@@ -143,11 +155,19 @@ def display_order(items: list[dict]) -> list[dict]:
 
 
 def hydrate(manifest: dict, read: Callable[[str], bytes]) -> dict:
-    """The manifest as the apps use it: `items` rebuilt from the pages in display order, `table` and
-    `body` filled in from their blobs, each item's `feedback_url` from `device.feedback_base`.
+    """The manifest as the apps use it: `catalog` from its blob, `items` rebuilt from the pages in
+    display order, `table` and `body` filled in from their blobs, each item's `feedback_url` from
+    `device.feedback_base`.
 
     `read(sha256)` returns verified bytes (or raises); BadFeed for a malformed page or blob.
     """
+    [catalog_sha] = catalog_ref(manifest)
+    try:
+        catalog = json.loads(read(catalog_sha).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadFeed("catalog: not JSON") from None
+    if not isinstance(catalog, list):
+        raise BadFeed("catalog: not a list")
     items = []
     for sha in page_refs(manifest):
         items.extend(page_items(read(sha)))
@@ -167,7 +187,7 @@ def hydrate(manifest: dict, read: Callable[[str], bytes]) -> dict:
                 raise BadFeed("body blob: not UTF-8") from None
         if base and "id" in item:
             item["feedback_url"] = f"{base}?item={item['id']}"
-    return dict(manifest, items=display_order(items))
+    return dict(manifest, catalog=catalog, items=display_order(items))
 
 
 def content_refs(manifest: dict, items: list[dict], lenient: bool = False) -> dict[str, int | None]:
@@ -216,8 +236,10 @@ def pack(manifest: dict, feedback_base: str | None = None) -> tuple[dict, dict[s
         items.append(item)
     refs, pages = page_blobs(items)
     blobs.update(pages)
-    out = {k: v for k, v in manifest.items() if k not in ("items", "signature")}
-    out["protocol"], out["item_pages"] = PROTOCOL, refs
+    data, catalog = catalog_blob(manifest.get("catalog") or [])
+    blobs[catalog["sha256"]] = data
+    out = {k: v for k, v in manifest.items() if k not in ("items", "catalog", "signature")}
+    out["protocol"], out["item_pages"], out["catalog_blob"] = PROTOCOL, refs, catalog
     if feedback_base is not None:
         out["device"] = dict(out.get("device") or {}, feedback_base=feedback_base)
     return out, blobs

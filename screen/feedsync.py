@@ -1,5 +1,6 @@
 """Applying a version 2 manifest to the cache (content/feedpages.py): pages, then the blobs and
-media they name, each hash-checked, before anything is switched; and reading the cached one back.
+media they name, each hash-checked, before anything is switched; reading the applied one back;
+and `AppliedFeed`, the sync client's record of what is shown and what an event offered.
 
 Order matters for the offline guarantees: the manifest is verified by the caller; the pages it
 lists are stored (from the event that carried them, else downloaded), read and checked; then
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from content.feedpages import BadFeed, content_refs, hydrate, page_items, page_refs, sha256
+from content.feedpages import BadFeed, catalog_ref, content_refs, hydrate, page_items, page_refs, sha256
+from content.manifest import etag_for, verify_manifest
 from screen.cache import ContentCache, MediaError
 from screen.identity import SyncError
 
-__all__ = ["Prepared", "hydrate_cached", "prepare"]
+__all__ = ["AppliedFeed", "Prepared", "hydrate_cached", "prepare"]
 
 Download = Callable[[dict], None]   # missing {sha256: size} → stored, or raises
 
@@ -67,8 +69,9 @@ def prepare(cache: ContentCache, manifest: dict, inline: dict, download: Downloa
     SyncError (or the download's error) if anything is malformed or cannot be had."""
     try:
         pages = page_refs(manifest)
-        _store_inline(cache, inline, pages)
-        download(cache.missing(pages))
+        first = {**pages, **catalog_ref(manifest)}
+        _store_inline(cache, inline, first)
+        download(cache.missing(first))
         items, read = _pages(cache, pages)
         refs = content_refs(manifest, items)
         _store_inline(cache, inline, refs)
@@ -76,7 +79,7 @@ def prepare(cache: ContentCache, manifest: dict, inline: dict, download: Downloa
         hydrated = hydrate(manifest, _reader(cache, read))
     except BadFeed as exc:
         raise SyncError(f"feed: {exc}") from None
-    return Prepared(manifest, hydrated, {**pages, **refs})
+    return Prepared(manifest, hydrated, {**first, **refs})
 
 
 def hydrate_cached(cache: ContentCache, manifest: dict) -> Prepared:
@@ -89,4 +92,76 @@ def hydrate_cached(cache: ContentCache, manifest: dict) -> Prepared:
         hydrated = hydrate(manifest, _reader(cache, read))
     except BadFeed as exc:
         raise SyncError(f"cache: {exc}") from None
-    return Prepared(manifest, hydrated, {**pages, **refs})
+    return Prepared(manifest, hydrated, {**pages, **catalog_ref(manifest), **refs})
+
+
+class AppliedFeed:
+    """What the screen shows and what it may switch to next: the applied manifest (hydrated once
+    per ETag), the newest manifest an event carried, and the switch itself."""
+
+    def __init__(self, cache: ContentCache, public_key: Callable[[], str | None], gc_grace_seconds: float):
+        self.cache, self.public_key, self.gc_grace_seconds = cache, public_key, gc_grace_seconds
+        self.applied: tuple[str, Prepared] | None = None   # (ETag, the applied manifest prepared)
+        self.pushed: tuple[dict, dict] | None = None       # (manifest, files) of the newest event
+        cached = self.cached()
+        if cached:  # a crash between the switch and its GC left unreferenced files behind
+            self.cache.collect_garbage(self.applied[1].refs, gc_grace_seconds)
+        self.etag = self.applied[0] if cached else None
+        self.shown_version = cached.get("version") if cached else None
+
+    def cached(self) -> dict | None:
+        """The applied manifest hydrated, if signed by the pinned key and every page and blob is in
+        the cache; else None."""
+        manifest, key = self.cache.read_manifest(), self.public_key()
+        if manifest is None or not key or not verify_manifest(manifest, key):
+            return None
+        etag = etag_for(manifest)
+        known = self.applied
+        if known is not None and known[0] == etag:
+            return known[1].hydrated
+        try:
+            prepared = hydrate_cached(self.cache, manifest)
+        except SyncError:
+            return None
+        self.applied = (etag, prepared)
+        return prepared.hydrated
+
+    def complete(self) -> bool:
+        """Whether the applied manifest and everything it references are in the cache."""
+        applied = self.applied
+        return self.cached() is not None and applied is not None and not self.cache.missing(applied[1].refs)
+
+    def offer(self, manifest: dict, files: dict) -> None:
+        """A manifest an event carried (checked when taken)."""
+        self.pushed = (manifest, files if isinstance(files, dict) else {})
+
+    def take_pushed(self) -> tuple[dict, dict] | None:
+        """The offered manifest if it verifies and is not older than the one shown; else None
+        (GET /feed decides). SyncError for a bad signature."""
+        pushed, self.pushed = self.pushed, None
+        if pushed is None:
+            return None
+        manifest, files = pushed
+        if not verify_manifest(manifest, self.public_key()):
+            raise SyncError("event: bad signature; asking the feed instead")
+        version, shown = manifest.get("version"), self.shown_version
+        if isinstance(version, int) and isinstance(shown, int) and version < shown:
+            return None
+        return manifest, files
+
+    def switch(self, manifest: dict, files: dict, download: Download) -> dict | None:
+        """Apply a verified manifest: store and check everything it references, switch
+        manifest.json atomically, then collect garbage. Returns the hydrated manifest, or None
+        when it is what the screen already shows."""
+        etag = etag_for(manifest)
+        applied = self.applied
+        if applied is not None and applied[0] == etag and self.complete():
+            self.etag = etag  # same content (a new signing time at most): nothing to apply
+            return None
+        prepared = prepare(self.cache, manifest, files, download)
+        previous = applied[1].refs if applied is not None else {}
+        self.cache.commit(manifest, prepared.refs)
+        self.applied = (etag, prepared)
+        self.etag, self.shown_version = etag, manifest.get("version")
+        self.cache.collect_garbage(prepared.refs, self.gc_grace_seconds, previous)
+        return prepared.hydrated

@@ -31,9 +31,9 @@ import httpx
 from screen.cache import ContentCache, sweep_temp_files
 from screen.identity import DeviceIdentity, SyncError, describe_error, enrol_step, json_object
 from screen.events import Backoff, SSEParser
-from screen.feedsync import Prepared, hydrate_cached, prepare
+from screen.feedsync import AppliedFeed
 from screen.fetch import ServerClock, download_media
-from content.manifest import etag_for, verify_manifest
+from content.manifest import verify_manifest
 from screen.outbox import Outbox
 
 __all__ = ["KINDS", "STATES", "SyncClient", "SyncError"]
@@ -72,7 +72,6 @@ class SyncClient:
         self.on_manifest, self.on_command, self.on_status = on_manifest, on_command, on_status
         self.poll_seconds, self.heartbeat_seconds = poll_seconds, heartbeat_seconds
         self.enrol_poll_seconds = enrol_poll_seconds
-        self.gc_grace_seconds = gc_grace_seconds
         self.app_version = app_version or _installed_version()
         self._clock, self._rand = clock, rand
         self._http = httpx.Client(base_url=self.server, transport=transport,
@@ -94,13 +93,7 @@ class SyncClient:
         self._outbox = Outbox(os.path.join(self.data_dir, "outbox.json"), on_save_error=self._record)
         self._identity = DeviceIdentity(os.path.join(self.data_dir, "device.json"), self.server,
                                         on_change=self._state_changed)
-        self._applied: tuple[str, Prepared] | None = None   # (ETag, the applied manifest prepared)
-        self._pushed: tuple[dict, dict] | None = None       # the newest manifest an event carried
-        cached = self.cached_manifest()
-        if cached:  # a crash between the switch and its GC left unreferenced files behind
-            self._cache.collect_garbage(self._applied[1].refs, self.gc_grace_seconds)
-        self._etag = self._applied[0] if cached else None
-        self._shown_version = cached.get("version") if cached else None
+        self._feed = AppliedFeed(self._cache, lambda: self._identity.get("public_key"), gc_grace_seconds)
 
     # ---- state -------------------------------------------------------------------------------
     @property
@@ -113,7 +106,7 @@ class SyncClient:
                             doc="The code to show full-screen until an admin approves the device.")
     last_error = property(lambda self: self._last_error, doc="Last failure, short text, or None.")
     connected = property(lambda self: self._connected, doc="Whether the event stream is open.")
-    shown_version = property(lambda self: self._shown_version, doc="Version of the applied manifest.")
+    shown_version = property(lambda self: self._feed.shown_version, doc="Version of the applied manifest.")
 
     def _state_changed(self, state: str) -> None:
         log.info("device state -> %s", state)
@@ -144,7 +137,7 @@ class SyncClient:
         """On 401 forget the token (once, even if several threads see it) and start again."""
         if resp.status_code == 401:
             if self._identity.revoke(token):
-                self._etag = None
+                self._feed.etag = None
             raise _Revoked("token revoked (401); re-enrolling, cached content kept")
 
     # ---- enrolment ---------------------------------------------------------------------------
@@ -161,19 +154,7 @@ class SyncClient:
         """The applied manifest, hydrated (items from its pages, tables and long bodies from their
         blobs, feedback links filled in), if it is signed by the pinned key and every page and blob
         is in the cache; else None. Hydrated once per ETag."""
-        manifest, key = self._cache.read_manifest(), self._identity.get("public_key")
-        if manifest is None or not key or not verify_manifest(manifest, key):
-            return None
-        etag = etag_for(manifest)
-        known = self._applied
-        if known is not None and known[0] == etag:
-            return known[1].hydrated
-        try:
-            prepared = hydrate_cached(self._cache, manifest)
-        except SyncError:
-            return None
-        self._applied = (etag, prepared)
-        return prepared.hydrated
+        return self._feed.cached()
 
     def media_path(self, sha256: str) -> str:
         """Local file of a media entry of the cached manifest (ValueError for a bad name)."""
@@ -195,28 +176,10 @@ class SyncClient:
             self._record(exc)
             return False
 
-    def _pushed_manifest(self) -> tuple[dict, dict] | None:
-        """The manifest (and files) the last `feed` event carried, if it verifies and is not older
-        than the one shown; else None (then GET /feed decides)."""
-        pushed, self._pushed = self._pushed, None
-        if pushed is None:
-            return None
-        manifest, inline = pushed
-        if not verify_manifest(manifest, self._identity.get("public_key")):
-            self._record(SyncError("event: bad signature; asking the feed instead"))
-            return None
-        version, shown = manifest.get("version"), self._shown_version
-        if isinstance(version, int) and isinstance(shown, int) and version < shown:
-            return None
-        return manifest, inline
-
     def _fetch_manifest(self, token: str, headers: dict) -> dict | None:
         """GET /feed: the verified manifest, or None for 304."""
-        cached = self.cached_manifest()
-        applied = self._applied
-        if (self._etag and cached is not None and applied is not None
-                and not self._cache.missing(applied[1].refs)):
-            headers["If-None-Match"] = self._etag
+        if self._feed.etag and self._feed.complete():
+            headers["If-None-Match"] = self._feed.etag
         started = self._clock()
         resp = self._http.get(f"{API}/feed", headers=headers)
         self._server_clock.measure_response(resp, (started + self._clock()) / 2)
@@ -232,25 +195,20 @@ class SyncClient:
 
     def _sync(self) -> bool:
         token, headers = self._auth()
-        pushed = self._pushed_manifest()
-        manifest, inline = pushed if pushed is not None else (self._fetch_manifest(token, headers), {})
+        try:
+            pushed = self._feed.take_pushed()
+        except SyncError as exc:
+            self._record(exc)
+            pushed = None
+        manifest, files = pushed if pushed is not None else (self._fetch_manifest(token, headers), {})
         if manifest is None:
             return False
-        etag = etag_for(manifest)
-        cached, applied = self.cached_manifest(), self._applied
-        if (cached is not None and applied is not None and applied[0] == etag
-                and not self._cache.missing(applied[1].refs)):
-            self._etag = etag  # same content (a new signing time at most): nothing to apply
-            return False
         auth = {"Authorization": f"Bearer {token}"}
-        prepared = prepare(self._cache, manifest, inline, lambda missing: download_media(
+        hydrated = self._feed.switch(manifest, files, lambda missing: download_media(
             self._http, self._cache, missing, auth, lambda r: self._check_auth(r, token), self._stopped.is_set))
-        previous = applied[1].refs if applied is not None else {}
-        self._cache.commit(manifest, prepared.refs)
-        self._applied = (etag, prepared)
-        self._etag, self._shown_version = etag, manifest.get("version")
-        self._cache.collect_garbage(prepared.refs, self.gc_grace_seconds, previous)
-        self._callback(self.on_manifest, prepared.hydrated)
+        if hydrated is None:
+            return False
+        self._callback(self.on_manifest, hydrated)
         return True
 
     # ---- events ------------------------------------------------------------------------------
@@ -298,8 +256,7 @@ class SyncClient:
             except ValueError:
                 data = None
             if isinstance(data, dict) and isinstance(data.get("manifest"), dict):
-                blobs = data.get("blobs")
-                self._pushed = (data["manifest"], blobs if isinstance(blobs, dict) else {})
+                self._feed.offer(data["manifest"], data.get("blobs"))
             self._request_sync()
         elif event.type == "command":
             try:
@@ -335,7 +292,8 @@ class SyncClient:
             free = shutil.disk_usage(self.data_dir).free
         except OSError:
             free = None
-        return {"shown_version": self._shown_version, "shown_etag": self._etag, "app_version": self.app_version,
+        return {"shown_version": self._feed.shown_version, "shown_etag": self._feed.etag,
+                "app_version": self.app_version,
                 "uptime": round(time.monotonic() - self._started, 1), "free_disk": free,
                 "last_error": self._last_error}
 

@@ -139,6 +139,10 @@ class FakeServer:
     def pages(self) -> list[str]:
         return [p["sha256"] for p in self.packed()["item_pages"]]
 
+    def feed_files(self) -> list[str]:
+        """The files the manifest names itself: its pages and its catalog."""
+        return self.pages() + [self.packed()["catalog_blob"]["sha256"]]
+
     def signed(self) -> dict:
         return sign_manifest({**self.packed(), "server_time": self.server_time.isoformat()},
                              self.signing_key)

@@ -117,7 +117,7 @@ def test_feed_is_signed_filtered_and_cached(api):
     api.publish(internal["id"])
     api.create(title="未审批草稿")
     signed = public.signed()
-    assert {"protocol", "version", "server_time", "device", "catalog", "item_pages", "playlist", "ticker",
+    assert {"protocol", "version", "server_time", "device", "catalog_blob", "item_pages", "playlist", "ticker",
             "alert", "signature"} == set(signed)
     assert signed["device"]["feedback_base"] == f"http://127.0.0.1:8080/f/{public.info['screen_code']}"
     manifest = public.manifest()

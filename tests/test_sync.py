@@ -42,8 +42,8 @@ def media_files(tmp_path):
 
 
 def media_only(tmp_path, server):
-    """The cached files that are media (not the feed's pages)."""
-    return sorted(set(media_files(tmp_path)) - set(server.pages()))
+    """The cached files that are media (not the feed's pages and catalog)."""
+    return sorted(set(media_files(tmp_path)) - set(server.feed_files()))
 
 
 def assert_shows(client, version, files):
@@ -152,7 +152,7 @@ def test_304_downloads_nothing_even_after_a_restart(applied, server, tmp_path):
     restarted = SyncClient("http://screens.test", str(tmp_path), transport=server.transport)
     assert restarted.sync_once() is False
     assert server.requests[-1].headers["If-None-Match"] == feed.headers["If-None-Match"]
-    assert len(server.paths("/media/")) == 3                       # two images and one page
+    assert len(server.paths("/media/")) == 4                       # two images, a page, the catalog
 
 
 def test_missing_cached_media_is_fetched_again(applied, server, tmp_path):
@@ -179,7 +179,7 @@ def test_new_version_reuses_media_and_gc_runs_only_after_the_switch(applied, ser
 
 
 def test_same_content_with_new_server_time_is_not_reapplied(applied, server):
-    applied._etag = None
+    applied._feed.etag = None
     server.server_time += timedelta(minutes=5)
     assert applied.sync_once() is False and applied.last_error is None
 
@@ -259,7 +259,8 @@ class FullDisk:
 @pytest.mark.parametrize("full_at", ["page", "media", "manifest"])
 def test_full_disk_keeps_old_content(applied, server, tmp_path, monkeypatch, full_at):
     """The disk fills while the new page, the new image or manifest.json itself is written."""
-    server.publish(2, NEW, catalog=[{"id": f"c{n}", "name": "医疗服务价格" * 8} for n in range(20)])
+    server.publish(2, NEW, ticker=[{"item": n, "text": "医疗服务价格" * 8, "window": {"start": None, "end": None}}
+                                   for n in range(20)])
     [page] = server.pages()
     page_size, xray_size = len(server.media[page]), len(NEW["xray"])
     room = {"page": 0, "media": page_size, "manifest": max(page_size, xray_size)}[full_at]

@@ -183,7 +183,7 @@ def assert_finished(live, data_dir, applied=True):
     assert child.returncode == 0, err.decode()
     assert json.loads(out) == {"applied": applied, "error": None}
     assert_intact(data_dir, 2)
-    pages = [p["sha256"] for p in live.manifest["item_pages"]]
+    pages = [p["sha256"] for p in live.manifest["item_pages"]] + [live.manifest["catalog_blob"]["sha256"]]
     assert sorted(os.listdir(data_dir / "media")) == sorted([sha(d) for d in (SMALL_B, BIG, SMALL_D)] + pages)
     leftovers = [n for d in (data_dir, data_dir / "media") for n in os.listdir(d) if n.startswith(".")]
     assert leftovers == []

@@ -1,8 +1,8 @@
 """The signed per-device feed manifest, protocol version 2 (docs/architecture.md, device
 protocol; signage parts in docs/signage.md; pages and blobs in content/feedpages.py).
 
-Cheap for many screens: the items are packed into content-addressed pages, and the catalog,
-playlist and ticker serialised, once per (units, audiences, groups, screen size, version); tables
+Cheap for many screens: the items are packed into content-addressed pages, the catalog into a
+blob, and playlist and ticker serialised, once per (units, audiences, groups, screen size, version); tables
 and long bodies become blobs once per revision (feed_parts.py); the alert and group settings once
 per (unit, groups, version). Pages hold nothing per screen (the feedback link is rebuilt on the
 screen from device.feedback_base), so screens of a kind share them. A device's manifest is the
@@ -99,11 +99,10 @@ def _build_shared_parts(s: Session, device: DeviceInfo, audiences: frozenset[Aud
     catalog = [{"id": c.key, "name": c.name, "name_en": c.name_en, "parent": c.parent_key,
                 "audiences": c.audiences, "time_rule": c.time_rule, "description": c.description}
                for c in cats if {Audience(a) for a in c.audiences} & audiences]
-    parts = feed_parts.pack(items, [rev for rev, _ in live])
-    parts.update({"catalog": canonical_json(catalog), "playlist": canonical_json(signage["playlist"]),
-                  "ticker": canonical_json(signage["ticker"])})
+    parts = feed_parts.pack(items, [rev for rev, _ in live], catalog)
+    parts.update({"playlist": canonical_json(signage["playlist"]), "ticker": canonical_json(signage["ticker"])})
     parts["digest"] = hashlib.sha256(b"\0".join(
-        parts[k] for k in ("item_pages", "catalog", "playlist", "ticker"))).digest()
+        parts[k] for k in ("item_pages", "catalog_blob", "playlist", "ticker"))).digest()
     s.commit()  # variants made while building are kept
     return parts
 
@@ -132,9 +131,19 @@ def device_block(device: DeviceInfo, signage: dict | None = None) -> dict:
             "unit": device.unit, "feedback_base": f"{base}/f/{device.screen_code}"}
 
 
+_KEYS: dict[str, bytes] = {}
+
+
 def assemble(parts: dict[str, bytes]) -> bytes:
     """Canonical JSON of an object whose values are already canonical JSON (keys sorted)."""
-    return b"{" + b",".join(canonical_json(k) + b":" + parts[k] for k in sorted(parts)) + b"}"
+    keys = _KEYS
+    out = []
+    for k in sorted(parts):
+        head = keys.get(k)
+        if head is None:
+            head = keys[k] = canonical_json(k) + b":"
+        out.append(head + parts[k])
+    return b"{" + b",".join(out) + b"}"
 
 
 def _json_string(sha: str, data: bytes) -> bytes:
@@ -213,7 +222,7 @@ def _build_device_feed(s: Session, device: DeviceInfo, version: int) -> DeviceFe
     group = _group_parts(s, device, version)
     parts = {"protocol": canonical_json(PROTOCOL), "version": canonical_json(version),
              "device": canonical_json(device_block(device, group["signage"])),
-             "catalog": shared["catalog"], "item_pages": shared["item_pages"],
+             "catalog_blob": shared["catalog_blob"], "item_pages": shared["item_pages"],
              "playlist": shared["playlist"], "ticker": shared["ticker"], "alert": group["alert"]}
     return DeviceFeed(parts, version, shared)
 

@@ -7,7 +7,7 @@ version: publishing a notice beside it costs its page, not the table.
 """
 from __future__ import annotations
 
-from content.feedpages import LONG_BODY, body_blob, page_blobs, table_blob
+from content.feedpages import LONG_BODY, body_blob, catalog_blob, page_blobs, table_blob
 from content.manifest import canonical_json
 from server.models import Revision
 from server.screens import feed_blobs
@@ -25,6 +25,9 @@ def _blob_data(rev: Revision, field: str) -> bytes:
 
 def _revision_blobs(rev: Revision) -> dict[str, tuple[dict, bytes | None]]:
     """field → (reference, bytes if small) for the revision's table and long body."""
+    if not isinstance(rev.table, dict) and len(rev.body or "") <= LONG_BODY:
+        return {}
+
     def build():
         out = {}
         if isinstance(rev.table, dict):
@@ -52,13 +55,16 @@ def blob_fields(rev: Revision) -> dict:
     return out
 
 
-def pack(items: list[dict], revs: list[Revision]) -> dict:
-    """The shared, per-screen-kind parts built from `items` (the revisions `revs`): the manifest's
-    `item_pages` bytes, what screens may fetch, and the small files events may carry inline."""
+def pack(items: list[dict], revs: list[Revision], catalog: list[dict]) -> dict:
+    """The shared, per-screen-kind parts built from `items` (the revisions `revs`) and the catalog:
+    the manifest's `item_pages` and `catalog_blob` bytes, what screens may fetch, and the small
+    files events may carry inline."""
     refs, pages = page_blobs(items)
-    types = {sha: PAGE_TYPE for sha in pages}
-    inline = dict(pages)
-    for sha, data in pages.items():
+    catalog_data, catalog_ref = catalog_blob(catalog)
+    pages_and_catalog = {**pages, catalog_ref["sha256"]: catalog_data}
+    types = {sha: PAGE_TYPE for sha in pages_and_catalog}
+    inline = dict(pages_and_catalog)
+    for sha, data in pages_and_catalog.items():
         feed_blobs.store(sha, data)
     for rev in revs:
         for field, (ref, data) in _revision_blobs(rev).items():
@@ -69,7 +75,8 @@ def pack(items: list[dict], revs: list[Revision]) -> dict:
             if not feed_blobs.exists(sha):   # swept or lost: the revision still has the content
                 feed_blobs.store(sha, data if data is not None else _blob_data(rev, field))
     media = frozenset(m["sha256"] for item in items for m in item["media"])
-    return {"item_pages": canonical_json(refs), "media": media, "blob_types": types,
-            "inline": inline, "inline_order": list(pages) + [s for s in inline if s not in pages],
+    return {"item_pages": canonical_json(refs), "catalog_blob": canonical_json(catalog_ref),
+            "media": media, "blob_types": types,
+            "inline": inline, "inline_order": [catalog_ref["sha256"]] + [s for s in inline if s != catalog_ref["sha256"]],
             "fetchable": media | frozenset(types)}
 

@@ -91,6 +91,19 @@ class Server:
             self.call("POST", f"/items/{item['id']}/actions", user, json={"action": action}).raise_for_status()
         return item["id"]
 
+    def publish_table(self, rows: int) -> int:
+        """Publish a price table of `rows` rows through the whole workflow; returns the item id."""
+        table = {"columns": ["编码", "项目名称", "计价单位", "价格（元）", "医保类别"],
+                 "rows": [[f"{i:06d}", f"检查项目{i}号（含耗材）", "次", f"{i % 900 + 10}.00", "甲类"]
+                          for i in range(rows)]}
+        item = self.call("POST", "/items", "alice", json={"category": "prices", "title": f"价格表 {rows} 行",
+                                                           "body": "本院医疗服务价格", "table": table})
+        item.raise_for_status()
+        item_id = item.json()["id"]
+        for action, user in [("submit", "alice"), ("review", "bob"), ("clear", "carol"), ("approve", "dan")]:
+            self.call("POST", f"/items/{item_id}/actions", user, json={"action": action}).raise_for_status()
+        return item_id
+
     def approve(self, item_id: int) -> None:
         self.call("POST", f"/items/{item_id}/actions", "dan", json={"action": "approve"}).raise_for_status()
 
