@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from content.feedpages import BadFeed, catalog_ref, content_refs, hydrate, page_items, page_refs, sha256
-from content.manifest import etag_for, verify_manifest
+from content.manifest import canonical_json, etag_for, verify_device, verify_manifest, verify_shared
 from screen.cache import ContentCache, MediaError
 from screen.identity import SyncError
 
@@ -99,10 +99,13 @@ class AppliedFeed:
     """What the screen shows and what it may switch to next: the applied manifest (hydrated once
     per ETag), the newest manifest an event carried, and the switch itself."""
 
-    def __init__(self, cache: ContentCache, public_key: Callable[[], str | None], gc_grace_seconds: float):
-        self.cache, self.public_key, self.gc_grace_seconds = cache, public_key, gc_grace_seconds
+    def __init__(self, cache: ContentCache, public_key: Callable[[], str | None],
+                 device_id: Callable[[], str | None], gc_grace_seconds: float):
+        self.cache, self.public_key, self.device_id = cache, public_key, device_id
+        self.gc_grace_seconds = gc_grace_seconds
         self.applied: tuple[str, Prepared] | None = None   # (ETag, the applied manifest prepared)
         self.pushed: tuple[dict, dict] | None = None       # (manifest, files) of the newest event
+        self._device_checked: bytes | None = None          # the device part last verified
         cached = self.cached()
         if cached:  # a crash between the switch and its GC left unreferenced files behind
             self.cache.collect_garbage(self.applied[1].refs, gc_grace_seconds)
@@ -131,19 +134,37 @@ class AppliedFeed:
         applied = self.applied
         return self.cached() is not None and applied is not None and not self.cache.missing(applied[1].refs)
 
+    def check(self, manifest: dict, where: str) -> None:
+        """SyncError unless the manifest is signed by the pinned key (shared part, device block and
+        its scope) and made for this screen. The device block's signature is checked once per
+        distinct block: events repeat it with every change."""
+        key = self.public_key()
+        if not verify_shared(manifest, key):
+            raise SyncError(f"{where}: bad signature; kept the old content")
+        device = manifest.get("device")
+        if not isinstance(device, dict):
+            raise SyncError(f"{where}: no device block")
+        seen = canonical_json([device, manifest.get("device_signature"), manifest.get("scope")])
+        if seen != self._device_checked:
+            if not verify_device(manifest, key):
+                raise SyncError(f"{where}: bad device signature or scope; kept the old content")
+            self._device_checked = seen
+        mine = self.device_id()
+        if mine and device.get("device_id") != mine:
+            raise SyncError(f"{where}: made for another screen; kept the old content")
+
     def offer(self, manifest: dict, files: dict) -> None:
         """A manifest an event carried (checked when taken)."""
         self.pushed = (manifest, files if isinstance(files, dict) else {})
 
     def take_pushed(self) -> tuple[dict, dict] | None:
-        """The offered manifest if it verifies and is not older than the one shown; else None
-        (GET /feed decides). SyncError for a bad signature."""
+        """The offered manifest if it checks out and is not older than the one shown; else None
+        (GET /feed decides). SyncError if it does not check out."""
         pushed, self.pushed = self.pushed, None
         if pushed is None:
             return None
         manifest, files = pushed
-        if not verify_manifest(manifest, self.public_key()):
-            raise SyncError("event: bad signature; asking the feed instead")
+        self.check(manifest, "event")
         version, shown = manifest.get("version"), self.shown_version
         if isinstance(version, int) and isinstance(shown, int) and version < shown:
             return None

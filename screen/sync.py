@@ -33,7 +33,6 @@ from screen.identity import DeviceIdentity, SyncError, describe_error, enrol_ste
 from screen.events import Backoff, SSEParser
 from screen.feedsync import AppliedFeed
 from screen.fetch import ServerClock, download_media
-from content.manifest import verify_manifest
 from screen.outbox import Outbox
 
 __all__ = ["KINDS", "STATES", "SyncClient", "SyncError"]
@@ -93,7 +92,8 @@ class SyncClient:
         self._outbox = Outbox(os.path.join(self.data_dir, "outbox.json"), on_save_error=self._record)
         self._identity = DeviceIdentity(os.path.join(self.data_dir, "device.json"), self.server,
                                         on_change=self._state_changed)
-        self._feed = AppliedFeed(self._cache, lambda: self._identity.get("public_key"), gc_grace_seconds)
+        self._feed = AppliedFeed(self._cache, lambda: self._identity.get("public_key"),
+                                 lambda: self._identity.get("device_id"), gc_grace_seconds)
 
     # ---- state -------------------------------------------------------------------------------
     @property
@@ -189,15 +189,14 @@ class SyncClient:
         if resp.status_code != 200:
             raise SyncError(f"feed: HTTP {resp.status_code}")
         manifest = json_object(resp, "feed")
-        if not verify_manifest(manifest, self._identity.get("public_key")):
-            raise SyncError("feed: bad signature; kept the old content")
+        self._feed.check(manifest, "feed")
         return manifest
 
     def _sync(self) -> bool:
         token, headers = self._auth()
         try:
             pushed = self._feed.take_pushed()
-        except SyncError as exc:
+        except SyncError as exc:  # asking the feed instead
             self._record(exc)
             pushed = None
         manifest, files = pushed if pushed is not None else (self._fetch_manifest(token, headers), {})

@@ -143,19 +143,20 @@ class FakeServer:
         """The files the manifest names itself: its pages and its catalog."""
         return self.pages() + [self.packed()["catalog_blob"]["sha256"]]
 
-    def signed(self) -> dict:
-        return sign_manifest({**self.packed(), "server_time": self.server_time.isoformat()},
+    def signed(self, device_id: str = "dev-1") -> dict:
+        manifest = self.packed()
+        device = {**(manifest.get("device") or {}), "device_id": device_id}
+        return sign_manifest({**manifest, "device": device, "server_time": self.server_time.isoformat()},
                              self.signing_key)
 
     def _feed(self, request: httpx.Request) -> httpx.Response:
         clock = {"Server-Time": self.server_time.isoformat(timespec="milliseconds")}
         if self.manifest is None:
             return httpx.Response(503)
-        manifest = self.packed()
-        tag = etag_for(manifest)
+        body = self.signed(request.headers["Authorization"][7:].removeprefix("token-"))
+        tag = etag_for(body)
         if request.headers.get("If-None-Match") == tag:
             return httpx.Response(304, headers={"ETag": tag, **clock})
-        body = sign_manifest({**manifest, "server_time": self.server_time.isoformat()}, self.signing_key)
         return httpx.Response(200, json=body, headers={"ETag": tag, **clock})
 
     def _media(self, name: str) -> httpx.Response:

@@ -117,8 +117,14 @@ def test_feed_is_signed_filtered_and_cached(api):
     api.publish(internal["id"])
     api.create(title="未审批草稿")
     signed = public.signed()
-    assert {"protocol", "version", "server_time", "device", "catalog_blob", "item_pages", "playlist", "ticker",
-            "alert", "signature"} == set(signed)
+    assert {"protocol", "version", "server_time", "scope", "device", "catalog_blob", "item_pages", "playlist",
+            "ticker", "alert", "signature", "device_signature"} == set(signed)
+    assert signed["scope"] == {"unit": "H001", "audiences": ["patients", "public"], "groups": [],
+                               "screen": {"w": 1080, "h": 1920}}
+    others = staff.signed()
+    assert others["scope"]["audiences"] == ["staff"]
+    mixed = {**others, "device": signed["device"], "device_signature": signed["device_signature"]}
+    assert not verify_manifest(mixed, public.public_key)           # a staff feed on a public screen
     assert signed["device"]["feedback_base"] == f"http://127.0.0.1:8080/f/{public.info['screen_code']}"
     manifest = public.manifest()
     assert public.titles() == {"公开价格"}

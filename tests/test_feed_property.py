@@ -11,7 +11,7 @@ from server import db
 from server.screens.device_info import by_id
 from server.screens.models import Device
 from content.feedpages import hydrate
-from server.screens.device_feed import assemble, build_device_feed
+from server.screens.device_feed import build_device_feed
 from server.models import Category, Item, Revision, Unit
 from server.screens.push import current_mark
 
@@ -63,7 +63,7 @@ def test_no_feed_leaks(app, rows, screens, bureau_item):
         mark = current_mark(s)
         for d in devices:
             feed = build_device_feed(s, by_id(s, d.id, mark.device_epoch), mark)
-            entries = hydrate(json.loads(assemble(feed.parts)), feed.read)["items"]
+            entries = hydrate(json.loads(feed.body), feed.read)["items"]
             for entry in entries:
                 rev, owner = made[entry["title"]]
                 assert rev.status in ("published", "scheduled")

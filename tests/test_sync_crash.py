@@ -38,6 +38,7 @@ def sha(data):
 def manifest(version, files):
     """Protocol version 2: one page of items, each with one image (the page joins the served files)."""
     packed, pages = pack({"version": version, "server_time": "2025-03-10T09:00:00+08:00",
+                          "device": {"device_id": "dev-1", "name": "大厅"},
                           "items": [{"id": i, "title": f"第{i}项", "window": {"start": None, "end": None},
                                      "media": [{"sha256": sha(d), "type": "image/png", "w": 1, "h": 1,
                                                 "bytes": len(d)}]}

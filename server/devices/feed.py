@@ -12,7 +12,6 @@ from server.screens.device_info import by_id
 from server.screens.models import DeviceCommand
 from server.devices import bp, require_device
 from server.screens.device_feed import build_device_feed, content_state
-from server.screens.keys import signing_key
 from server.models import utcnow
 
 HEARTBEAT_SECONDS = 15.0
@@ -29,13 +28,12 @@ def feed():
     device_feed = build_device_feed(db.session(), device, g.mark)
     if request.if_none_match.contains(device_feed.tag):
         return Response(status=304, headers={"ETag": device_feed.etag})
-    key = signing_key(current_app)
     headers = {"ETag": device_feed.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if accepts_gzip():
-        body = device_feed.gzipped_body(key)
+        body = device_feed.gzipped_body()
         headers["Content-Encoding"] = "gzip"
     else:
-        body = device_feed.signed_body(key)
+        body = device_feed.body
     return Response(body, content_type="application/json; charset=utf-8", headers=headers)
 
 
@@ -70,7 +68,6 @@ def events():
     app = current_app._get_current_object()
     bus = app.extensions["gongkai.bus"]
     sessions = app.extensions["gongkai.sessions"]
-    key = signing_key(app)
 
     if bus.mark < g.mark:
         bus.notify(g.mark)
@@ -82,6 +79,7 @@ def events():
         yield b"retry: 3000\n: connected\n\n"
         while True:
             if bus.mark != seen_mark or bus.commands != seen_commands:
+                out = []   # written after the session is closed: a slow socket holds no connection
                 with app.app_context(), sessions() as s:
                     mark = bus.mark
                     dev = by_id(s, device_id, mark.device_epoch)
@@ -92,17 +90,18 @@ def events():
                         state = content_state(s, dev, mark.version)
                         if state != sent_state and (sent_state is not None or mark.version != sent_version):
                             current = build_device_feed(s, dev, mark)
-                            data = (current.event_data(key, held) if held is not None
+                            data = (current.event_data(held) if held is not None
                                     else {"version": mark.version})
-                            yield _event("feed", data, mark.version)
+                            out.append(_event("feed", data, mark.version))
                             held = current.media
                         elif held is None:
                             held = build_device_feed(s, dev, mark).media
                         sent_state, sent_version = state, mark.version
                     if bus.commands != seen_commands:
                         seen_commands = bus.commands
-                        for cmd in _pending_commands(s, device_id):
-                            yield _event("command", {"name": cmd.name, "id": cmd.id})
+                        out += [_event("command", {"name": cmd.name, "id": cmd.id})
+                                for cmd in _pending_commands(s, device_id)]
+                yield from out
             tick = bus.wait(seen_tick, HEARTBEAT_SECONDS)
             if tick == seen_tick:
                 yield b": keep-alive\n\n"

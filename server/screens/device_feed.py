@@ -2,20 +2,17 @@
 protocol; signage parts in docs/signage.md; pages and blobs in content/feedpages.py).
 
 Cheap for many screens: the items are packed into content-addressed pages, the catalog into a
-blob, and playlist and ticker serialised, once per (units, audiences, groups, screen size, version); tables
-and long bodies become blobs once per revision (feed_parts.py); the alert and group settings once
-per (unit, groups, version). Pages hold nothing per screen (the feedback link is rebuilt on the
-screen from device.feedback_base), so screens of a kind share them. A device's manifest is the
-small canonical JSON assembled from those pieces, signed once per (device, mark): repeated GETs
-and the event stream reuse the signed bytes, and `server_time` is when they were signed.
+blob, and playlist and ticker serialised, once per (units, audiences, groups, screen size,
+version); tables and long bodies become blobs once per revision (feed_parts.py); the alert and
+group settings once per (unit, groups, version). Pages hold nothing per screen (the feedback link
+is rebuilt on the screen from device.feedback_base), so screens of a kind share them, and that
+shared part is signed once per kind of screen and version; a device's manifest adds its device
+block, signed once per distinct block (feed_signing.py).
 """
 from __future__ import annotations
 
-import base64
-import gzip
 import hashlib
 import json
-import threading
 from datetime import datetime
 
 from flask import current_app
@@ -23,11 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from content.feedpages import PROTOCOL, hydrate
-from content.manifest import canonical_json
+from content.manifest import canonical_json, scope_of
 from content.model import Audience, AudiencePlan
 from server import db
 from server.background import start_periodic
 from server.screens import feed_blobs, feed_parts
+from server.screens.feed_signing import DeviceFeed, SharedFeed, signed_device_block
 from server.screens.device_info import DeviceInfo, by_id
 from server.screens.models import Device
 from server.screens.lru import app_lru
@@ -39,7 +37,6 @@ from server.workdays import local
 
 SHARED_CACHE_SIZE = 64
 DEVICE_CACHE_SIZE = 8192
-EVENT_BYTES = 64 * 1024   # an `event: feed` carries the manifest (and small new files) up to this size
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -131,100 +128,29 @@ def device_block(device: DeviceInfo, signage: dict | None = None) -> dict:
             "unit": device.unit, "feedback_base": f"{base}/f/{device.screen_code}"}
 
 
-_KEYS: dict[str, bytes] = {}
-
-
-def assemble(parts: dict[str, bytes]) -> bytes:
-    """Canonical JSON of an object whose values are already canonical JSON (keys sorted)."""
-    keys = _KEYS
-    out = []
-    for k in sorted(parts):
-        head = keys.get(k)
-        if head is None:
-            head = keys[k] = canonical_json(k) + b":"
-        out.append(head + parts[k])
-    return b"{" + b",".join(out) + b"}"
-
-
-def _json_string(sha: str, data: bytes) -> bytes:
-    """A small blob as a JSON string for an event (the same for every screen, so kept)."""
-    return app_lru("feed_blob_strings", 4 * SHARED_CACHE_SIZE).get_or_build(
-        sha, lambda: json.dumps(data.decode("utf-8"), ensure_ascii=False).encode("utf-8"))
-
-
-class DeviceFeed:
-    """One device's manifest at one mark: the signed bytes (signed once, then reused by every GET
-    and the event stream), its ETag, and the files it lets the device fetch."""
-
-    def __init__(self, parts: dict[str, bytes], version: int, shared: dict):
-        content = assemble({k: v for k, v in parts.items() if k != "version"})
-        self.tag = hashlib.sha256(content).hexdigest()[:32]   # equal content, equal ETag
-        self.etag = f'"{self.tag}"'
-        self.parts, self.version = parts, version
-        self.media = shared["fetchable"]          # media, pages and blobs this device may fetch
-        self.blob_types = shared["blob_types"]    # pages and blobs: their content type
-        self._shared = shared
-        self._lock = threading.Lock()
-        self._signed: bytes | None = None
-        self._gzipped: bytes | None = None
-
-    def signed_body(self, key) -> bytes:
-        """The manifest with `server_time` (when it was signed) and `signature`."""
-        if self._signed is None:
-            with self._lock:
-                if self._signed is None:
-                    parts = dict(self.parts, server_time=canonical_json(local(utcnow()).isoformat()))
-                    signature = base64.b64encode(key.sign(assemble(parts))).decode("ascii")
-                    parts["signature"] = canonical_json(signature)
-                    self._signed = assemble(parts)
-        return self._signed
-
-    def gzipped_body(self, key) -> bytes:
-        if self._gzipped is None:
-            self._gzipped = gzip.compress(self.signed_body(key), 6, mtime=0)
-        return self._gzipped
-
-    def event_data(self, key, held: frozenset) -> bytes:
-        """`event: feed` data: the signed manifest if it is small, with the small pages and blobs
-        the device does not hold yet (`held`: what the stream's previous manifest referenced), as
-        long as the whole message stays within EVENT_BYTES; else only the version."""
-        head = b'{"version":%d' % self.version
-        body = self.signed_body(key)
-        if len(body) > EVENT_BYTES:
-            return head + b"}"
-        size, blobs = len(head) + len(body) + 24, []
-        for sha in self._shared["inline_order"]:
-            if sha in held:
-                continue
-            text = _json_string(sha, self._shared["inline"][sha])
-            if size + len(text) + 70 <= EVENT_BYTES:
-                blobs.append(b'"' + sha.encode() + b'":' + text)
-                size += len(text) + 70
-        return head + b',"manifest":' + body + b',"blobs":{' + b",".join(blobs) + b"}}"
-
-    def read(self, sha: str) -> bytes:
-        """A page or blob of this feed (from memory, else from the feed folder)."""
-        data = self._shared["inline"].get(sha)
-        if data is None:
-            with open(feed_blobs.path(sha), "rb") as fh:
-                data = fh.read()
-        return data
-
-
 def build_device_feed(s: Session, device: DeviceInfo, mark: Mark) -> DeviceFeed:
     """The device's feed at this mark; cached, since the mark moves on every visible change."""
     return app_lru("device_feed", DEVICE_CACHE_SIZE).get_or_build(
         (device.id, mark), lambda: _build_device_feed(s, device, mark.version))
 
 
+def _signed_shared(s: Session, device: DeviceInfo, version: int) -> SharedFeed:
+    """The shared part for the device's kind of screen at this version, signed once."""
+    def build():
+        shared, group = _shared_parts(s, device, version), _group_parts(s, device, version)
+        scope = scope_of(device_block(device))
+        return SharedFeed({"protocol": canonical_json(PROTOCOL), "version": canonical_json(version),
+                           "scope": canonical_json(scope), "catalog_blob": shared["catalog_blob"],
+                           "item_pages": shared["item_pages"], "playlist": shared["playlist"],
+                           "ticker": shared["ticker"], "alert": group["alert"]}, shared)
+    key = (device.units, frozenset(device.audiences), device.groups, (device.screen_w, device.screen_h), version)
+    return app_lru("feed_signed_shared", SHARED_CACHE_SIZE).get_or_build(key, build)
+
+
 def _build_device_feed(s: Session, device: DeviceInfo, version: int) -> DeviceFeed:
-    shared = _shared_parts(s, device, version)
-    group = _group_parts(s, device, version)
-    parts = {"protocol": canonical_json(PROTOCOL), "version": canonical_json(version),
-             "device": canonical_json(device_block(device, group["signage"])),
-             "catalog_blob": shared["catalog_blob"], "item_pages": shared["item_pages"],
-             "playlist": shared["playlist"], "ticker": shared["ticker"], "alert": group["alert"]}
-    return DeviceFeed(parts, version, shared)
+    shared = _signed_shared(s, device, version)
+    block, signature = signed_device_block(device_block(device, _group_parts(s, device, version)["signage"]))
+    return DeviceFeed(shared, version, block, signature)
 
 
 def restore_files(s: Session, device: DeviceInfo) -> None:
@@ -256,8 +182,7 @@ def start_sweep(app):
 
 
 def preview_manifest(s: Session, device: DeviceInfo, version: int) -> dict:
-    """The unsigned manifest a device like `device` would get now, hydrated as a screen sees it
-    (the admin UI's live preview)."""
+    """The manifest a device like `device` would get now, hydrated as a screen sees it (the admin
+    UI's live preview)."""
     feed = _build_device_feed(s, device, version)
-    manifest = json.loads(assemble(dict(feed.parts, server_time=canonical_json(local(utcnow()).isoformat()))))
-    return hydrate(manifest, feed.read)
+    return hydrate(json.loads(feed.body), feed.read)

@@ -97,9 +97,11 @@ class Server:
                  "rows": [[f"{i:06d}", f"检查项目{i}号（含耗材）", "次", f"{i % 900 + 10}.00", "甲类"]
                           for i in range(rows)]}
         item = self.call("POST", "/items", "alice", json={"category": "prices", "title": f"价格表 {rows} 行",
-                                                           "body": "本院医疗服务价格", "table": table})
+                                                           "body": "本院医疗服务价格"})
         item.raise_for_status()
         item_id = item.json()["id"]
+        self.call("PATCH", f"/items/{item_id}", "alice",
+                  json={"table": table, "version": item.json()["version"]}).raise_for_status()
         for action, user in [("submit", "alice"), ("review", "bob"), ("clear", "carol"), ("approve", "dan")]:
             self.call("POST", f"/items/{item_id}/actions", user, json={"action": action}).raise_for_status()
         return item_id

@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from content.manifest import verify_manifest  # noqa: E402
+from content.manifest import canonical_json, verify_device, verify_shared  # noqa: E402
 from tests.benchmarks.harness import Server, percentile  # noqa: E402
 
 TIMEOUT = 120.0
@@ -83,11 +83,13 @@ class Conn:
 
 
 class SimScreen:
-    """What a screen does with the feed, minus the disk: verify the manifest with the pinned key,
-    take the pages and blobs it lacks (from the event, else GET /media), check each hash."""
+    """What a screen does with the feed, minus the disk and the display: verify the manifest with
+    the pinned key, take the pages and blobs it lacks (from the event, else GET /media), check each
+    hash, read the new pages."""
 
     def __init__(self, port: int, token: str, key: str):
         self.key, self.held, self.items = key, set(), {}
+        self.device_checked = None
         self.events, self.files = Conn(port, token), Conn(port, token)
         self.etag = None
 
@@ -111,8 +113,15 @@ class SimScreen:
         return data
 
     async def apply(self, manifest: dict, inline: dict) -> None:
-        if not verify_manifest(manifest, self.key) or manifest.get("protocol") != 2:
+        """As screen.feedsync does: the shared part's signature every time, the device block's once
+        per distinct block (with its scope)."""
+        if not verify_shared(manifest, self.key) or manifest.get("protocol") != 2:
             raise RuntimeError("bad signature")
+        seen = canonical_json([manifest["device"], manifest["device_signature"], manifest["scope"]])
+        if seen != self.device_checked:
+            if not verify_device(manifest, self.key):
+                raise RuntimeError("bad device signature")
+            self.device_checked = seen
         for ref in manifest["item_pages"]:
             if ref["sha256"] in self.held:
                 continue
