@@ -39,6 +39,7 @@ class FakeServer:
         self.media: dict[str, bytes] = {}
         self.media_override: dict[str, bytes] = {}
         self.media_hook = None                      # called with the sha256 before serving it
+        self.unservable: set[str] = set()           # names answered with 404 (lost on the server)
         self.override = None                        # request -> response, replaces everything
         self.manifest: dict | None = None
         self.server_time = SERVER_TIME
@@ -161,7 +162,7 @@ class FakeServer:
 
     def _media(self, name: str) -> httpx.Response:
         data = self.media_override.get(name, self.media.get(name))
-        if data is None:
+        if data is None or name in self.unservable:
             return httpx.Response(404)
         return httpx.Response(200, content=data, headers={"Cache-Control": "immutable"})
 

@@ -221,6 +221,42 @@ def test_kill_9_mid_download_keeps_the_old_content(live, data_dir):
     assert_finished(live, data_dir)
 
 
+TABLE = {"columns": ["编码", "项目名称", "价格"], "rows": [[f"{n:06d}", f"检查项目{n}号", f"{n % 900}.00"]
+                                                     for n in range(40_000)]}
+
+
+def test_kill_9_mid_table_blob_download_keeps_the_old_content(live, data_dir):
+    """The same for a table blob (protocol version 2): its half-download never gets its name."""
+    packed, blobs = pack({"version": 2, "device": {"device_id": "dev-1"},
+                          "items": [{"id": 1, "title": "价格表", "window": {"start": None, "end": None},
+                                     "media": [], "table": TABLE}]})
+    live.manifest = packed
+    live.media.update(blobs)
+    [table_sha] = [name for name, data in blobs.items() if len(data) > 1_000_000]
+    live.slow.add(table_sha)
+    child = run_child(live, data_dir)
+    try:
+        deadline, seen = time.monotonic() + 30, []
+        while time.monotonic() < deadline and child.poll() is None:
+            seen.append(part_size(data_dir))
+            if len(seen) > 1 and 0 < seen[-2] < seen[-1]:
+                break
+            time.sleep(0.1)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(10)
+    assert 0 < part_size(data_dir) < len(blobs[table_sha]), seen   # killed mid-download indeed
+    assert not os.path.exists(data_dir / "media" / table_sha)
+    assert_intact(data_dir, 1)
+    live.slow.clear()
+    client = SyncClient(live.url, str(data_dir), gc_grace_seconds=0)
+    assert client.sync_once() is True, client.last_error
+    assert client.cached_manifest()["items"][0]["table"] == TABLE
+    assert [n for n in os.listdir(data_dir / "media") if n.startswith(".")] == []
+    client.close()
+
+
 @pytest.mark.parametrize("crash_at, version_after", [("media-rename", 1), ("manifest-rename", 1),
                                                      ("gc", 2)])
 def test_crash_at_each_rename_leaves_a_loadable_cache(live, data_dir, crash_at, version_after):

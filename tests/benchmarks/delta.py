@@ -8,6 +8,7 @@ sent it so, HTTP headers included).
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -84,6 +85,7 @@ def main(n_items: int, n_rows: int) -> dict:
     init_instance(app)
     with app.app_context():
         seed(db.session(), n_items, n_rows, devices=1, tokens=True)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"

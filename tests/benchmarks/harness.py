@@ -48,9 +48,22 @@ class Server:
             cmd = [sys.executable, "-m", "server", "run", "--instance", self.instance,
                    "--port", str(self.port), "--workers", str(workers)]
         self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.cmd, self.env = cmd, env
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self._wait()
         self.tokens = {name: self.token(name) for name in STAFF}
+
+    def crash_and_restart(self) -> None:
+        """SIGKILL the server and its workers (a power cut for the app), then start it again."""
+        proc = psutil.Process(self.proc.pid)
+        for p in proc.children(recursive=True) + [proc]:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        self.proc.wait(10)
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        self._wait()
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 30
