@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from content.feedpages import BadFeed, catalog_ref, content_refs, hydrate, page_items, page_refs, sha256
+from content.feedpages import BadFeed, catalog_ref, content_refs, hydrate, page_items, page_refs
 from content.manifest import canonical_json, etag_for, verify_device, verify_manifest, verify_shared
 from screen.cache import ContentCache, MediaError
 from screen.identity import SyncError
@@ -33,13 +33,10 @@ def _store_inline(cache: ContentCache, inline: dict, wanted: dict) -> None:
     for sha, text in inline.items():
         if sha not in wanted or not isinstance(text, str) or cache.has_media(sha, wanted[sha]):
             continue
-        data = text.encode("utf-8")
-        if sha256(data) != sha:
-            continue                                  # discarded; fetched like any missing file
         try:
-            cache.store_media(sha, [data], wanted[sha])
+            cache.store_media(sha, [text.encode("utf-8")], wanted[sha])
         except MediaError:
-            continue
+            continue                                  # discarded; fetched like any missing file
 
 
 def _pages(cache: ContentCache, pages: dict) -> tuple[list[dict], dict[str, bytes]]:

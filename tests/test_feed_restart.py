@@ -52,13 +52,13 @@ def test_restart_mid_rollout_loses_nothing(server, tmp_path):
         clients.append(client)
     try:
         assert wait_for(lambda: all(c.connected and c.cached_manifest() is not None for c in clients))
-        item_id = server.publish_table(30_000)                      # ~1.5 MB blob, approved at the end
+        item_id = server.publish_table(20_000)                      # ~1 MB blob, approved at the end
         server.crash_and_restart()                                  # while the screens fetch it
-        title = "价格表 30000 行"
+        title = "价格表 20000 行"
         assert wait_for(lambda: all(shows(c, title) for c in clients)), [c.last_error for c in clients]
         for client in clients:
             [item] = [i for i in client.cached_manifest()["items"] if i["title"] == title]
-            assert len(item["table"]["rows"]) == 30_000
+            assert len(item["table"]["rows"]) == 20_000
             media = os.path.join(client.data_dir, "media")
             for name in os.listdir(media):
                 assert not name.startswith("."), name               # no partial download left
@@ -70,7 +70,7 @@ def test_restart_mid_rollout_loses_nothing(server, tmp_path):
                 with open(os.path.join(feed_dir, name), "rb") as fh:
                     assert hashlib.sha256(fh.read()).hexdigest() == name
         got = server.call("GET", f"/items/{item_id}", "alice").json()
-        assert got["status"] == "published" and len(got["table"]["rows"]) == 30_000
+        assert got["status"] == "published" and len(got["table"]["rows"]) == 20_000
     finally:
         for client in clients:
             client.close()

@@ -45,7 +45,7 @@ def _feed_file(sha: str, mime: str) -> Response:
     from server.screens import feed_blobs
     from server.screens.device_feed import restore_files
     if not feed_blobs.exists(sha):
-        restore_files(db.session(), g.device)
+        restore_files(db.session(), g.device, g.mark.version)
         if not feed_blobs.exists(sha):
             abort(404)
     if current_app.config.get("MEDIA_X_ACCEL"):

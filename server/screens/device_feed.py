@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import datetime
 
 from flask import current_app
@@ -153,11 +154,15 @@ def _build_device_feed(s: Session, device: DeviceInfo, version: int) -> DeviceFe
     return DeviceFeed(shared, version, block, signature)
 
 
-def restore_files(s: Session, device: DeviceInfo) -> None:
+def restore_files(s: Session, device: DeviceInfo, version: int) -> None:
     """Write the device's pages and blobs again if they went missing from the feed folder (the
-    sweep, a lost disk): a fresh build, not the cached one, stores whatever is absent."""
+    sweep, a lost disk): a fresh build, not the cached one, stores whatever is absent — once per
+    kind of screen, version and minute, however many screens ask at the same time."""
     audiences = frozenset(Audience(a) for a in device.audiences)
-    _build_shared_parts(s, device, audiences, (device.screen_w, device.screen_h))
+    screen = (device.screen_w, device.screen_h)
+    key = (device.units, audiences, device.groups, screen, version, int(time.time() // 60))
+    app_lru("feed_restored", SHARED_CACHE_SIZE).get_or_build(
+        key, lambda: bool(_build_shared_parts(s, device, audiences, screen)))
 
 
 def referenced_files(s: Session, version: int) -> set[str]:

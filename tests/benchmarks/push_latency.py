@@ -40,6 +40,7 @@ class Conn:
     def __init__(self, port: int, token: str):
         self.port, self.auth = port, f"Authorization: Bearer {token}\r\n"
         self.received = 0
+        self.reader = self.writer = None
 
     async def open(self):
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
@@ -57,7 +58,7 @@ class Conn:
 
     async def request(self, path: str, extra: str = "") -> tuple[int, dict, bytes]:
         """GET with gzip accepted; the body comes back decoded."""
-        if self.writer.is_closing() or self.reader.at_eof():
+        if self.writer is None or self.writer.is_closing() or self.reader.at_eof():
             await self.open()
         self.writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n{self.auth}{extra}\r\n".encode())
         status, headers = await self.head()
@@ -137,7 +138,6 @@ async def screen(sim: SimScreen, ready: asyncio.Event, counter: list, title: str
     """Hold the stream; the first `feed` event triggers the first full sync; after the publish,
     apply the manifest the event carries (or fetch it), record when the new item is there."""
     await sim.events.open()
-    await sim.files.open()
     sim.events.writer.write(f"GET /api/v1/events HTTP/1.1\r\nHost: x\r\n{sim.events.auth}\r\n".encode())
     await sim.events.head()
     first = True
@@ -148,6 +148,7 @@ async def screen(sim: SimScreen, ready: asyncio.Event, counter: list, title: str
             t0, b0 = time.perf_counter(), sim.files.received
             await sim.apply(await sim.fetch_manifest(), {})
             first_syncs.append((sim.files.received - b0, time.perf_counter() - t0))
+            sim.files.writer.close()          # opened again only if an event leaves something to fetch
             first = False
             counter[0] += 1
             if counter[0] == counter[1]:
@@ -164,7 +165,8 @@ async def screen(sim: SimScreen, ready: asyncio.Event, counter: list, title: str
             results.append(time.perf_counter())   # absolute; made relative after the round
             round_bytes.append(sim.events.received + sim.files.received - started[1][id(sim)])
             sim.events.writer.close()
-            sim.files.writer.close()
+            if sim.files.writer is not None:
+                sim.files.writer.close()
             return
 
 
