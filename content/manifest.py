@@ -1,7 +1,8 @@
 """Feed manifest: canonical form, Ed25519 signature, ETag, and what a screen may show right now.
 
 One module is used on both sides so the server signs exactly the bytes the device verifies:
-the canonical JSON (sorted keys, no spaces, UTF-8) of the manifest without its `signature`.
+the canonical JSON (sorted keys, no spaces, UTF-8) of the manifest without its signatures and its
+device block, and, separately, of the device block (see below).
 Verification never raises — a device treats anything odd as "not signed" and keeps its cache.
 Display windows are checked here (not only on the server) so an item expires on time even while
 a screen is offline; devices pass server time + their measured clock offset as `now`.
@@ -18,13 +19,14 @@ from datetime import datetime
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-__all__ = ["canonical_json", "etag_for", "generate_keypair", "is_sha256", "media_of", "media_sizes",
-           "parse_time", "sign_manifest", "verify_manifest", "visible_items"]
+__all__ = ["canonical_json", "device_signing_input", "etag_for", "feed_signing_input", "generate_keypair",
+           "is_sha256", "media_of", "media_sizes", "parse_time", "scope_of", "sign_manifest", "verify_device",
+           "verify_manifest", "verify_shared", "visible_items"]
 
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
-# Left out of the ETag: the signature follows from the rest, and server_time changes on every
-# response, which would make every If-None-Match miss.
-_NOT_IN_ETAG = frozenset({"signature", "server_time", "version"})
+# Left out of the ETag: the signatures follow from the rest, and server_time (when the content
+# was signed) and version change without the content changing, which would make If-None-Match miss.
+_NOT_IN_ETAG = frozenset({"signature", "device_signature", "server_time", "version"})
 
 
 def canonical_json(obj) -> bytes:
@@ -41,18 +43,54 @@ def generate_keypair() -> tuple[bytes, str]:
     return pem, base64.b64encode(raw).decode("ascii")
 
 
-def _unsigned(manifest: dict) -> dict:
-    return {k: v for k, v in manifest.items() if k != "signature"}
+# Protocol version 2 signs once per distinct content: `signature` covers everything but the
+# device block (the same bytes for every screen of the same unit, audiences, groups and size, so
+# the server signs a publish once, not once per screen), `device_signature` covers the device
+# block (re-signed only when it changes), and `scope` — inside the shared part — names the unit,
+# audiences, groups and size it was built for, which must be the device block's own: a screen never
+# accepts another kind of screen's content. Each signature has its own context prefix, so neither
+# can stand in for the other.
+_FEED_CONTEXT = b"gongkai feed v2\n"
+_DEVICE_CONTEXT = b"gongkai device v2\n"
+_OUTSIDE_SIGNATURE = frozenset({"signature", "device", "device_signature"})
 
 
-def sign_manifest(manifest: dict, private_pem: bytes) -> dict:
-    """A copy of the manifest with `signature` over the canonical JSON of everything else."""
+def scope_of(device) -> dict | None:
+    """What ties a manifest's shared part to a screen: the unit, audiences, groups and screen size
+    of its device block (None for a block that is not an object)."""
+    if not isinstance(device, dict):
+        return None
+    unit = device.get("unit")
+    return {"unit": unit.get("code") if isinstance(unit, dict) else None, "audiences": device.get("audiences"),
+            "groups": device.get("groups"), "screen": device.get("screen")}
+
+
+def feed_signing_input(manifest: dict) -> bytes:
+    """The bytes `signature` covers: the canonical JSON of all but the device part."""
+    return _FEED_CONTEXT + canonical_json({k: v for k, v in manifest.items() if k not in _OUTSIDE_SIGNATURE})
+
+
+def device_signing_input(device) -> bytes:
+    """The bytes `device_signature` covers: the canonical JSON of the device block."""
+    return _DEVICE_CONTEXT + canonical_json(device)
+
+
+def _private_key(private_pem: bytes) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(private_pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("the signing key is not an Ed25519 private key")
-    body = _unsigned(manifest)
-    signed = dict(body)
-    signed["signature"] = base64.b64encode(key.sign(canonical_json(body))).decode("ascii")
+    return key
+
+
+def sign_manifest(manifest: dict, private_pem: bytes) -> dict:
+    """A signed copy: `scope` and `device_signature` when there is a device block, and `signature`
+    over the rest (old signatures ignored)."""
+    key = _private_key(private_pem)
+    signed = {k: v for k, v in manifest.items() if k not in ("signature", "device_signature")}
+    if "device" in signed:
+        signed["scope"] = scope_of(signed["device"])
+        signed["device_signature"] = base64.b64encode(key.sign(device_signing_input(signed["device"]))).decode("ascii")
+    signed["signature"] = base64.b64encode(key.sign(feed_signing_input(signed))).decode("ascii")
     return signed
 
 
@@ -67,23 +105,47 @@ def _b64(value: str, size: int) -> bytes | None:
     return raw if len(raw) == size else None
 
 
-def verify_manifest(manifest: dict, public_b64: str) -> bool:
-    """True only if `signature` is a valid Ed25519 signature by this key; never raises."""
+def _verify(public_b64: str, signature, message) -> bool:
     try:
-        if not isinstance(manifest, dict):
+        raw_signature, raw_key = _b64(signature, 64), _b64(public_b64, 32)
+        if raw_signature is None or raw_key is None:
             return False
-        signature = _b64(manifest.get("signature"), 64)
-        raw_key = _b64(public_b64, 32)
-        if signature is None or raw_key is None:
-            return False
-        Ed25519PublicKey.from_public_bytes(raw_key).verify(signature, canonical_json(_unsigned(manifest)))
+        Ed25519PublicKey.from_public_bytes(raw_key).verify(raw_signature, message())
         return True
     except Exception:  # InvalidSignature, or bad input of any shape: simply "not signed"
         return False
 
 
+def verify_shared(manifest: dict, public_b64: str) -> bool:
+    """True only if `signature` is valid for everything but the device part; never raises."""
+    return isinstance(manifest, dict) and _verify(public_b64, manifest.get("signature"),
+                                                  lambda: feed_signing_input(manifest))
+
+
+def verify_device(manifest: dict, public_b64: str) -> bool:
+    """True only if there is a device block, `device_signature` is valid for it and `scope` is its
+    own (a screen may cache this answer for the same block and signature); never raises."""
+    if not isinstance(manifest, dict) or "device" not in manifest:
+        return False
+    device = manifest["device"]
+    try:
+        if manifest.get("scope") != scope_of(device):
+            return False
+    except Exception:
+        return False
+    return _verify(public_b64, manifest.get("device_signature"), lambda: device_signing_input(device))
+
+
+def verify_manifest(manifest: dict, public_b64: str) -> bool:
+    """True only if the manifest is signed by this key: its shared part, and its device block (with
+    its scope) when it has one; never raises."""
+    if not verify_shared(manifest, public_b64):
+        return False
+    return "device" not in manifest or verify_device(manifest, public_b64)
+
+
 def etag_for(manifest: dict) -> str:
-    """Quoted strong ETag of the manifest's content: the server computes the same one (signature,
+    """Quoted strong ETag of the manifest's content: the server computes the same one (signatures,
     server_time and version left out), so a restarted device still gets 304."""
     body = {k: v for k, v in manifest.items() if k not in _NOT_IN_ETAG}
     return '"' + hashlib.sha256(canonical_json(body)).hexdigest()[:32] + '"'

@@ -180,9 +180,9 @@ class KioskApp(RemoteCommands, App):
             self.screen(on).refresh()
 
     def _general_feedback_url(self, manifest, device) -> str:
-        if present.is_web_url(device.get("feedback_url")):
-            return present.text(device.get("feedback_url"), 500)
-        for item in manifest.get("items") or []:  # a manifest from before device.feedback_url
+        if present.is_web_url(device.get("feedback_base")):
+            return present.text(device.get("feedback_base"), 500)
+        for item in manifest.get("items") or []:
             url = present.text(item.get("feedback_url")) if isinstance(item, dict) else ""
             if "/f/" in url:
                 return url.split("?", 1)[0]

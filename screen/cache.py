@@ -1,16 +1,18 @@
 """Device cache on disk, built so that a crash or power cut at any point leaves old content showing.
 
 Layout under the data folder:
-    manifest.json        the applied manifest, exactly as received and verified
-    media/<sha256>       media files, each checked against its name (and stated size)
-    media/.part-*        downloads in progress; removed on failure, swept after a switch
+    manifest.json        the applied manifest, exactly as received and verified (protocol 2)
+    media/<sha256>       every content-addressed file: item pages, table and body blobs, media —
+                         each checked against its name (and stated size) before it gets the name
+    media/.part-*        downloads in progress; removed on failure, swept at start
     .tmp-*               temp files of atomic writes (manifest.json, device.json, outbox.json)
 
-Why it is safe: a media file is written to a temp name, fsynced and renamed into place; the media
+Why it is safe: a file is written to a temp name, fsynced and renamed into place; the media
 folder is fsynced before manifest.json is replaced (temp + fsync + os.replace + fsync of the
-folder); garbage collection runs only after that replace. So at every instant manifest.json is
-either the old one with all its media still there or the new one with all of its media there.
-One process owns a data folder.
+folder); garbage collection runs only after that replace, and only on files the applied manifest
+does not reference. So at every instant manifest.json is either the old one with everything it
+references still there or the new one with everything it references there. One process owns a
+data folder.
 """
 from __future__ import annotations
 
@@ -18,9 +20,10 @@ import hashlib
 import json
 import os
 import secrets
+import time
 from typing import Callable, Iterable
 
-from content.manifest import is_sha256, media_sizes
+from content.manifest import is_sha256
 
 __all__ = ["ContentCache", "MediaError", "atomic_write", "read_json", "sweep_temp_files", "write_json"]
 
@@ -132,10 +135,22 @@ class ContentCache:
             return False
         return size is None or st.st_size == size
 
-    def missing(self, manifest: dict) -> dict[str, int | None]:
-        """The manifest's media not (correctly) in the cache: sha256 → stated size."""
-        return {sha: size for sha, size in media_sizes(manifest).items()
-                if not self.has_media(sha, size)}
+    def missing(self, refs: dict[str, int | None]) -> dict[str, int | None]:
+        """The referenced files (sha256 → stated size) not (correctly) in the cache."""
+        return {sha: size for sha, size in refs.items() if not self.has_media(sha, size)}
+
+    def read_verified(self, sha: str) -> bytes | None:
+        """The file's bytes if they still hash to its name; a damaged file is removed (so it is
+        fetched again) and None returned, as for an absent one."""
+        try:
+            with open(self.media_path(sha), "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != sha:
+            _unlink_quietly(self.media_path(sha))
+            return None
+        return data
 
     def verify_media(self, sha: str) -> bool:
         """Full re-hash of a stored file (for checks and tests; storing already verified it)."""
@@ -180,21 +195,36 @@ class ContentCache:
             _unlink_quietly(tmp)
             raise
 
-    def commit(self, manifest: dict) -> None:
-        """Switch to `manifest` (all its media must be stored): one atomic rename of manifest.json."""
-        missing = self.missing(manifest)
+    def commit(self, manifest: dict, refs: dict[str, int | None]) -> None:
+        """Switch to `manifest`, whose files `refs` must all be stored: one atomic rename."""
+        missing = self.missing(refs)
         if missing:
-            raise MediaError(f"{len(missing)} media file(s) missing, not switching")
+            raise MediaError(f"{len(missing)} file(s) missing, not switching")
         _fsync_dir(self.media_dir)
         write_json(self.manifest_path, manifest)
 
-    def collect_garbage(self, manifest: dict) -> list[str]:
-        """After a switch: remove media the manifest no longer references and leftover temp files."""
-        keep = set(media_sizes(manifest))
+    def collect_garbage(self, keep, grace_seconds: float = 0.0, released=()) -> list[str]:
+        """After a switch: files no longer referenced (not in `keep`) are removed once unreferenced
+        for `grace_seconds` — `released` (just dropped by the switch) start their grace now, others
+        count from when they were stored — and leftover temp files of manifest.json go at once."""
+        now = time.time()
+        for name in released:
+            if name not in keep and is_sha256(name):
+                try:
+                    os.utime(os.path.join(self.media_dir, name), (now, now))
+                except OSError:
+                    pass
         removed = []
         for name in os.listdir(self.media_dir):
-            if name not in keep:
-                _unlink_quietly(os.path.join(self.media_dir, name))
+            if name in keep:
+                continue
+            path = os.path.join(self.media_dir, name)
+            try:
+                old = now - os.stat(path).st_mtime >= grace_seconds
+            except OSError:
+                continue
+            if old or not is_sha256(name):
+                _unlink_quietly(path)
                 removed.append(name)
         for name in os.listdir(self.root):
             if name.startswith(f"{TEMP_PREFIX}manifest.json"):

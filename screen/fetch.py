@@ -1,4 +1,4 @@
-"""Pieces of a feed sync: the server clock offset and the parallel media download.
+"""Pieces of a feed sync: the server clock offset and the parallel download of pages, blobs and media.
 
 The offset exists because lobby screens often have wrong clocks and no NTP; display windows are
 checked against server time (local clock + offset) so a 公示 ends on time, even offline.
@@ -23,13 +23,16 @@ PARALLEL_DOWNLOADS = 2
 
 
 class ServerClock:
-    """Local clock + measured offset; the offset is taken halfway through the request."""
+    """Local clock + measured offset; the offset is taken halfway through the request, from the
+    answer's `Server-Time` header (ISO 8601, milliseconds), else its `Date` header (seconds) until
+    a Server-Time has been seen. The manifest's own server_time is when it was signed, which may
+    be long ago, so it is never used for the clock."""
 
     def __init__(self, clock: Callable[[], float]):
         self.clock = clock
         self.offset = 0.0
         self.tz = timezone.utc
-        self.from_manifest = False
+        self.precise = False
 
     def now(self) -> datetime:
         """The server's current time, in the server's own UTC offset once known."""
@@ -43,12 +46,14 @@ class ServerClock:
             return False
         if when is None:
             return False
-        self.offset, self.tz, self.from_manifest = when.timestamp() - midpoint, when.tzinfo, True
+        self.offset, self.tz, self.precise = when.timestamp() - midpoint, when.tzinfo, True
         return True
 
-    def measure_from_date(self, resp: httpx.Response, midpoint: float) -> None:
-        """The HTTP Date header (1 s precision), used only until a manifest gave server_time."""
-        if self.from_manifest or "Date" not in resp.headers:
+    def measure_response(self, resp: httpx.Response, midpoint: float) -> None:
+        """From `Server-Time`, else (1 s precision) `Date` while nothing better was seen."""
+        if self.measure(resp.headers.get("Server-Time"), midpoint):
+            return
+        if self.precise or "Date" not in resp.headers:
             return
         try:
             when = parsedate_to_datetime(resp.headers["Date"])

@@ -56,11 +56,11 @@ def is_web_url(value) -> bool:
 
 
 def feedback_url(device, server_url: str = "") -> str:
-    """The screen's general feedback address: the manifest's device.feedback_url (built by the
+    """The screen's general feedback address: the manifest's device.feedback_base (built by the
     server from PUBLIC_BASE_URL, so phones can reach it), else /f/<screen_code> on `server_url`."""
     device = device if isinstance(device, dict) else {}
-    if is_web_url(device.get("feedback_url")):
-        return device["feedback_url"]
+    if is_web_url(device.get("feedback_base")):
+        return device["feedback_base"]
     code = text(device.get("screen_code"), 40)
     return f"{server_url.rstrip('/')}/f/{code}" if code else server_url
 

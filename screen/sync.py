@@ -1,5 +1,6 @@
-"""SyncClient: the screens' only way to the server (docs/architecture.md, device protocol) — enrolment, the signed feed and
-its media cache, the event stream, heartbeats and report batches. No Kivy, no server code.
+"""SyncClient: the screens' only way to the server (docs/architecture.md, device protocol, version 2) —
+enrolment, the signed feed with its pages, blobs and media in the cache, the event stream (which
+carries small manifests itself), heartbeats and report batches. No Kivy, no server code.
 
 - Public methods return values instead of raising on network, server or content trouble: the
   failure goes to `last_error` (short text, sent with the next heartbeat) and cached content keeps
@@ -30,13 +31,14 @@ import httpx
 from screen.cache import ContentCache, sweep_temp_files
 from screen.identity import DeviceIdentity, SyncError, describe_error, enrol_step, json_object
 from screen.events import Backoff, SSEParser
+from screen.feedsync import AppliedFeed
 from screen.fetch import ServerClock, download_media
-from content.manifest import etag_for, is_sha256, media_sizes, verify_manifest
 from screen.outbox import Outbox
 
 __all__ = ["KINDS", "STATES", "SyncClient", "SyncError"]
 
 API = "/api/v1"
+GC_GRACE_SECONDS = 3600.0   # an unreferenced file stays this long (content flipping back reuses it)
 KINDS = ("kiosk", "signage")
 STATES = ("unenrolled", "pending", "active", "revoked")
 log = logging.getLogger(__name__)
@@ -57,7 +59,8 @@ class SyncClient:
                  transport: httpx.BaseTransport | None = None, on_manifest=None, on_command=None,
                  on_status=None, poll_seconds: float = 60.0, heartbeat_seconds: float = 60.0,
                  enrol_poll_seconds: float = 5.0, read_timeout: float = 40.0, clock=time.time,
-                 sleep=None, rand=random.random, app_version: str | None = None, monotonic=time.monotonic):
+                 sleep=None, rand=random.random, app_version: str | None = None, monotonic=time.monotonic,
+                 gc_grace_seconds: float = GC_GRACE_SECONDS):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         w, h = screen
@@ -90,11 +93,8 @@ class SyncClient:
         self._outbox = Outbox(os.path.join(self.data_dir, "outbox.json"), on_save_error=self._record)
         self._identity = DeviceIdentity(os.path.join(self.data_dir, "device.json"), self.server,
                                         on_change=self._state_changed)
-        cached = self.cached_manifest()
-        if cached:  # a crash between the switch and its GC left unreferenced files behind
-            self._cache.collect_garbage(cached)
-        self._etag = etag_for(cached) if cached else None
-        self._shown_version = cached.get("version") if cached else None
+        self._feed = AppliedFeed(self._cache, lambda: self._identity.get("public_key"),
+                                 lambda: self._identity.get("device_id"), gc_grace_seconds)
 
     # ---- state -------------------------------------------------------------------------------
     @property
@@ -107,7 +107,7 @@ class SyncClient:
                             doc="The code to show full-screen until an admin approves the device.")
     last_error = property(lambda self: self._last_error, doc="Last failure, short text, or None.")
     connected = property(lambda self: self._connected, doc="Whether the event stream is open.")
-    shown_version = property(lambda self: self._shown_version, doc="Version of the applied manifest.")
+    shown_version = property(lambda self: self._feed.shown_version, doc="Version of the applied manifest.")
 
     def seconds_since_contact(self) -> float:
         """Seconds since the server last answered (feed, report, event stream) — or since start."""
@@ -145,7 +145,7 @@ class SyncClient:
         """On 401 forget the token (once, even if several threads see it) and start again."""
         if resp.status_code == 401:
             if self._identity.revoke(token):
-                self._etag = None
+                self._feed.etag = None
             raise _Revoked("token revoked (401); re-enrolling, cached content kept")
 
     # ---- enrolment ---------------------------------------------------------------------------
@@ -159,22 +159,22 @@ class SyncClient:
 
     # ---- feed and media ----------------------------------------------------------------------
     def cached_manifest(self) -> dict | None:
-        """The applied manifest if present and signed by the pinned key, else None."""
-        manifest, key = self._cache.read_manifest(), self._identity.get("public_key")
-        if manifest is None or not key or not verify_manifest(manifest, key):
-            return None
-        return manifest
+        """The applied manifest, hydrated (items from its pages, tables and long bodies from their
+        blobs, feedback links filled in), if it is signed by the pinned key and every page and blob
+        is in the cache; else None. Hydrated once per ETag."""
+        return self._feed.cached()
 
     def media_path(self, sha256: str) -> str:
         """Local file of a media entry of the cached manifest (ValueError for a bad name)."""
         return self._cache.media_path(sha256)
 
     def server_now(self) -> datetime:
-        """Server time: the local clock plus the offset measured at the last feed answer."""
+        """Server time: the local clock plus the offset measured at the last answer."""
         return self._server_clock.now()
 
     def sync_once(self) -> bool:
-        """Fetch the feed and apply a new verified manifest; True only if one was applied."""
+        """Apply a new verified manifest — the one the last `feed` event carried, else GET /feed;
+        True only if one was applied."""
         if self.state != "active":
             return False
         try:
@@ -184,45 +184,40 @@ class SyncClient:
             self._record(exc)
             return False
 
-    def _sync(self) -> bool:
-        token, headers = self._auth()
-        cached = self.cached_manifest()
-        if self._etag and cached is not None and not self._cache.missing(cached):
-            headers["If-None-Match"] = self._etag
+    def _fetch_manifest(self, token: str, headers: dict) -> dict | None:
+        """GET /feed: the verified manifest, or None for 304."""
+        if self._feed.etag and self._feed.complete():
+            headers["If-None-Match"] = self._feed.etag
         started = self._clock()
         resp = self._http.get(f"{API}/feed", headers=headers)
-        midpoint = (started + self._clock()) / 2
+        self._server_clock.measure_response(resp, (started + self._clock()) / 2)
         self._check_auth(resp, token)
         if resp.status_code in (200, 304):
             self._touch()
         if resp.status_code == 304:
-            self._server_clock.measure_from_date(resp, midpoint)
-            return False
+            return None
         if resp.status_code != 200:
             raise SyncError(f"feed: HTTP {resp.status_code}")
         manifest = json_object(resp, "feed")
-        if not verify_manifest(manifest, self._identity.get("public_key")):
-            raise SyncError("feed: bad signature; kept the old content")
-        if not self._server_clock.measure(manifest.get("server_time"), midpoint):
-            self._server_clock.measure_from_date(resp, midpoint)
+        self._feed.check(manifest, "feed")
+        return manifest
+
+    def _sync(self) -> bool:
+        token, headers = self._auth()
         try:
-            names = media_sizes(manifest)
-        except ValueError as exc:
-            raise SyncError(f"feed: {exc}") from None
-        bad = [name for name in names if not is_sha256(name)]
-        if bad:
-            raise SyncError(f"feed: bad media name {str(bad[0])[:20]!r}")
-        etag = resp.headers.get("ETag") or etag_for(manifest)
-        missing = self._cache.missing(manifest)
-        if cached is not None and not missing and etag_for(cached) == etag_for(manifest):
-            self._etag = etag  # same content, new server_time: nothing to apply
+            pushed = self._feed.take_pushed()
+        except SyncError as exc:  # asking the feed instead
+            self._record(exc)
+            pushed = None
+        manifest, files = pushed if pushed is not None else (self._fetch_manifest(token, headers), {})
+        if manifest is None:
             return False
-        download_media(self._http, self._cache, missing, {"Authorization": f"Bearer {token}"},
-                       lambda r: self._check_auth(r, token), self._stopped.is_set)
-        self._cache.commit(manifest)
-        self._etag, self._shown_version = etag, manifest.get("version")
-        self._cache.collect_garbage(manifest)
-        self._callback(self.on_manifest, manifest)
+        auth = {"Authorization": f"Bearer {token}"}
+        hydrated = self._feed.switch(manifest, files, lambda missing: download_media(
+            self._http, self._cache, missing, auth, lambda r: self._check_auth(r, token), self._stopped.is_set))
+        if hydrated is None:
+            return False
+        self._callback(self.on_manifest, hydrated)
         return True
 
     # ---- events ------------------------------------------------------------------------------
@@ -267,6 +262,12 @@ class SyncClient:
 
     def _handle_event(self, event) -> None:
         if event.type == "feed":
+            try:
+                data = json.loads(event.data)
+            except ValueError:
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("manifest"), dict):
+                self._feed.offer(data["manifest"], data.get("blobs"))
             self._request_sync()
         elif event.type == "command":
             try:
@@ -303,7 +304,8 @@ class SyncClient:
         except OSError:
             free = None
         cached = self._cache.read_manifest()
-        return {"shown_version": self._shown_version, "shown_etag": self._etag, "app_version": self.app_version,
+        return {"shown_version": self._feed.shown_version, "shown_etag": self._feed.etag,
+                "app_version": self.app_version,
                 "uptime": round(time.monotonic() - self._started, 1), "free_disk": free,
                 "last_error": self._last_error, "stream": self._connected,
                 "content_time": cached.get("server_time") if isinstance(cached, dict) else None}
@@ -319,8 +321,10 @@ class SyncClient:
             token, headers = self._auth()
             batches, error_sent = self._outbox.pending(), self._last_error
             body = {"heartbeat": self.heartbeat(), "batches": batches}
+            started = self._clock()
             resp = self._http.post(f"{API}/devices/report", json=body, headers=headers,
                                    **({"timeout": timeout} if timeout is not None else {}))
+            self._server_clock.measure_response(resp, (started + self._clock()) / 2)
             self._check_auth(resp, token)
             if not 200 <= resp.status_code < 300:
                 raise SyncError(f"report: HTTP {resp.status_code}")

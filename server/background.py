@@ -11,6 +11,7 @@ from importlib import import_module
 SERVICES = (
     "server.disclosure.boundaries:start_background_jobs",
     "server.screens.push:start_watcher",
+    "server.screens.device_feed:start_sweep",
     "server.hearing.sla_jobs:start_digest_job",
     "server.ingest.process:start_ingest",
     "server.hearing.retention:start_retention",

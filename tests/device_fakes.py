@@ -2,6 +2,9 @@
 
 It runs inside httpx.MockTransport, signs manifests with content.manifest so verification is real,
 and lets a test break any answer: wrong media bytes, revoked tokens, failing reports, streams.
+Tests set `manifest` in the version-1 shape (items inline); the feed serves it as protocol
+version 2 (content.feedpages.pack: pages and blobs become files under /media/), unless it already
+is one.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 
+from content.feedpages import pack
 from content.manifest import etag_for, generate_keypair, sign_manifest
 from screen.sync import SyncClient
 
@@ -35,9 +39,11 @@ class FakeServer:
         self.media: dict[str, bytes] = {}
         self.media_override: dict[str, bytes] = {}
         self.media_hook = None                      # called with the sha256 before serving it
+        self.unservable: set[str] = set()           # names answered with 404 (lost on the server)
         self.override = None                        # request -> response, replaces everything
         self.manifest: dict | None = None
         self.server_time = SERVER_TIME
+        self.feedback_base = "https://x/f/1"
         self.report_status = 200
         self.reports: list[dict] = []
         self.event_streams: list = []               # per connection: status int, bytes list, or exception
@@ -117,19 +123,46 @@ class FakeServer:
         self.tokens.add(token)
         return httpx.Response(200, json={"token": token, "public_key": self.public})
 
+    def packed(self) -> dict:
+        """The manifest as protocol version 2 (its pages and blobs added to the served media)."""
+        if "protocol" in self.manifest:
+            return self.manifest
+        manifest, blobs = pack(self.manifest, self.feedback_base)
+        self.media.update(blobs)
+        return manifest
+
+    def files(self) -> set[str]:
+        """Every file the current manifest makes a screen hold: pages, blobs and media."""
+        manifest, blobs = pack(self.manifest, self.feedback_base)
+        media = {m["sha256"] for i in self.manifest.get("items") or [] for m in i.get("media") or []}
+        return set(blobs) | media
+
+    def pages(self) -> list[str]:
+        return [p["sha256"] for p in self.packed()["item_pages"]]
+
+    def feed_files(self) -> list[str]:
+        """The files the manifest names itself: its pages and its catalog."""
+        return self.pages() + [self.packed()["catalog_blob"]["sha256"]]
+
+    def signed(self, device_id: str = "dev-1") -> dict:
+        manifest = self.packed()
+        device = {**(manifest.get("device") or {}), "device_id": device_id}
+        return sign_manifest({**manifest, "device": device, "server_time": self.server_time.isoformat()},
+                             self.signing_key)
+
     def _feed(self, request: httpx.Request) -> httpx.Response:
+        clock = {"Server-Time": self.server_time.isoformat(timespec="milliseconds")}
         if self.manifest is None:
             return httpx.Response(503)
-        tag = etag_for(self.manifest)
+        body = self.signed(request.headers["Authorization"][7:].removeprefix("token-"))
+        tag = etag_for(body)
         if request.headers.get("If-None-Match") == tag:
-            return httpx.Response(304, headers={"ETag": tag})
-        body = sign_manifest({**self.manifest, "server_time": self.server_time.isoformat()},
-                             self.signing_key)
-        return httpx.Response(200, json=body, headers={"ETag": tag})
+            return httpx.Response(304, headers={"ETag": tag, **clock})
+        return httpx.Response(200, json=body, headers={"ETag": tag, **clock})
 
     def _media(self, name: str) -> httpx.Response:
         data = self.media_override.get(name, self.media.get(name))
-        if data is None:
+        if data is None or name in self.unservable:
             return httpx.Response(404)
         return httpx.Response(200, content=data, headers={"Cache-Control": "immutable"})
 

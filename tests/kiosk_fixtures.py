@@ -1,5 +1,6 @@
 """A kiosk data folder as screen.sync leaves it after approval: device.json (token + pinned public
-key), a signed manifest.json and media/<sha256> — so the kiosk can be tested without a server."""
+key), a signed manifest.json (protocol version 2) and media/<sha256> with its pages, blobs and
+images — so the kiosk can be tested without a server."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +10,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from screen.cache import write_json
+from content.feedpages import pack
 from content.manifest import generate_keypair, sign_manifest
 
 CST = timezone(timedelta(hours=8))
@@ -126,9 +128,22 @@ def pdf_item(root, n: int = 9) -> dict:
                 media=[{"sha256": sha, "type": "application/pdf", "w": None, "h": None, "bytes": len(data)}])
 
 
+def write_signed(root, manifest: dict, pem: bytes, feedback_base: str = FEEDBACK) -> dict:
+    """Pack a manifest with inline items as version 2, store its pages and blobs in root/media,
+    sign it and write manifest.json; returns the signed manifest as stored."""
+    packed, blobs = pack(manifest, feedback_base)
+    for blob in blobs.values():
+        store_media(root, blob)
+    signed = sign_manifest(packed, pem)
+    with open(os.path.join(str(root), "manifest.json"), "wb") as f:
+        f.write(json.dumps(signed, ensure_ascii=False).encode("utf-8"))
+    return signed
+
+
 def build_cache(root, items=None, alert=None, table_rows: int = 200, with_image: bool = True,
                 unit_name: str = "第一人民医院") -> dict:
-    """Write device.json, media and a signed manifest.json into `root`; returns the manifest."""
+    """Write device.json, media and a signed manifest.json into `root`; returns the manifest as the
+    app sees it (items inline, as SyncClient hydrates it) plus `_private_pem`."""
     root = str(root)
     os.makedirs(os.path.join(root, "media"), exist_ok=True)
     pem, public = generate_keypair()
@@ -152,11 +167,9 @@ def build_cache(root, items=None, alert=None, table_rows: int = 200, with_image:
                            "orientation": "portrait", "screen": {"w": 1080, "h": 1920},
                            "unit": {"name": unit_name, "hotline": "0571-12345678"}},
                 "catalog": catalog(), "items": items, "playlist": [], "ticker": [], "alert": alert}
-    signed = sign_manifest(manifest, pem)
-    with open(os.path.join(root, "manifest.json"), "wb") as f:
-        f.write(json.dumps(signed, ensure_ascii=False).encode("utf-8"))
+    write_signed(root, manifest, pem)
     write_json(os.path.join(root, "device.json"),
                {"device_id": "dev1", "token": "tok-1", "public_key": public, "server": "http://gk.example"},
                mode=0o600)
-    signed["_private_pem"] = pem  # for tests that re-sign (not part of the manifest on disk)
-    return signed
+    manifest["_private_pem"] = pem  # for tests that re-sign (not part of the manifest on disk)
+    return manifest

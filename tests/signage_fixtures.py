@@ -1,13 +1,13 @@
 """A signage data folder as screen.sync leaves it after approval (device.json with the pinned key,
-a signed manifest.json with playlist/ticker/alert, media/<sha256>), built on kiosk_fixtures' items."""
+a signed manifest.json with playlist/ticker/alert — protocol version 2 —, media/<sha256> with its
+pages and blobs), built on kiosk_fixtures' items."""
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timedelta
 
 from screen.cache import write_json
-from content.manifest import generate_keypair, sign_manifest
+from content.manifest import generate_keypair
 import kiosk_fixtures as kf
 
 CST = kf.CST
@@ -66,9 +66,7 @@ def write_manifest(root, items, playlist, ticker=(), alert=None, opening_hours=(
                            "signage": {"opening_hours": list(opening_hours), "night_mode": night_mode}},
                 "catalog": kf.catalog(), "items": items, "playlist": playlist, "ticker": list(ticker),
                 "alert": alert}
-    signed = sign_manifest(manifest, pem)
-    with open(os.path.join(root, "manifest.json"), "wb") as f:
-        f.write(json.dumps(signed, ensure_ascii=False).encode("utf-8"))
+    kf.write_signed(root, manifest, pem)
     return pem, public
 
 

@@ -4,15 +4,24 @@ from benchmarks import feed_build, idle_cost, push_latency
 
 
 def test_push_latency_every_screen_gets_the_item(capsys):
-    push_latency.main([5])
+    push_latency.main([5], table_rows=200)
     out = capsys.readouterr().out
-    assert "received=5/5" in out and "missing=0" in out
+    assert "received=5/5" in out and "missing=0" in out and "a 200-row table live" in out
+    assert "first sync per screen" in out and "bytes per screen for the publish" in out
+
+
+def test_delta_reports_first_sync_and_one_notice(capsys):
+    from benchmarks import delta
+    figures = delta.main(70, 200)                       # two pages, a small table
+    out = capsys.readouterr().out
+    assert "first sync:" in out and "one short notice:" in out and "protocol 1 sent" in out
+    assert figures["notice_bytes"] < figures["first_bytes"]
 
 
 def test_feed_build_reports_both_builds(capsys):
     feed_build.main(50, 200)
     out = capsys.readouterr().out
-    assert "cold" in out and "warm" in out and "MiB" in out
+    assert "cold" in out and "warm" in out and "KiB" in out and "pages and table blob" in out
 
 
 def test_idle_cost_poll_is_a_304(capsys):

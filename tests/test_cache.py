@@ -3,6 +3,7 @@ import errno
 import hashlib
 import os
 import stat
+import time
 
 import pytest
 
@@ -109,22 +110,53 @@ def test_commit_only_when_complete_then_gc(tmp_path):
     cache = ContentCache(str(tmp_path))
     other = hashlib.sha256(b"old").hexdigest()
     cache.store_media(other, [b"old"], 3)
-    old = {"version": 1, "items": [{"media": [{"sha256": other, "bytes": 3}]}]}
-    cache.commit(old)
-    new = {"version": 2, "items": [{"media": [{"sha256": SHA, "bytes": len(DATA)}]}]}
+    old, old_refs = {"version": 1}, {other: 3}
+    cache.commit(old, old_refs)
+    new, new_refs = {"version": 2}, {SHA: len(DATA)}
     with pytest.raises(MediaError, match="missing"):
-        cache.commit(new)
+        cache.commit(new, new_refs)
     assert cache.read_manifest() == old
     cache.store_media(SHA, [DATA], len(DATA))
     (tmp_path / "media" / ".part-leftover").write_bytes(b"x")
     (tmp_path / ".tmp-manifest.json-dead").write_bytes(b"x")
-    cache.commit(new)
+    cache.commit(new, new_refs)
     assert cache.read_manifest() == new
     assert sorted(os.listdir(cache.media_dir)) == sorted([SHA, other, ".part-leftover"])
-    removed = cache.collect_garbage(new)
+    removed = cache.collect_garbage(new_refs)
     assert set(removed) == {other, ".part-leftover", ".tmp-manifest.json-dead"}
     assert os.listdir(cache.media_dir) == [SHA]
-    assert cache.missing(new) == {} and cache.missing(old) == {other: 3}
+    assert cache.missing(new_refs) == {} and cache.missing(old_refs) == {other: 3}
+
+
+def test_gc_grace_counts_from_when_a_file_was_dropped(tmp_path):
+    """An unreferenced file stays for the grace period: one just dropped by a switch starts its
+    grace now, however old it is; a stray one counts from when it was stored."""
+    cache = ContentCache(str(tmp_path))
+    names = {}
+    for label in ("kept", "dropped", "stray", "stale"):
+        data = label.encode() * 10
+        names[label] = hashlib.sha256(data).hexdigest()
+        cache.store_media(names[label], [data], len(data))
+    long_ago = time.time() - 7200
+    for label in ("dropped", "stale"):
+        os.utime(cache.media_path(names[label]), (long_ago, long_ago))
+    removed = cache.collect_garbage({names["kept"]: 40}, grace_seconds=3600, released=[names["dropped"]])
+    assert removed == [names["stale"]]
+    assert sorted(os.listdir(cache.media_dir)) == sorted(names[k] for k in ("kept", "dropped", "stray"))
+    assert cache.collect_garbage({names["kept"]: 40}, grace_seconds=0) != []
+    assert os.listdir(cache.media_dir) == [names["kept"]]
+
+
+def test_read_verified_discards_a_damaged_file(tmp_path):
+    cache = ContentCache(str(tmp_path))
+    cache.store_media(SHA, [DATA], len(DATA))
+    assert cache.read_verified(SHA) == DATA
+    with open(cache.media_path(SHA), "r+b") as fh:
+        fh.write(b"X")
+    assert cache.read_verified(SHA) is None
+    assert not os.path.exists(cache.media_path(SHA))          # gone, so sync fetches it again
+    assert cache.missing({SHA: len(DATA)}) == {SHA: len(DATA)}
+    assert cache.read_verified("b" * 64) is None
 
 
 def test_sweep_temp_files(tmp_path):

@@ -1,7 +1,10 @@
 """deploy/ checked as far as this machine allows: systemd units verified by systemd, the nginx site
 tested by nginx and then run for real in front of the app (TLS, SSE unbuffered, X-Accel media),
 and the install scripts run into a DESTDIR."""
+import gzip
+import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -137,10 +140,26 @@ def test_through_nginx_tls_headers_media_and_events(api, behind_nginx):
     api.call("POST", f"/items/{item['id']}/images", "alice",
              data={"file": (io.BytesIO(out.getvalue()), "a.png")}, content_type="multipart/form-data")
     api.publish(item["id"])
-    sha = [i for i in screen.manifest()["items"] if i["title"] == "经 nginx"][0]["media"][0]["sha256"]
     auth = {"Authorization": f"Bearer {screen.token}"}
-
     conn = https(behind_nginx)
+    signed = screen.signed()                                   # protocol 2: a page through nginx, gzip
+    page = signed["item_pages"][0]["sha256"]
+    conn.request("GET", f"/media/{page}", headers={**auth, "Accept-Encoding": "gzip"})
+    resp = conn.getresponse()
+    body = resp.read()
+    assert resp.status == 200 and resp.getheader("Content-Encoding") == "gzip"
+    assert hashlib.sha256(gzip.decompress(body)).hexdigest() == page
+    assert resp.getheader("Content-Type") == "application/json" and "immutable" in resp.getheader("Cache-Control")
+    sha = [i for i in json.loads(gzip.decompress(body)) if i["title"] == "经 nginx"][0]["media"][0]["sha256"]
+    conn.request("GET", f"/media/{page}", headers=auth)
+    plain = conn.getresponse()
+    assert hashlib.sha256(plain.read()).hexdigest() == page and plain.getheader("Content-Encoding") is None
+    conn.request("GET", "/api/v1/feed", headers={**auth, "Accept-Encoding": "gzip"})
+    feed = conn.getresponse()
+    assert feed.status == 200 and feed.getheader("Content-Encoding") == "gzip"
+    assert json.loads(gzip.decompress(feed.read()))["item_pages"] == signed["item_pages"]
+    assert feed.getheader("Server-Time")
+
     conn.request("GET", f"/media/{sha}", headers=auth)
     resp = conn.getresponse()
     body = resp.read()

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from content.manifest import verify_manifest
+from feed_client import hydrated_manifest, signed_manifest
 
 BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
 
@@ -37,10 +38,16 @@ class Screen:
         headers["Authorization"] = f"Bearer {self.token}"
         return self.client.get(path, headers=headers, **kw)
 
+    def _get(self, path, headers):
+        return self.get(path, headers=dict(headers))
+
+    def signed(self):
+        """The manifest as sent: signed, version 2, items in pages."""
+        return signed_manifest(self._get, self.public_key)
+
     def manifest(self):
-        resp = self.get("/api/v1/feed")
-        assert resp.status_code == 200
-        return json.loads(resp.data)
+        """The manifest as the screen apps see it (pages and blobs fetched, hydrated)."""
+        return hydrated_manifest(self._get, self.public_key)
 
     def titles(self):
         return {i["title"] for i in self.manifest()["items"]}
@@ -109,17 +116,24 @@ def test_feed_is_signed_filtered_and_cached(api):
     internal = api.create(category="finance", title="财务收支（内部）")
     api.publish(internal["id"])
     api.create(title="未审批草稿")
+    signed = public.signed()
+    assert {"protocol", "version", "server_time", "scope", "device", "catalog_blob", "item_pages", "playlist",
+            "ticker", "alert", "signature", "device_signature"} == set(signed)
+    assert signed["scope"] == {"unit": "H001", "audiences": ["patients", "public"], "groups": [],
+                               "screen": {"w": 1080, "h": 1920}}
+    others = staff.signed()
+    assert others["scope"]["audiences"] == ["staff"]
+    mixed = {**others, "device": signed["device"], "device_signature": signed["device_signature"]}
+    assert not verify_manifest(mixed, public.public_key)           # a staff feed on a public screen
+    assert signed["device"]["feedback_base"] == f"http://127.0.0.1:8080/f/{public.info['screen_code']}"
     manifest = public.manifest()
-    assert verify_manifest(manifest, public.public_key)
-    assert {"version", "server_time", "device", "catalog", "items", "playlist", "ticker", "alert",
-            "signature"} <= set(manifest)
     assert public.titles() == {"公开价格"}
     assert staff.titles() == {"公开价格", "财务收支（内部）"}
     [entry] = manifest["items"]
     assert entry["feedback_url"] == f"http://127.0.0.1:8080/f/{public.info['screen_code']}?item={item['id']}"
     assert {c["id"] for c in manifest["catalog"]} >= {"prices"}
     assert "finance" not in {c["id"] for c in manifest["catalog"]}
-    tampered = dict(manifest, items=[])
+    tampered = dict(signed, item_pages=[])
     assert not verify_manifest(tampered, public.public_key)
     resp = public.get("/api/v1/feed")
     again = public.get("/api/v1/feed", headers={"If-None-Match": resp.headers["ETag"]})

@@ -11,6 +11,7 @@ from content.model import AudiencePlan
 from server import db
 from server.screens.device_info import by_id
 from server.screens.models import Device
+from content.feedpages import hydrate
 from server.screens.device_feed import build_device_feed
 from server.models import Category, Item, Revision, Unit
 from server.screens.push import current_mark
@@ -63,7 +64,8 @@ def test_no_feed_leaks(app, rows, screens, bureau_item):
         mark = current_mark(s)
         for d in devices:
             feed = build_device_feed(s, by_id(s, d.id, mark.device_epoch), mark)
-            for entry in json.loads(feed.parts["items"]):
+            entries = hydrate(json.loads(feed.body), feed.read)["items"]
+            for entry in entries:
                 rev, owner = made[entry["title"]]
                 assert rev.status in ("published", "scheduled")
                 assert owner.id == unit.id                      # H002 is not this screen's unit or bureau
@@ -74,7 +76,7 @@ def test_no_feed_leaks(app, rows, screens, bureau_item):
                 opens = [st_.at for st_ in plan.steps if {a.value for a in st_.audiences} & set(d.audiences)]
                 if start is not None and None not in opens:
                     assert datetime.fromisoformat(start) >= min(opens)
-            shown = {e["title"] for e in json.loads(feed.parts["items"])}
+            shown = {e["title"] for e in entries}
             for title, (rev, owner) in made.items():
                 plan = AudiencePlan.from_list(rev.audiences)
                 visible = (rev.status in ("published", "scheduled") and owner.id == unit.id

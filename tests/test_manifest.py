@@ -9,8 +9,8 @@ from hypothesis import assume, given, settings, strategies as st
 
 import content.manifest as manifest_module
 from content.manifest import (canonical_json, etag_for, generate_keypair, is_sha256, media_of,
-                              media_sizes, parse_time, sign_manifest, verify_manifest,
-                              visible_items)
+                              media_sizes, parse_time, sign_manifest, verify_device, verify_manifest,
+                              verify_shared, visible_items)
 
 PRIVATE, PUBLIC = generate_keypair()
 OTHER_PRIVATE, OTHER_PUBLIC = generate_keypair()
@@ -33,8 +33,9 @@ def sample():
 
 def test_exported_surface():
     assert set(manifest_module.__all__) == {
-        "canonical_json", "etag_for", "generate_keypair", "is_sha256", "media_of", "media_sizes",
-        "parse_time", "sign_manifest", "verify_manifest", "visible_items"}
+        "canonical_json", "device_signing_input", "etag_for", "feed_signing_input", "generate_keypair",
+        "is_sha256", "media_of", "media_sizes", "parse_time", "scope_of", "sign_manifest", "verify_device",
+        "verify_manifest", "verify_shared", "visible_items"}
     assert all(hasattr(manifest_module, name) for name in manifest_module.__all__)
 
 
@@ -116,8 +117,8 @@ scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False
            | st.text(alphabet=st.characters(codec="utf-8"), max_size=10))
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
                            | st.dictionaries(st.text(max_size=6), inner, max_size=4), max_leaves=15)
-manifests = st.dictionaries(st.text(max_size=8).filter(lambda k: k != "signature"), json_values,
-                            min_size=1, max_size=6)
+manifests = st.dictionaries(st.text(max_size=8).filter(lambda k: k not in ("signature", "device_signature")),
+                            json_values, min_size=1, max_size=6)
 
 
 def _paths(node, path=()):
@@ -141,22 +142,58 @@ def _at(node, path):
 def test_any_change_to_any_field_fails_verification(manifest, data):
     signed = sign_manifest(manifest, PRIVATE)
     assert verify_manifest(json.loads(json.dumps(signed)), PUBLIC)
-    body = copy.deepcopy(manifest)
+    signatures = {k: signed[k] for k in ("signature", "device_signature") if k in signed}
+    original = {k: v for k, v in signed.items() if k not in signatures}
+    body = copy.deepcopy(original)
     path = data.draw(st.sampled_from(list(_paths(body))))
     target = _at(body, path)
     change = data.draw(st.sampled_from(["replace", "add", "remove"]))
     if change == "replace" and path:
         _at(body, path[:-1])[path[-1]] = data.draw(json_values)
     elif change == "add" and isinstance(target, dict):
-        target[data.draw(st.text(max_size=6))] = data.draw(json_values)
+        target[data.draw(st.text(max_size=6).filter(lambda k: k not in signatures))] = data.draw(json_values)
     elif change == "add" and isinstance(target, list):
         target.insert(data.draw(st.integers(0, len(target))), data.draw(json_values))
     elif change == "remove" and isinstance(target, (dict, list)) and target:
         key = data.draw(st.sampled_from(list(target.keys()) if isinstance(target, dict)
                                         else list(range(len(target)))))
         del target[key]
-    assume(canonical_json(body) != canonical_json(manifest))
-    assert not verify_manifest({**body, "signature": signed["signature"]}, PUBLIC)
+    assume(canonical_json(body) != canonical_json(original))
+    assert not verify_manifest({**body, **signatures}, PUBLIC)
+
+
+# ---- the device part (protocol version 2: one signature per content, one per device block) ----
+def screen_manifest(name="门诊大厅", audiences=("public",), unit="H001", device_id="dev-1"):
+    return {"protocol": 2, "version": 3, "item_pages": [], "catalog_blob": {"sha256": SHA_A, "bytes": 2},
+            "device": {"device_id": device_id, "name": name, "audiences": list(audiences), "groups": [],
+                       "screen": {"w": 1080, "h": 1920}, "unit": {"code": unit, "name": "第一人民医院"}}}
+
+
+def test_shared_part_and_device_block_are_signed_apart():
+    signed = sign_manifest(screen_manifest(), PRIVATE)
+    assert signed["scope"] == {"unit": "H001", "audiences": ["public"], "groups": [], "screen": {"w": 1080, "h": 1920}}
+    assert verify_shared(signed, PUBLIC) and verify_device(signed, PUBLIC) and verify_manifest(signed, PUBLIC)
+    other = sign_manifest(screen_manifest(name="住院部", device_id="dev-2"), PRIVATE)
+    assert other["signature"] == signed["signature"]                  # one signature for both screens
+    assert other["device_signature"] != signed["device_signature"]
+    renamed = {**signed, "device": {**signed["device"], "name": "改过的"}}
+    assert verify_shared(renamed, PUBLIC) and not verify_manifest(renamed, PUBLIC)
+    assert not verify_manifest({k: v for k, v in signed.items() if k != "device_signature"}, PUBLIC)
+    swapped = {**signed, "signature": signed["device_signature"], "device_signature": signed["signature"]}
+    assert not verify_manifest(swapped, PUBLIC)                       # each signature has its own context
+
+
+def test_another_kind_of_screens_content_is_refused():
+    """A staff screen's (legitimately signed) shared part with a public screen's signed device
+    block does not verify: the scope inside the signed part is not the device's own."""
+    public = sign_manifest(screen_manifest(audiences=("public",)), PRIVATE)
+    staff = sign_manifest(screen_manifest(audiences=("staff",)), PRIVATE)
+    mixed = {**staff, "device": public["device"], "device_signature": public["device_signature"]}
+    assert verify_shared(mixed, PUBLIC) and not verify_device(mixed, PUBLIC)
+    other_unit = sign_manifest(screen_manifest(unit="H002"), PRIVATE)
+    assert not verify_manifest({**other_unit, "device": public["device"],
+                                "device_signature": public["device_signature"]}, PUBLIC)
+    assert not verify_manifest({**public, "scope": staff["scope"]}, PUBLIC)
 
 
 @settings(max_examples=50, deadline=None)
@@ -174,7 +211,7 @@ def test_etag_is_quoted_strong_and_ignores_signature_server_time_and_version():
     assert tag.startswith('"') and tag.endswith('"') and len(tag) == 34
     assert not tag.startswith('W/')
     assert etag_for({**GOOD, "server_time": "2030-01-01T00:00:00+08:00"}) == tag
-    assert etag_for(sample()) == tag
+    assert etag_for({k: v for k, v in GOOD.items() if k not in ("signature", "device_signature")}) == tag
     assert etag_for({**GOOD, "version": 8}) == tag      # same content at a later version: still 304
     assert etag_for({**GOOD, "items": []}) != tag
 

@@ -3,7 +3,6 @@ playlist, ticker, alert and device.signage in each screen's signed manifest; ale
 staff API; signage settings through approval; proof of play counted per item, screen and day."""
 import csv
 import io
-import json
 import queue
 import threading
 import time
@@ -13,7 +12,7 @@ import pytest
 
 from werkzeug.serving import make_server
 
-from content.manifest import verify_manifest
+from feed_client import hydrated_manifest
 from test_admin import Staff
 from test_push import Stream
 
@@ -38,11 +37,9 @@ class Screen:
         self.code = resp.get_json()["screen_code"]
 
     def manifest(self) -> dict:
-        resp = self.client.get("/api/v1/feed", headers={"Authorization": f"Bearer {self.token}"})
-        assert resp.status_code == 200
-        body = json.loads(resp.data)
-        assert verify_manifest(body, self.public_key)
-        return body
+        """Signed, fetched page by page and hydrated as the player sees it."""
+        return hydrated_manifest(lambda path, headers: self.client.get(
+            path, headers={"Authorization": f"Bearer {self.token}", **headers}), self.public_key)
 
     def report(self, batch_id, records):
         return self.client.post("/api/v1/devices/report", headers={"Authorization": f"Bearer {self.token}"},

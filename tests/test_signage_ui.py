@@ -195,9 +195,9 @@ else:
         server.approve(sync.device_id)
         assert sync.enrol_step() == "active"
         items, playlist = sf.standard(tmp_path / "src")
-        for name in os.listdir(tmp_path / "src" / "media"):
-            server.media[name] = (tmp_path / "src" / "media" / name).read_bytes()
         sf.write_manifest(tmp_path / "src", items, playlist)
+        for name in os.listdir(tmp_path / "src" / "media"):    # images, and the feed's pages
+            server.media[name] = (tmp_path / "src" / "media" / name).read_bytes()
         import json
         manifest = json.loads((tmp_path / "src" / "manifest.json").read_text())
         server.manifest = {k: v for k, v in manifest.items() if k != "signature"}

@@ -19,7 +19,7 @@ from screen.sync import SyncClient
 from device_fakes import SERVER_TIME, FakeServer, enrolled, sha
 
 OLD = {"ct": b"CT 300" * 50, "mri": b"MRI 800" * 50}
-NEW = {"mri": b"MRI 800" * 50, "xray": b"X-ray 90" * 40}
+NEW = {"mri": b"MRI 800" * 50, "xray": b"X-ray 90" * 200}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -32,13 +32,18 @@ def server():
 def applied(server, tmp_path):
     """An active client that has applied version 1 (OLD)."""
     server.publish(1, OLD)
-    client = enrolled(server, tmp_path)
+    client = enrolled(server, tmp_path, gc_grace_seconds=0)
     assert client.sync_once() is True
     return client
 
 
 def media_files(tmp_path):
     return sorted(os.listdir(tmp_path / "media"))
+
+
+def media_only(tmp_path, server):
+    """The cached files that are media (not the feed's pages and catalog)."""
+    return sorted(set(media_files(tmp_path)) - set(server.feed_files()))
 
 
 def assert_shows(client, version, files):
@@ -132,8 +137,9 @@ def test_first_sync_downloads_verifies_and_switches(server, tmp_path):
     assert client.sync_once() is True
     assert_shows(client, 1, OLD)
     assert [m["version"] for m in seen] == [1] and client.shown_version == 1
-    assert media_files(tmp_path) == sorted(sha(d) for d in OLD.values())
-    assert sorted(server.paths("/media/")) == sorted(f"/media/{sha(d)}" for d in OLD.values())
+    assert media_files(tmp_path) == sorted(server.files())
+    assert media_only(tmp_path, server) == sorted(sha(d) for d in OLD.values())
+    assert sorted(server.paths("/media/")) == sorted(f"/media/{name}" for name in server.files())
     assert all(r.headers["Authorization"] == "Bearer token-dev-1" for r in server.requests
                if r.url.path.startswith("/media/"))
 
@@ -146,7 +152,7 @@ def test_304_downloads_nothing_even_after_a_restart(applied, server, tmp_path):
     restarted = SyncClient("http://screens.test", str(tmp_path), transport=server.transport)
     assert restarted.sync_once() is False
     assert server.requests[-1].headers["If-None-Match"] == feed.headers["If-None-Match"]
-    assert len(server.paths("/media/")) == 2
+    assert len(server.paths("/media/")) == 4                       # two images, a page, the catalog
 
 
 def test_missing_cached_media_is_fetched_again(applied, server, tmp_path):
@@ -159,19 +165,21 @@ def test_missing_cached_media_is_fetched_again(applied, server, tmp_path):
 
 
 def test_new_version_reuses_media_and_gc_runs_only_after_the_switch(applied, server, tmp_path):
+    old_files = sorted(server.files())
     server.publish(2, NEW)
     during = []
-    server.media_hook = lambda name: during.append((applied.cached_manifest()["version"],
+    server.media_hook = lambda name: during.append((name, applied.cached_manifest()["version"],
                                                      media_files(tmp_path)))
     assert applied.sync_once() is True
-    old_names = sorted(sha(d) for d in OLD.values())
-    assert during == [(1, old_names)]                               # only xray fetched; old intact
+    [page] = server.pages()
+    assert [d[0] for d in during] == [page, sha(NEW["xray"])]         # the new page, then only xray
+    assert all(d[1] == 1 and set(old_files) <= set(d[2]) for d in during)   # old content intact
     assert_shows(applied, 2, NEW)
-    assert media_files(tmp_path) == sorted(sha(d) for d in NEW.values())
+    assert media_files(tmp_path) == sorted(server.files())
 
 
 def test_same_content_with_new_server_time_is_not_reapplied(applied, server):
-    applied._etag = None
+    applied._feed.etag = None
     server.server_time += timedelta(minutes=5)
     assert applied.sync_once() is False and applied.last_error is None
 
@@ -208,10 +216,11 @@ def test_bad_media_keeps_old_content(applied, server, tmp_path, served, message)
     server.media_override[xray] = served(NEW["xray"])
     if server.media_override[xray] is None:
         del server.media[xray], server.media_override[xray]
+    old_files = set(media_files(tmp_path))
     assert applied.sync_once() is False
     assert message in applied.last_error
     assert_shows(applied, 1, OLD)
-    assert media_files(tmp_path) == sorted(sha(d) for d in OLD.values())   # no temp files left
+    assert set(media_files(tmp_path)) == old_files | set(server.pages())   # new page kept, no temp files
     server.media_override.clear()
     server.media[xray] = NEW["xray"]
     assert applied.sync_once() is True
@@ -247,18 +256,24 @@ class FullDisk:
         return self.f.__exit__(*exc)
 
 
-@pytest.mark.parametrize("room, full_at", [(0, "media"), (100, "media"), (600, "manifest")])
-def test_full_disk_keeps_old_content(applied, server, tmp_path, monkeypatch, room, full_at):
-    server.publish(2, NEW)
-    assert len(NEW["xray"]) < 600 < len(json.dumps(server.manifest))
+@pytest.mark.parametrize("full_at", ["page", "media", "manifest"])
+def test_full_disk_keeps_old_content(applied, server, tmp_path, monkeypatch, full_at):
+    """The disk fills while the new page, the new image or manifest.json itself is written."""
+    server.publish(2, NEW, ticker=[{"item": n, "text": "医疗服务价格" * 8, "window": {"start": None, "end": None}}
+                                   for n in range(20)])
+    [page] = server.pages()
+    page_size, xray_size = len(server.media[page]), len(NEW["xray"])
+    room = {"page": 0, "media": page_size, "manifest": max(page_size, xray_size)}[full_at]
+    assert xray_size > page_size and len(json.dumps(server.signed())) > room
     real = os.fdopen
     monkeypatch.setattr(cache_module.os, "fdopen", lambda fd, mode: FullDisk(real(fd, mode), room))
+    old_files = set(media_files(tmp_path))
     assert applied.sync_once() is False
     assert applied.last_error.startswith("disk full")
     monkeypatch.undo()
     assert_shows(applied, 1, OLD)
-    stored = set(sha(d) for d in OLD.values()) | ({sha(NEW["xray"])} if full_at == "manifest" else set())
-    assert set(media_files(tmp_path)) == stored                     # no partial files
+    stored = {"page": set(), "media": {page}, "manifest": {page, sha(NEW["xray"])}}[full_at]
+    assert set(media_files(tmp_path)) == old_files | stored          # no partial files
     assert [n for n in os.listdir(tmp_path) if n.startswith(".tmp-")] == []
     assert applied.sync_once() is True
     assert_shows(applied, 2, NEW)
@@ -387,7 +402,7 @@ def test_clock_offset_from_date_header_after_a_restart(applied, server, tmp_path
 def test_cached_manifest_must_verify_with_the_pinned_key(applied, tmp_path):
     path = tmp_path / "manifest.json"
     data = json.loads(path.read_text())
-    data["items"][0]["title"] = "改过的"
+    data["device"]["name"] = "改过的"
     path.write_text(json.dumps(data, ensure_ascii=False))
     assert applied.cached_manifest() is None
     assert not verify_manifest(data, applied._identity.get("public_key"))

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from screen.cache import ContentCache, write_json
+from screen.feedsync import hydrate_cached
+from content.feedpages import pack
 from content.manifest import etag_for, generate_keypair, sign_manifest, verify_manifest
 from screen.sync import SyncClient
 
@@ -34,10 +36,18 @@ def sha(data):
 
 
 def manifest(version, files):
-    return {"version": version, "server_time": "2025-03-10T09:00:00+08:00",
-            "items": [{"id": i, "title": f"第{i}项", "window": {"start": None, "end": None},
-                       "media": [{"sha256": sha(d), "type": "image/png", "w": 1, "h": 1, "bytes": len(d)}]}
-                      for i, d in enumerate(files, 1)]}
+    """Protocol version 2: one page of items, each with one image (the page joins the served files)."""
+    packed, pages = pack({"version": version, "server_time": "2025-03-10T09:00:00+08:00",
+                          "device": {"device_id": "dev-1", "name": "大厅"},
+                          "items": [{"id": i, "title": f"第{i}项", "window": {"start": None, "end": None},
+                                     "media": [{"sha256": sha(d), "type": "image/png", "w": 1, "h": 1,
+                                                "bytes": len(d)}]}
+                                    for i, d in enumerate(files, 1)]})
+    PAGES.update(pages)
+    return packed
+
+
+PAGES: dict[str, bytes] = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -97,6 +107,7 @@ def live():
     server.slow, server.truncate, server.closing = set(), set(), threading.Event()
     for data in (SMALL_A, SMALL_B, SMALL_D, BIG):
         server.media[sha(data)] = data
+    server.media.update(PAGES)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -113,10 +124,11 @@ def data_dir(live, tmp_path):
     write_json(str(tmp_path / "device.json"), {"device_id": "dev-1", "pairing_code": "000001",
                                                "token": TOKEN, "public_key": PUBLIC,
                                                "server": live.url}, mode=0o600)
-    client = SyncClient(live.url, str(tmp_path))
+    client = SyncClient(live.url, str(tmp_path), gc_grace_seconds=0)
     assert client.sync_once() is True, client.last_error
     client.close()
     live.manifest = manifest(2, [SMALL_B, BIG, SMALL_D])
+    live.media.update(PAGES)
     return tmp_path
 
 
@@ -136,9 +148,12 @@ def replace(src, dst):
         die()
 cache.os.replace = replace
 real_gc = cache.ContentCache.collect_garbage
-if crash_at == "gc":  # right after the switch to version 2, before its GC
-    cache.ContentCache.collect_garbage = lambda self, m: die() if m["version"] == 2 else real_gc(self, m)
-client = SyncClient(sys.argv[1], sys.argv[2])
+def gc(self, refs, *args):
+    if crash_at == "gc" and json.load(open(self.manifest_path))["version"] == 2:
+        die()  # right after the switch to version 2, before its GC
+    return real_gc(self, refs, *args)
+cache.ContentCache.collect_garbage = gc
+client = SyncClient(sys.argv[1], sys.argv[2], gc_grace_seconds=0)
 print(json.dumps({"applied": client.sync_once(), "error": client.last_error}))
 """
 
@@ -153,13 +168,14 @@ def run_child(live, data_dir, crash_at=None):
 
 
 def assert_intact(data_dir, version):
-    """manifest.json verifies and every media file it names hashes to its name."""
+    """manifest.json verifies and every page and media file it names hashes to its name."""
     cache = ContentCache(str(data_dir))
     stored = cache.read_manifest()
     assert stored is not None and verify_manifest(stored, PUBLIC) and stored["version"] == version
-    for item in stored["items"]:
-        for media in item["media"]:
-            assert cache.verify_media(media["sha256"]), media
+    prepared = hydrate_cached(cache, stored)                      # pages present and verified
+    assert [i["id"] for i in prepared.hydrated["items"]] == [3, 2, 1][3 - len(prepared.hydrated["items"]):]
+    for sha_ in prepared.refs:
+        assert cache.verify_media(sha_), sha_
 
 
 def assert_finished(live, data_dir, applied=True):
@@ -168,7 +184,8 @@ def assert_finished(live, data_dir, applied=True):
     assert child.returncode == 0, err.decode()
     assert json.loads(out) == {"applied": applied, "error": None}
     assert_intact(data_dir, 2)
-    assert sorted(os.listdir(data_dir / "media")) == sorted(sha(d) for d in (SMALL_B, BIG, SMALL_D))
+    pages = [p["sha256"] for p in live.manifest["item_pages"]] + [live.manifest["catalog_blob"]["sha256"]]
+    assert sorted(os.listdir(data_dir / "media")) == sorted([sha(d) for d in (SMALL_B, BIG, SMALL_D)] + pages)
     leftovers = [n for d in (data_dir, data_dir / "media") for n in os.listdir(d) if n.startswith(".")]
     assert leftovers == []
 
@@ -202,6 +219,42 @@ def test_kill_9_mid_download_keeps_the_old_content(live, data_dir):
     assert shown is not None and shown["version"] == 1
     live.slow.clear()
     assert_finished(live, data_dir)
+
+
+TABLE = {"columns": ["编码", "项目名称", "价格"], "rows": [[f"{n:06d}", f"检查项目{n}号", f"{n % 900}.00"]
+                                                     for n in range(40_000)]}
+
+
+def test_kill_9_mid_table_blob_download_keeps_the_old_content(live, data_dir):
+    """The same for a table blob (protocol version 2): its half-download never gets its name."""
+    packed, blobs = pack({"version": 2, "device": {"device_id": "dev-1"},
+                          "items": [{"id": 1, "title": "价格表", "window": {"start": None, "end": None},
+                                     "media": [], "table": TABLE}]})
+    live.manifest = packed
+    live.media.update(blobs)
+    [table_sha] = [name for name, data in blobs.items() if len(data) > 1_000_000]
+    live.slow.add(table_sha)
+    child = run_child(live, data_dir)
+    try:
+        deadline, seen = time.monotonic() + 30, []
+        while time.monotonic() < deadline and child.poll() is None:
+            seen.append(part_size(data_dir))
+            if len(seen) > 1 and 0 < seen[-2] < seen[-1]:
+                break
+            time.sleep(0.1)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(10)
+    assert 0 < part_size(data_dir) < len(blobs[table_sha]), seen   # killed mid-download indeed
+    assert not os.path.exists(data_dir / "media" / table_sha)
+    assert_intact(data_dir, 1)
+    live.slow.clear()
+    client = SyncClient(live.url, str(data_dir), gc_grace_seconds=0)
+    assert client.sync_once() is True, client.last_error
+    assert client.cached_manifest()["items"][0]["table"] == TABLE
+    assert [n for n in os.listdir(data_dir / "media") if n.startswith(".")] == []
+    client.close()
 
 
 @pytest.mark.parametrize("crash_at, version_after", [("media-rename", 1), ("manifest-rename", 1),

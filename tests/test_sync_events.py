@@ -184,4 +184,4 @@ def test_media_downloads_run_at_most_two_at_a_time(server, tmp_path):
     server.media_hook = hook
     client = enrolled(server, tmp_path)
     assert client.sync_once() is True
-    assert peak[0] == 2 and len(server.paths("/media/")) == 6
+    assert peak[0] == 2 and len(server.paths("/media/")) == 8          # six images, their page, the catalog

@@ -72,7 +72,9 @@ def test_push_reaches_a_running_client(api, server_url, tmp_path):
         api.publish(api.create(title="实时推送")["id"])
         assert wait_for(lambda: any(i["title"] == "实时推送" for i in seen[-1]["items"]))
         pinned = json.loads((tmp_path / "dev" / "device.json").read_text())["public_key"]
-        assert verify_manifest(seen[-1], pinned)
+        stored = json.loads((tmp_path / "dev" / "manifest.json").read_text())
+        assert verify_manifest(stored, pinned) and stored["version"] == seen[-1]["version"]
+        assert "items" not in stored and seen[-1]["item_pages"] == stored["item_pages"]
         device_id = client.device_id
         api.call("POST", f"/devices/{device_id}/commands", "root", json={"name": "identify"})
         assert wait_for(lambda: "identify" in commands)

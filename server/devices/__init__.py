@@ -13,7 +13,9 @@ from server import db
 from server.screens.device_info import DeviceInfo, by_token_hash
 from server.screens.models import Device
 from server.screens.push import current_mark
+from server.models import utcnow
 from server.validation import ServiceError
+from server.workdays import local
 
 bp = Blueprint("devices", __name__, url_prefix="/api/v1")
 
@@ -34,6 +36,14 @@ def require_device() -> DeviceInfo:
         raise ServiceError(401, "unauthorized")
     g.device = device
     return device
+
+
+@bp.after_request
+def _server_time(resp):
+    """Every device answer says the server's time to the millisecond: screens measure their clock
+    offset from it (the manifest's server_time is when it was signed, which may be long ago)."""
+    resp.headers["Server-Time"] = local(utcnow()).isoformat(timespec="milliseconds")
+    return resp
 
 
 def device_row(info: DeviceInfo) -> Device:

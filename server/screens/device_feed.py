@@ -1,16 +1,19 @@
-"""The signed per-device feed manifest (protocol in docs/architecture.md, signage parts in docs/signage.md).
+"""The signed per-device feed manifest, protocol version 2 (docs/architecture.md, device
+protocol; signage parts in docs/signage.md; pages and blobs in content/feedpages.py).
 
-Cheap for many screens: the item list, playlist and ticker are serialised once per (units,
-audiences, groups, screen size, version) with a placeholder where each screen's feedback URL goes;
-the alert and group settings once per (unit, groups, version); a device's manifest is then the
-canonical JSON assembled from cached pieces, one string replace and one Ed25519 signature.
+Cheap for many screens: the items are packed into content-addressed pages, the catalog into a
+blob, and playlist and ticker serialised, once per (units, audiences, groups, screen size,
+version); tables and long bodies become blobs once per revision (feed_parts.py); the alert and
+group settings once per (unit, groups, version). Pages hold nothing per screen (the feedback link
+is rebuilt on the screen from device.feedback_base), so screens of a kind share them, and that
+shared part is signed once per kind of screen and version; a device's manifest adds its device
+block, signed once per distinct block (feed_signing.py).
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import secrets
+import time
 from datetime import datetime
 
 from flask import current_app
@@ -18,22 +21,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from content import visibility
-from content.manifest import canonical_json
+from content.feedpages import PROTOCOL, hydrate
+from content.manifest import canonical_json, scope_of
 from content.model import Audience, Status
+from server import db
+from server.background import start_periodic
 from server.disclosure.exposure import plan_of, window_of
 from server.guard.isolation import flag, sound_revisions
-from server.screens.device_info import DeviceInfo
+from server.screens import feed_blobs, feed_parts
+from server.screens.feed_signing import DeviceFeed, SharedFeed, signed_device_block
+from server.screens.device_info import DeviceInfo, by_id
 from server.screens.lru import app_lru
 from server.screens.models import Device
 from server.screens.variants import variant_for
 from server.models import Category, Item, Revision, Unit, utcnow
-from server.screens.push import Mark
+from server.screens.push import Mark, current_mark
 from server.screens.signage import alert_for, group_settings, playlist_parts, unit_rules
 from server.workdays import local
 
-PLACEHOLDER = "gk-feedback-" + secrets.token_hex(8)
 SHARED_CACHE_SIZE = 64
-DEVICE_CACHE_SIZE = 4096
+DEVICE_CACHE_SIZE = 8192
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -67,15 +74,14 @@ def signage_block(s: Session, rev: Revision, device: Device) -> dict | None:
 
 
 def _item_json(s: Session, rev: Revision, start, screen: tuple[int, int]) -> dict:
+    """An item as its page holds it: metadata, short text, blob references; nothing per screen."""
     item = rev.item
     out = {"id": item.id, "revision": rev.number, "category": item.category.key, "kind": item.kind,
-           "title": rev.title, "body": rev.body,
+           "title": rev.title,
            "media": [variant_for(s, att, screen) for att in rev.attachments],
            "window": {"start": _iso(start), "end": _iso(rev.window_end)},
-           "published_at": _iso(rev.published_at),
-           "feedback_url": f"{PLACEHOLDER}?item={item.id}"}
-    if rev.table:
-        out["table"] = rev.table
+           "published_at": _iso(rev.published_at)}
+    out.update(feed_parts.blob_fields(rev))
     return out
 
 
@@ -112,11 +118,10 @@ def _build_shared_parts(s: Session, device: DeviceInfo, audiences: frozenset[Aud
     catalog = [{"id": c.key, "name": c.name, "name_en": c.name_en, "parent": c.parent_key,
                 "audiences": c.audiences, "time_rule": c.time_rule, "description": c.description}
                for c in cats if {Audience(a) for a in c.audiences} & audiences]
-    parts = {"items": canonical_json(items), "catalog": canonical_json(catalog),
-             "playlist": canonical_json(signage["playlist"]), "ticker": canonical_json(signage["ticker"]),
-             "media": frozenset(m["sha256"] for i in items for m in i["media"])}
+    parts = feed_parts.pack(items, [rev for rev, _ in live], catalog)
+    parts.update({"playlist": canonical_json(signage["playlist"]), "ticker": canonical_json(signage["ticker"])})
     parts["digest"] = hashlib.sha256(b"\0".join(
-        parts[k] for k in ("items", "catalog", "playlist", "ticker"))).digest()
+        parts[k] for k in ("item_pages", "catalog_blob", "playlist", "ticker"))).digest()
     s.commit()  # variants made while building are kept
     return parts
 
@@ -135,39 +140,14 @@ def content_state(s: Session, device: DeviceInfo, version: int) -> tuple:
     return _shared_parts(s, device, version)["digest"], group["alert"], repr(group["signage"]), device
 
 
-def device_block(device: DeviceInfo, signage: dict | None = None, feedback_url: str = "") -> dict:
-    """`feedback_url`: the screen's own /f/<code> at PUBLIC_BASE_URL, for its general QR code (a
-    screen's --server address is how *it* reaches the server, not how a phone does)."""
-    return {"signage": signage or {"opening_hours": [], "night_mode": False}, "feedback_url": feedback_url,
+def device_block(device: DeviceInfo, signage: dict | None = None) -> dict:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {"signage": signage or {"opening_hours": [], "night_mode": False},
             "device_id": device.id, "kind": device.kind, "name": device.name,
             "location": device.location, "screen_code": device.screen_code,
             "audiences": list(device.audiences), "groups": list(device.groups),
             "orientation": device.orientation, "screen": {"w": device.screen_w, "h": device.screen_h},
-            "unit": device.unit}
-
-
-def assemble(parts: dict[str, bytes]) -> bytes:
-    """Canonical JSON of an object whose values are already canonical JSON (keys sorted)."""
-    return b"{" + b",".join(canonical_json(k) + b":" + parts[k] for k in sorted(parts)) + b"}"
-
-
-class DeviceFeed:
-    """One device's manifest at one version: bytes to send, ETag, media it may fetch."""
-
-    def __init__(self, content: bytes, parts: dict, version: int, media: frozenset):
-        """`content` is the manifest without version, time and signature: equal content, equal ETag."""
-        self.tag = hashlib.sha256(content).hexdigest()[:32]
-        self.etag = f'"{self.tag}"'
-        self.parts = parts
-        self.version = version
-        self.media = media
-
-    def signed_body(self, key, now: datetime) -> bytes:
-        parts = dict(self.parts, server_time=canonical_json(local(now).isoformat()))
-        unsigned = assemble(parts)
-        signature = base64.b64encode(key.sign(unsigned)).decode("ascii")
-        parts["signature"] = canonical_json(signature)
-        return assemble(parts)
+            "unit": device.unit, "feedback_base": f"{base}/f/{device.screen_code}"}
 
 
 def build_device_feed(s: Session, device: DeviceInfo, mark: Mark) -> DeviceFeed:
@@ -176,21 +156,59 @@ def build_device_feed(s: Session, device: DeviceInfo, mark: Mark) -> DeviceFeed:
         (device.id, mark), lambda: _build_device_feed(s, device, mark.version))
 
 
+def _signed_shared(s: Session, device: DeviceInfo, version: int) -> SharedFeed:
+    """The shared part for the device's kind of screen at this version, signed once."""
+    def build():
+        shared, group = _shared_parts(s, device, version), _group_parts(s, device, version)
+        scope = scope_of(device_block(device))
+        return SharedFeed({"protocol": canonical_json(PROTOCOL), "version": canonical_json(version),
+                           "scope": canonical_json(scope), "catalog_blob": shared["catalog_blob"],
+                           "item_pages": shared["item_pages"], "playlist": shared["playlist"],
+                           "ticker": shared["ticker"], "alert": group["alert"]}, shared)
+    key = (device.units, frozenset(device.audiences), device.groups, (device.screen_w, device.screen_h), version)
+    return app_lru("feed_signed_shared", SHARED_CACHE_SIZE).get_or_build(key, build)
+
+
 def _build_device_feed(s: Session, device: DeviceInfo, version: int) -> DeviceFeed:
-    shared = _shared_parts(s, device, version)
-    group = _group_parts(s, device, version)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    url = f"{base}/f/{device.screen_code}"
-    parts = {"version": canonical_json(version),
-             "device": canonical_json(device_block(device, group["signage"], url)),
-             "catalog": shared["catalog"],
-             "items": shared["items"].replace(PLACEHOLDER.encode(), url.encode()),
-             "playlist": shared["playlist"], "ticker": shared["ticker"], "alert": group["alert"]}
-    content = assemble({k: v for k, v in parts.items() if k != "version"})
-    return DeviceFeed(content, parts, version, shared["media"])
+    shared = _signed_shared(s, device, version)
+    block, signature = signed_device_block(device_block(device, _group_parts(s, device, version)["signage"]))
+    return DeviceFeed(shared, version, block, signature)
+
+
+def restore_files(s: Session, device: DeviceInfo, version: int) -> None:
+    """Write the device's pages and blobs again if they went missing from the feed folder (the
+    sweep, a lost disk): a fresh build, not the cached one, stores whatever is absent — once per
+    kind of screen, version and minute, however many screens ask at the same time."""
+    audiences = frozenset(Audience(a) for a in device.audiences)
+    screen = (device.screen_w, device.screen_h)
+    key = (device.units, audiences, device.groups, screen, version, int(time.time() // 60))
+    app_lru("feed_restored", SHARED_CACHE_SIZE).get_or_build(
+        key, lambda: bool(_build_shared_parts(s, device, audiences, screen)))
+
+
+def referenced_files(s: Session, version: int) -> set[str]:
+    """Every page and blob some active screen's current feed references (what the sweep keeps)."""
+    epoch = current_mark(s).device_epoch
+    out: set[str] = set()
+    for device_id in s.scalars(select(Device.id).where(Device.status == "active")):
+        info = by_id(s, device_id, epoch)
+        if info is not None:
+            out |= set(_shared_parts(s, info, version)["blob_types"])
+    return out
+
+
+def start_sweep(app):
+    """Each process removes, every few hours, feed files no active screen's feed references once
+    they are a week old (derived files: a later build writes any it needs again)."""
+    def work():
+        s = db.session()
+        mark = current_mark(s)
+        feed_blobs.sweep(app.config["MEDIA_DIR"], referenced_files(s, mark.version))
+    return start_periodic(app, "gongkai-feed-sweep", work, feed_blobs.SWEEP_SECONDS, first=60)
 
 
 def preview_manifest(s: Session, device: DeviceInfo, version: int) -> dict:
-    """The unsigned manifest a device like `device` would get now (the admin UI's live preview)."""
+    """The manifest a device like `device` would get now, hydrated as a screen sees it (the admin
+    UI's live preview)."""
     feed = _build_device_feed(s, device, version)
-    return json.loads(assemble(dict(feed.parts, server_time=canonical_json(local(utcnow()).isoformat()))))
+    return hydrate(json.loads(feed.body), feed.read)

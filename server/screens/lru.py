@@ -59,4 +59,6 @@ class LRU:
 
 def app_lru(name: str, size: int) -> LRU:
     """The app's LRU called `name`, created on first use."""
-    return current_app.extensions.setdefault(f"gongkai.lru.{name}", LRU(size))
+    extensions = current_app.extensions
+    cache = extensions.get(f"gongkai.lru.{name}")
+    return cache if cache is not None else extensions.setdefault(f"gongkai.lru.{name}", LRU(size))

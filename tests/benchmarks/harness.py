@@ -48,9 +48,22 @@ class Server:
             cmd = [sys.executable, "-m", "server", "run", "--instance", self.instance,
                    "--port", str(self.port), "--workers", str(workers)]
         self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.cmd, self.env = cmd, env
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self._wait()
         self.tokens = {name: self.token(name) for name in STAFF}
+
+    def crash_and_restart(self) -> None:
+        """SIGKILL the server and its workers (a power cut for the app), then start it again."""
+        proc = psutil.Process(self.proc.pid)
+        for p in proc.children(recursive=True) + [proc]:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        self.proc.wait(10)
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
+        self._wait()
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 30
@@ -90,6 +103,21 @@ class Server:
         for action, user in [("submit", "alice"), ("review", "bob"), ("clear", "carol")]:
             self.call("POST", f"/items/{item['id']}/actions", user, json={"action": action}).raise_for_status()
         return item["id"]
+
+    def publish_table(self, rows: int) -> int:
+        """Publish a price table of `rows` rows through the whole workflow; returns the item id."""
+        table = {"columns": ["编码", "项目名称", "计价单位", "价格（元）", "医保类别"],
+                 "rows": [[f"{i:06d}", f"检查项目{i}号（含耗材）", "次", f"{i % 900 + 10}.00", "甲类"]
+                          for i in range(rows)]}
+        item = self.call("POST", "/items", "alice", json={"category": "prices", "title": f"价格表 {rows} 行",
+                                                           "body": "本院医疗服务价格"})
+        item.raise_for_status()
+        item_id = item.json()["id"]
+        self.call("PATCH", f"/items/{item_id}", "alice",
+                  json={"table": table, "version": item.json()["version"]}).raise_for_status()
+        for action, user in [("submit", "alice"), ("review", "bob"), ("clear", "carol"), ("approve", "dan")]:
+            self.call("POST", f"/items/{item_id}/actions", user, json={"action": action}).raise_for_status()
+        return item_id
 
     def approve(self, item_id: int) -> None:
         self.call("POST", f"/items/{item_id}/actions", "dan", json={"action": "approve"}).raise_for_status()

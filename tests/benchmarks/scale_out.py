@@ -17,7 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pgserver import TempPostgres  # noqa: E402
 from tests.benchmarks.harness import Server, percentile  # noqa: E402
-from tests.benchmarks.push_latency import approve_seconds, arrivals, run_round  # noqa: E402
+from tests.benchmarks.push_latency import (approve_seconds, arrivals, print_first_sync, publish_cpu,  # noqa: E402
+                                           round_bytes, run_round)
 
 
 async def staff_load(server: Server, stop: asyncio.Event, timings: list) -> None:
@@ -54,13 +55,20 @@ def main(n: int) -> None:
         try:
             devices = server.enrol(n)
             results, missing, timings = asyncio.run(measured_round(server, devices, f"扩展基准 {n}"))
+            cpu_before, client_before = publish_cpu[-1]
+            cpu, client_cpu = server.cpu_seconds() - cpu_before, time.process_time() - client_before
             print(f"scale_out: PostgreSQL + gunicorn 2 gevent workers, {n} screens, loopback")
+            print_first_sync()
             print(f"  publish → verified manifest (from sending the approve request): "
                   f"p50={percentile(results, 50) * 1000:.1f} ms  p99={percentile(results, 99) * 1000:.1f} ms  "
                   f"received={len(results)}/{n}  missing={missing}  "
                   f"(the approve request itself took {approve_seconds[-1] * 1000:.0f} ms)")
             print(f"  feed event arrived on the stream: p50={percentile(arrivals, 50) * 1000:.1f} ms  "
                   f"p99={percentile(arrivals, 99) * 1000:.1f} ms")
+            print(f"  bytes per screen for the publish: p50={percentile(round_bytes, 50) / 1024:.1f} KiB")
+            print(f"  CPU from the approve request to the last screen: server (2 workers) {cpu:.2f} s, simulated "
+                  f"screens {client_cpu:.2f} s ({client_cpu / n * 1000:.2f} ms each; staff load included) — "
+                  f"all on this machine's 2 cores")
             for path in ("/admin/", "/api/v1/items?queue=1"):
                 values = [t for p, t in timings if p == path]
                 print(f"  staff {path:<22} p95={percentile(values, 95) * 1000:.1f} ms  "
