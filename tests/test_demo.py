@@ -68,12 +68,11 @@ def test_demo_approves_only_its_own_screen(tmp_path):
 def test_demo_shows_the_staff_first_example(tmp_path):
     """先内后外 in the demo: the item is on staff screens now and reaches patients' and public screens
     only at its step (issue 14: the server, not the screen, holds it back)."""
-    import json
     from datetime import timedelta
     from content.model import Audience, AudiencePlan, Window
     from content.visibility import screen_may_receive
     from server.demo.content import STAGED_AFTER, STAGED_TITLE
-    from server.screens.device_feed import build_device_feed
+    from server.screens.device_feed import preview_manifest
     from server.screens.device_info import by_id
     from server.screens.models import Device
     from server.screens.push import current_mark
@@ -90,8 +89,8 @@ def test_demo_shows_the_staff_first_example(tmp_path):
         mark = current_mark(s)
 
         def titles(device_id):
-            feed = build_device_feed(s, by_id(s, device_id, mark.device_epoch), mark)
-            return {i["title"] for i in json.loads(feed.parts["items"])}
+            manifest = preview_manifest(s, by_id(s, device_id, mark.device_epoch), mark.version)
+            return {i["title"] for i in manifest["items"]}
         assert STAGED_TITLE in titles("staff") and STAGED_TITLE not in titles("lobby")
         rev = s.scalar(select(Revision).where(Revision.title == STAGED_TITLE))
         plan, window = AudiencePlan.from_list(rev.audiences), Window(rev.window_start, rev.window_end)

@@ -33,10 +33,11 @@ def live(app, api):
         s.commit()
     api.token("alice")                      # token 1 is not the fuzzer's (DELETE /tokens/1 may run)
     item = api.create()
-    api.call("POST", "/feedback", "bob", json={"channel": "hotline", "kind": "question", "text": "几点开门"})
-    api.call("POST", "/requests", "bob", json={"channel": "letter", "name": "张三", "id_type": "id_card",
-                                               "id_number": "110101199001011234", "contact": "13800000000",
-                                               "description": "申请公开收费标准", "delivery": "email"})
+    assert api.call("POST", "/feedback", "bob", json={"channel": "hotline", "kind": "question",
+                                                      "text": "几点开门"}).status_code == 201
+    assert api.call("POST", "/requests", "bob", json={"channel": "letter", "name": "张三", "id_type": "id_card",
+                                                      "id_number": "110101199001011237", "contact": "13800000000",
+                                                      "description": "申请公开收费标准", "delivery": "email"}).status_code == 201
     api.call("POST", "/commitments", "alice", json={"title": "承诺", "pledge": "内容", "committer_kind": "unit",
                                                    "committer": "院办", "due_date": "2030-01-01"})
     api.call("POST", "/alerts", "dan", json={"title": "停水通知", "body": "今天下午停水"})
