@@ -277,7 +277,8 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         assert app.sm.current == "home"
         tiles = {b.tile.name: b.tile.count for b in app.screen("home").ids.tiles.children}
         assert tiles["医疗服务价格"] == 1 and tiles["公示公告"] == 1 and tiles["资质信息"] == 1
-        assert "医疗服务信息" not in tiles and "行风建设" in tiles  # the group is shown as its children
+        assert "医疗服务信息" not in tiles  # the group is shown as its children
+        assert "行风建设" not in tiles and all(tiles.values())   # no "0 项" tile leading to an empty list
         assert app.root.ids.unit_name.text == "第一人民医院"
         assert app.root.ids.clock.text
         assert app.screen("home").ids.qr.texture is not None
@@ -520,7 +521,8 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         frames(2)
         overlay = app.overlays["attract"]
         first = overlay.message
-        assert [bool(path) for _, path in overlay.slides] == [True, False]   # 5's image, 2's title
+        assert [bool(path) for _, path, _ in overlay.slides] == [True, False]   # 5's image, 2's notice
+        assert overlay.slides[1][2].startswith("门诊就医流程 患者可通过自助机")   # its opening words, plain
         assert overlay.image and os.path.isfile(overlay.image)
         overlay.advance()
         assert overlay.message != first
