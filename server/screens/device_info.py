@@ -6,7 +6,7 @@ a thousand streams waking for a publish.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +35,7 @@ class DeviceInfo:
     unit_id: int | None
     unit_parent_id: int | None
     unit: dict
-    branding: dict    # server/screens/branding.py: name, colour, logo
+    branding: dict = field(default_factory=dict)    # server/screens/branding.py: name, colour, logo
 
     @property
     def units(self) -> tuple[int, ...]:
