@@ -13,6 +13,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from kiosk.tileicons import icon_path
 from screen import present
@@ -82,6 +83,8 @@ class HomeScreen(Screen):
             card = LatestCard(item=item, title=present.text(item.get("title"), 60) or "公开信息", meta=meta)
             card.bind(on_release=self.open_latest)
             strip.add_widget(card)
+        if app.portrait:
+            strip.add_widget(Widget())     # the rows start at the top of the strip
         self.ids.latest_box.opacity = 1 if items else 0
 
     def on_latest_size(self, *_):
