@@ -24,7 +24,7 @@ import json
 from datetime import datetime, timezone
 from typing import Callable
 
-from content.manifest import canonical_json, is_sha256, media_sizes, parse_time
+from content.manifest import branding_logo, canonical_json, is_sha256, media_sizes, parse_time
 
 __all__ = ["LONG_BODY", "PAGE_SIZE", "PROTOCOL", "BadFeed", "blob_ref", "blob_refs", "body_blob",
            "catalog_blob", "catalog_ref", "content_refs", "display_order", "hydrate", "pack", "page_blobs", "page_items", "page_refs", "sha256",
@@ -195,7 +195,8 @@ def content_refs(manifest: dict, items: list[dict], lenient: bool = False) -> di
     for a malformed media entry, unless `lenient` (reading back a cache: such entries are skipped,
     the apps show a placeholder)."""
     refs: dict[str, int | None] = dict(blob_refs(items))
-    holders = {"items": items, "playlist": manifest.get("playlist"), "alert": manifest.get("alert")}
+    holders = {"items": items, "playlist": manifest.get("playlist"), "alert": manifest.get("alert"),
+               "device": manifest.get("device")}
     try:
         media = media_sizes(holders)
     except ValueError as exc:
@@ -208,6 +209,9 @@ def content_refs(manifest: dict, items: list[dict], lenient: bool = False) -> di
                 sha = entry.get("sha256") if isinstance(entry, dict) else entry
                 if isinstance(sha, str):
                     media[sha] = None
+        logo = branding_logo(holders)
+        if logo is not None and isinstance(logo.get("sha256"), str):
+            media[logo["sha256"]] = None
     for sha, size in media.items():
         if not is_sha256(sha):
             if lenient:

@@ -19,7 +19,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-__all__ = ["canonical_json", "device_signing_input", "etag_for", "feed_signing_input", "generate_keypair",
+__all__ = ["branding_logo", "canonical_json", "device_signing_input", "etag_for", "feed_signing_input", "generate_keypair",
            "is_sha256", "media_of", "media_sizes", "parse_time", "scope_of", "sign_manifest", "verify_device",
            "verify_manifest", "verify_shared", "visible_items"]
 
@@ -189,7 +189,8 @@ def visible_items(manifest: dict, now: datetime) -> list[dict]:
 
 
 def _media_entries(manifest: dict):
-    """Every media entry of items, playlist entries and the alert: dicts or bare sha256 strings."""
+    """Every media entry of items, playlist entries, the alert and the device block's logo: dicts
+    or bare sha256 strings."""
     holders = []
     for key in ("items", "playlist"):
         entries = manifest.get(key)
@@ -201,6 +202,17 @@ def _media_entries(manifest: dict):
         media = holder.get("media")
         if isinstance(media, list):
             yield from media
+    logo = branding_logo(manifest)
+    if logo is not None:
+        yield logo
+
+
+def branding_logo(manifest: dict):
+    """The unit's logo entry in the device block (`device.branding.logo`), or None."""
+    device = manifest.get("device") if isinstance(manifest, dict) else None
+    branding = device.get("branding") if isinstance(device, dict) else None
+    logo = branding.get("logo") if isinstance(branding, dict) else None
+    return logo if isinstance(logo, dict) else None
 
 
 def media_of(manifest: dict) -> set[str]:

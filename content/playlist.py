@@ -304,7 +304,8 @@ def _parts(entry: Entry, item: dict | None, rows_per_page: int, pdf_pages) -> li
         if not total:
             return []
         size = max(1, int(rows_per_page))
-        return [{"rows": (n, min(total, n + size))} for n in range(0, min(total, size * MAX_TABLE_PAGES), size)]
+        pages = [{"rows": (n, min(total, n + size))} for n in range(0, min(total, size * MAX_TABLE_PAGES), size)]
+        return pages + [{"media": sha, "kind": "image"} for sha in _media(item, "image/")]   # images follow
     if entry.slide == "stats":
         stats = item.get("signage", {}).get("stats") if isinstance(item.get("signage"), dict) else None
         return [{"extra": stats}] if isinstance(stats, dict) else []
@@ -322,7 +323,7 @@ def expand_slides(manifest, entries: list[Entry], rows_per_page: int = 12, pdf_p
         parts = parts or [{}]
         title = entry.title or (item.get("title") if isinstance(item, dict) and isinstance(item.get("title"), str) else "")
         for n, extra in enumerate(parts):
-            slides.append(Slide(entry.item, entry.revision, kind, entry.duration, title[:200], n, len(parts),
+            slides.append(Slide(entry.item, entry.revision, extra.get("kind", kind), entry.duration, title[:200], n, len(parts),
                                 extra.get("media"), extra.get("page"), extra.get("rows"),
                                 extra.get("extra") or {}))
     return slides

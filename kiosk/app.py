@@ -17,12 +17,13 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
 from kivy.metrics import dp, sp
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
 from content.playlist import local_zone
 from screen import pacing, present
 from screen import theme
+from screen.branding import branding_of
 from kiosk.overlays import AttractOverlay, RootLayout  # noqa: F401 (Factory names for kiosk.kv)
 from kiosk.viewer import ImageViewer, ZoomScatter  # noqa: F401 (Factory names for kiosk.kv)
 from screen.remote import RemoteCommands
@@ -47,6 +48,8 @@ class KioskApp(RemoteCommands, App):
     text_scale = NumericProperty(1.0)
     target = NumericProperty(dp(theme.MIN_TARGET + 4))
     unit_name = StringProperty("医院信息公开")
+    brand_colour = ListProperty(list(theme.ACCENT))   # the unit's colour (screen/branding.py)
+    logo = StringProperty("")                         # the unit's cached logo file, or ""
     hotline = StringProperty("")
     clock_text = StringProperty("")
     contact_mark = StringProperty("")
@@ -168,7 +171,8 @@ class KioskApp(RemoteCommands, App):
         self.manifest = manifest
         device = manifest.get("device") if isinstance(manifest.get("device"), dict) else {}
         unit = device.get("unit") if isinstance(device.get("unit"), dict) else {}
-        self.unit_name = present.text(unit.get("name") or device.get("name") or "医院信息公开", 40)
+        brand = branding_of(manifest, self.sync.media_path)
+        self.unit_name, self.brand_colour, self.logo = brand.name, list(brand.colour), brand.logo
         self.hotline = present.text(unit.get("hotline"), 40)
         self.feedback_url = self._general_feedback_url(manifest, device)
         self.refresh_items(force=True)
@@ -248,16 +252,17 @@ class KioskApp(RemoteCommands, App):
         self.hide_overlay("idle")
         self.hide_overlay("attract")
 
-    def attract_slides(self) -> list[tuple[str, str]]:
-        """(caption, image path) pairs: the playlist's items (docs/signage.md) — their cached
-        images, else their titles — or, without a playlist, the newest item titles."""
-        slides, by_id = [], {i.get("id"): i for i in self.items}
-        for entry in (self.manifest or {}).get("playlist") or []:
-            item = by_id.get(entry.get("item")) if isinstance(entry, dict) else None
-            if not isinstance(item, dict):
-                continue
-            media, before = item.get("media"), len(slides)
-            for m in media if isinstance(media, list) else []:
+    def attract_slides(self) -> list[tuple[str, str, str]]:
+        """(title, image path, text) of each slide: the playlist's items (docs/signage.md) — every
+        cached image full screen, a notice as its title and opening text — or, without a playlist,
+        the newest items' images and notices; all from the cache, so it plays offline too."""
+        by_id = {i.get("id"): i for i in self.items}
+        chosen = [by_id.get(e.get("item")) for e in (self.manifest or {}).get("playlist") or []
+                  if isinstance(e, dict)]
+        slides = []
+        for item in [i for i in chosen if isinstance(i, dict)] or self.items[:12]:
+            title, before = present.text(item.get("title"), 60), len(slides)
+            for m in item.get("media") if isinstance(item.get("media"), list) else []:
                 if not isinstance(m, dict) or not str(m.get("type", "")).startswith("image/"):
                     continue
                 try:
@@ -265,12 +270,10 @@ class KioskApp(RemoteCommands, App):
                 except (ValueError, TypeError):
                     continue
                 if os.path.isfile(path):
-                    slides.append((present.text(item.get("title"), 60), path))
-            if len(slides) == before and item.get("title"):
-                slides.append((present.text(item.get("title"), 60), ""))
-        if not slides:
-            slides = [(present.text(i.get("title"), 60), "") for i in self.items[:12] if i.get("title")]
-        return slides or [(self.unit_name, "")]
+                    slides.append((title, path, ""))
+            if len(slides) == before and title:
+                slides.append((title, "", present.plain_excerpt(item.get("body"), 140)))
+        return slides or [(self.unit_name, "", "")]
 
     def start_attract(self):
         overlay = self.show_overlay("attract", title=self.unit_name, button="轻触屏幕开始浏览")

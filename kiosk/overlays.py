@@ -27,10 +27,12 @@ class IdleOverlay(Overlay):
 
 
 class AttractOverlay(Overlay):
-    """After a long idle: approved slides (playlist images, else item titles) until touched."""
-    slides = ListProperty([])
+    """After a long idle, until touched: the playlist's images full screen with their title in a bar
+    of the unit's colour, its notices as large title and opening text."""
+    slides = ListProperty([])     # (title, image path, text): kiosk.app.attract_slides
     index = NumericProperty(0)
     image = StringProperty("")
+    text = StringProperty("")
     SECONDS = 8
 
     def on_slides(self, *_):
@@ -44,7 +46,7 @@ class AttractOverlay(Overlay):
 
     def _show(self):
         if self.slides:
-            self.message, self.image = self.slides[self.index]
+            self.message, self.image, self.text = self.slides[self.index]
 
     def on_touch_up(self, touch):
         super().on_touch_up(touch)

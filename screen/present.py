@@ -6,13 +6,15 @@ cut, ragged tables are squared, odd shapes give empty values instead of exceptio
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from content.manifest import parse_time, visible_items
 from content.timerules import working_days_left
 
 __all__ = ["OFFLINE_MARK", "OFFLINE_MARK_SECONDS", "Tile", "badge_text", "category_items", "contact_mark", "escape",
-           "feedback_url", "fmt_date", "is_web_url", "public_tiles", "table_of", "text", "visible"]
+           "feedback_url", "fmt_date", "home_tiles", "is_web_url", "latest", "plain_excerpt", "public_tiles",
+           "table_of", "text", "visible"]
 
 MAX_BODY = 20_000        # characters of body rendered; the rest is cut with a notice
 MAX_BLOCK = 1_500        # characters per rendered block (one Label texture)
@@ -122,6 +124,26 @@ def public_tiles(manifest: dict | None, items: list[dict]) -> list[Tile]:
         else:
             tiles.append(_tile(cats, c, items))
     return tiles
+
+
+def home_tiles(manifest: dict | None, items: list[dict]) -> list[Tile]:
+    """The home screen's tiles: public_tiles with something to show (no "0 项" tile leading to an
+    empty list)."""
+    return [t for t in public_tiles(manifest, items) if t.count > 0]
+
+
+def latest(items: list[dict], n: int) -> list[dict]:
+    """The `n` newest items (最新公开), newest published first."""
+    return sorted(items, key=lambda i: text(i.get("published_at")), reverse=True)[:max(0, n)]
+
+
+_MARKS = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|[#>*_`|~]+|^\s*(?:[-+]|\d+[.)])\s+", re.M)
+
+
+def plain_excerpt(body, limit: int) -> str:
+    """A body's opening words as plain text on one line (Markdown marks dropped), cut to `limit`."""
+    plain = _MARKS.sub(lambda m: m.group(1) or "", text(body, limit * 4))
+    return text(" ".join(plain.split()), limit)
 
 
 def _tile(cats: list[dict], cat: dict, items: list[dict]) -> Tile:

@@ -1,6 +1,8 @@
 """Colours, sizes and the contrast rule (WCAG 2 relative luminance), shared by the .kv files.
 
 Every text colour is used only on the backgrounds listed in PAIRS; tests check each pair ≥ 4.5:1.
+ACCENT is the default of the unit's colour (screen/branding.py), which obeys the same rule: white on
+it, and it on white (the same ratio), reach 4.5:1.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ OVERLAY = (0.0, 0.0, 0.0, 0.85)
 
 PAIRS = {  # text colour, background colour
     "body": (INK, CARD), "body-bg": (INK, BG), "muted": (MUTED, CARD), "muted-bg": (MUTED, BG),
-    "header": (ON_ACCENT, ACCENT), "alert": (ON_ALERT, ALERT), "badge": (ON_ACCENT, BADGE),
+    "header": (ON_ACCENT, ACCENT), "brand-heading": (ACCENT, CARD), "alert": (ON_ALERT, ALERT), "badge": (ON_ACCENT, BADGE),
     "ok": (ON_ACCENT, OK), "key-down": (INK, (0.80, 0.86, 0.95, 1)), "tile-down": (INK, BG), "overlay": (ON_ACCENT, (0.0, 0.0, 0.0, 1)),
 }
 

@@ -44,6 +44,10 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(16), default="hospital")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     hotline: Mapped[str] = mapped_column(String(40), default="")
+    # what its screens show in their header (content/branding.py; server/screens/branding.py)
+    brand_name: Mapped[str] = mapped_column(String(100), default="")
+    brand_colour: Mapped[str] = mapped_column(String(7), default="")
+    logo: Mapped[dict | None] = mapped_column(JSON, nullable=True)   # {"sha256", "type", "bytes", "width", "height"}
     parent: Mapped["Unit | None"] = relationship(remote_side=[id])
 
 

@@ -15,12 +15,13 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition
 
 from content.playlist import alert_of, is_open, local_zone, night_mode
-from screen import pacing, present
+from screen import pacing, present, theme
+from screen.branding import branding_of
 from screen.remote import RemoteCommands
 from screen.widgets import load_kv_once, load_shared_kv
 from screen.pairing import PairingScreen
@@ -43,6 +44,8 @@ class SignageRoot(FloatLayout):
 
 class SignageApp(RemoteCommands, App):
     unit_name = StringProperty("医院信息公开")
+    brand_colour = ListProperty(list(theme.ACCENT))   # the unit's colour (screen/branding.py)
+    logo = StringProperty("")                         # the unit's cached logo file, or ""
     clock_text = StringProperty("")
     contact_mark = StringProperty("")
     portrait = BooleanProperty(False)
@@ -116,9 +119,8 @@ class SignageApp(RemoteCommands, App):
         self.manifest = manifest
         self.update_alert()
         self.context.set_manifest(manifest)
-        device = manifest.get("device") if isinstance(manifest.get("device"), dict) else {}
-        unit = device.get("unit") if isinstance(device.get("unit"), dict) else {}
-        self.unit_name = present.text(unit.get("name") or device.get("name") or "医院信息公开", 40)
+        brand = branding_of(manifest, self.sync.media_path)
+        self.unit_name, self.brand_colour, self.logo = brand.name, list(brand.colour), brand.logo
         if self.sm.current_screen is not self.player:
             self.sm.switch_to(self.player)
         now = self.now()

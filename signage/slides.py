@@ -154,7 +154,7 @@ class Stripe(Widget):
 
 
 class StatsSlide(SlideView):
-    figures = ListProperty([])  # [(label, value text)]
+    figures = ListProperty([])  # [(label, value text, note)]
 
 
 def _body_markup(body) -> str:
@@ -216,10 +216,10 @@ def _table(slide, item) -> SlideView:
 
 def _stats(slide) -> SlideView:
     stats = slide.extra or {}
-    return StatsSlide(figures=[("本月受理", _count(stats.get("received"))),
-                               ("已办结", _count(stats.get("answered"))),
-                               ("按时办结率", _pct(stats.get("on_time_pct"))),
-                               ("满意率", _pct(stats.get("satisfaction_pct")))])
+    return StatsSlide(figures=[("本月受理", _count(stats.get("received")), "意见反馈与依申请公开（件）"),
+                               ("已办结", _count(stats.get("answered")), "已答复申请人（件）"),
+                               ("按时办结率", _pct(stats.get("on_time_pct")), "在法定期限内答复"),
+                               ("满意率", _pct(stats.get("satisfaction_pct")), "办结后的评价")])
 
 
 def build_slide(slide, item: dict | None, context, box: tuple[int, int]) -> SlideView:

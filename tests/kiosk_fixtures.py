@@ -140,8 +140,30 @@ def write_signed(root, manifest: dict, pem: bytes, feedback_base: str = FEEDBACK
     return signed
 
 
+def logo_png(size=256) -> bytes:
+    """A hospital emblem as a unit would upload it: white on transparent (a ring and a cross)."""
+    from PIL import Image, ImageDraw
+    img = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse([8, 8, size - 8, size - 8], outline=(255, 255, 255, 255), width=size // 14)
+    bar, mid = size // 7, size // 2
+    draw.rectangle([mid - bar // 2, size // 4, mid + bar // 2, size * 3 // 4], fill=(255, 255, 255, 255))
+    draw.rectangle([size // 4, mid - bar // 2, size * 3 // 4, mid + bar // 2], fill=(255, 255, 255, 255))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def branding(root, name="杭州市第一人民医院", colour="#00695c") -> dict:
+    """A device block's `branding` with its logo stored in root's media folder."""
+    data = logo_png()
+    sha = store_media(root, data)
+    return {"name": name, "colour": colour, "logo": {"sha256": sha, "type": "image/png", "w": 256, "h": 256,
+                                                     "bytes": len(data)}}
+
+
 def build_cache(root, items=None, alert=None, table_rows: int = 200, with_image: bool = True,
-                unit_name: str = "第一人民医院") -> dict:
+                unit_name: str = "第一人民医院", brand: dict | None = None) -> dict:
     """Write device.json, media and a signed manifest.json into `root`; returns the manifest as the
     app sees it (items inline, as SyncClient hydrates it) plus `_private_pem`."""
     root = str(root)
@@ -165,7 +187,8 @@ def build_cache(root, items=None, alert=None, table_rows: int = 200, with_image:
                            "location": "门诊楼一楼", "screen_code": SCREEN_CODE,
                            "audiences": ["patients", "public"], "groups": [],
                            "orientation": "portrait", "screen": {"w": 1080, "h": 1920},
-                           "unit": {"name": unit_name, "hotline": "0571-12345678"}},
+                           "unit": {"name": unit_name, "hotline": "0571-12345678"},
+                           **({"branding": brand} if brand else {})},
                 "catalog": catalog(), "items": items, "playlist": [], "ticker": [], "alert": alert}
     write_signed(root, manifest, pem)
     write_json(os.path.join(root, "device.json"),

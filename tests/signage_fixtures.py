@@ -50,7 +50,7 @@ def standard(root, big_image: bytes | None = None) -> tuple[list[dict], list[dic
 
 
 def write_manifest(root, items, playlist, ticker=(), alert=None, opening_hours=(), night_mode=True,
-                   version=1, pem=None, public=None, server_time=NOW):
+                   version=1, pem=None, public=None, server_time=NOW, brand: dict | None = None):
     """Sign and write manifest.json (and device.json when a key is made here); returns the key pair."""
     root = str(root)
     os.makedirs(os.path.join(root, "media"), exist_ok=True)
@@ -63,7 +63,8 @@ def write_manifest(root, items, playlist, ticker=(), alert=None, opening_hours=(
                 "device": {"device_id": "sig1", "kind": "signage", "name": "门诊大厅信息屏",
                            "location": "门诊楼一楼", "screen_code": "S9X4", "audiences": ["patients", "public"],
                            "groups": ["大厅"], "unit": {"name": "第一人民医院", "hotline": "0571-12345678"},
-                           "signage": {"opening_hours": list(opening_hours), "night_mode": night_mode}},
+                           "signage": {"opening_hours": list(opening_hours), "night_mode": night_mode},
+                           **({"branding": brand} if brand else {})},
                 "catalog": kf.catalog(), "items": items, "playlist": playlist, "ticker": list(ticker),
                 "alert": alert}
     kf.write_signed(root, manifest, pem)

@@ -111,6 +111,11 @@ else:
             Window.remove_widget(app.root)
             app.sync.close()
         frames(2)
+        # kv's `app` (a ProxyApp) caches the app it first resolves and forgets it on that app's
+        # on_stop; a label re-laid out in the frames above (after on_stop) would leave it pointing at
+        # this stopped app for the next test's handlers
+        from kivy.lang.parser import global_idmap
+        object.__setattr__(global_idmap["app"], "_obj", None)
 
     @pytest.fixture
     def data(tmp_path):
@@ -277,7 +282,8 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         assert app.sm.current == "home"
         tiles = {b.tile.name: b.tile.count for b in app.screen("home").ids.tiles.children}
         assert tiles["医疗服务价格"] == 1 and tiles["公示公告"] == 1 and tiles["资质信息"] == 1
-        assert "医疗服务信息" not in tiles and "行风建设" in tiles  # the group is shown as its children
+        assert "医疗服务信息" not in tiles  # the group is shown as its children
+        assert "行风建设" not in tiles and all(tiles.values())   # no "0 项" tile leading to an empty list
         assert app.root.ids.unit_name.text == "第一人民医院"
         assert app.root.ids.clock.text
         assert app.screen("home").ids.qr.texture is not None
@@ -287,6 +293,121 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         assert_inside_window(app)
         assert app.portrait == (ORIENT == "portrait")
         screenshot("home")
+
+    ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
+
+    def artifact(name):
+        """tests/artifacts/kiosk-<name>-<orientation>.png, to look at (not committed)."""
+        frames(3)
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        save_screenshot(os.path.join(ARTIFACTS, f"kiosk-{name}-{ORIENT}.png"))
+
+    def colours_of(canvas):
+        from kivy.graphics import Color
+        return [tuple(round(v, 3) for v in c.rgba) for c in canvas.children if isinstance(c, Color)]
+
+    def blank_bands(root_widget, top):
+        """The vertical bands (in px) of the window below `top` that no visible text, image or
+        button covers: where a screen would look empty."""
+        from kivy.uix.image import Image
+        spans = sorted((w.to_window(*w.pos)[1], w.to_window(*w.pos)[1] + w.height)
+                       for w in walk(root_widget)
+                       if isinstance(w, (Label, Image, ButtonBehavior)) and shown(w) and not w.children
+                       and (getattr(w, "text", "") or getattr(w, "texture", None) is not None))
+        gaps, reach = [], 0.0
+        for lo, hi in spans:
+            if lo > reach:
+                gaps.append(lo - reach)
+            reach = max(reach, hi)
+        gaps.append(top - reach)
+        return gaps
+
+    def test_branding_in_header_tiles_and_banner_both(tmp_path, make_app):
+        brand = kf.branding(tmp_path)
+        kf.build_cache(tmp_path, brand=brand)
+        app = make_app(tmp_path)
+        teal = (0.0, round(0x69 / 255, 3), round(0x5c / 255, 3), 1.0)
+        assert app.unit_name == "杭州市第一人民医院" and app.root.ids.unit_name.text == "杭州市第一人民医院"
+        assert teal in colours_of(app.root.ids.header.canvas.before)
+        assert teal in colours_of(app.screen("home").ids.banner.canvas.before)
+        logo = app.root.ids.logo
+        assert shown(logo) and logo.texture is not None and logo.source == app.sync.media_path(brand["logo"]["sha256"])
+        tiles = list(app.screen("home").ids.tiles.children)
+        assert tiles and all(os.path.isfile(t.icon) and shown(t.ids.icon) and t.ids.icon.texture is not None
+                             for t in tiles)
+        assert {os.path.basename(t.icon) for t in tiles} >= {"receipt_long.png", "medication.png", "campaign.png"}
+        assert all(tuple(round(v, 3) for v in t.ids.icon.color) == teal for t in tiles)
+        assert_cjk_fonts(app)
+        artifact("home-branded")
+        app.large_text = True
+        frames(3)
+        assert_targets(app, theme.MIN_TARGET_LARGE)
+        assert_inside_window(app)
+        artifact("home-branded-large")
+
+    def test_bad_branding_falls_back_to_the_theme(tmp_path, make_app):
+        brand = kf.branding(tmp_path, colour="#ffee00")                 # white on yellow: unreadable
+        brand["logo"]["sha256"] = "ab" * 32                              # not in the cache
+        brand["name"] = "[b]" + "长" * 80
+        kf.build_cache(tmp_path, brand=brand)
+        app = make_app(tmp_path)
+        assert tuple(app.brand_colour) == tuple(theme.ACCENT) and app.logo == ""
+        assert app.root.ids.logo.width == 0 and len(app.unit_name) <= 41
+
+    def test_home_fills_the_screen_without_empty_tiles_both(tmp_path, make_app):
+        kf.build_cache(tmp_path, brand=kf.branding(tmp_path))
+        app = make_app(tmp_path)
+        home = app.screen("home")
+        assert all(t.tile.count > 0 and "0 项" != t.count_text for t in home.ids.tiles.children)
+        for large in (False, True):
+            app.large_text = large
+            frames(4)
+            top = home.to_window(*home.pos)[1] + home.height
+            gaps = blank_bands(home, top)
+            assert max(gaps) < 0.12 * Window.height, (large, [round(g) for g in gaps])
+        app.large_text = False
+        frames(2)
+        cards = [c for c in home.ids.latest.children if hasattr(c, "item")]
+        assert cards and all(shown(c) for c in cards)
+        if app.portrait:
+            # the strip shows as many of the newest items as fit, at most LATEST
+            assert len(cards) >= 3
+
+    def test_latest_strip_opens_the_newest_item_both(data, make_app):
+        app = make_app(data)
+        home = app.screen("home")
+        cards = [c for c in reversed(home.ids.latest.children) if hasattr(c, "item")]
+        newest = present.latest(app.items, 1)[0]
+        assert cards[0].item is newest and cards[0].title == newest["title"]
+        assert any(c.meta.startswith("医疗服务价格 · ") for c in cards) or len(cards) < 3
+        tap(cards[0])
+        assert app.sm.current == "item" and app.screen("item").item is newest
+        tap(app.screen("item").ids.back)
+        assert app.sm.current == "home"
+
+    def test_attract_loop_plays_images_and_notices_full_screen_both(tmp_path, make_app):
+        kf.build_cache(tmp_path, brand=kf.branding(tmp_path))
+        app = make_app(tmp_path, attract_seconds=120)
+        app.manifest["playlist"] = [{"item": 5, "slide": "image"}, {"item": 4, "slide": "notice"}]
+        app.sync.close()      # offline: everything comes from the cache
+        app.clock.advance(121)
+        app.idle_tick()
+        frames(3)
+        overlay = app.overlays["attract"]
+        assert overlay.image and os.path.isfile(overlay.image)
+        picture = overlay.ids.picture
+        assert picture.texture is not None and picture.width == Window.width
+        assert picture.height >= 0.8 * Window.height                      # the image fills the screen
+        assert overlay.ids.image_title.text == "医疗机构执业许可证"
+        artifact("attract-image")
+        overlay.advance()
+        frames(3)
+        assert not overlay.image and overlay.ids.headline.text == "关于拟聘任科室主任的公示"
+        assert "院纪委" in overlay.ids.caption.text and shown(overlay.ids.caption)
+        assert_cjk_fonts(app)
+        artifact("attract-notice")
+        tap(overlay)
+        assert "attract" not in app.overlays and app.sm.current == "home"
 
     def test_roboto_would_be_caught(tmp_path):
         """The glyph check really detects a font without Chinese (Kivy's bundled Roboto)."""
@@ -520,7 +641,8 @@ print(round(first, 3), round(rss, 1), round(rss50, 1), screen)
         frames(2)
         overlay = app.overlays["attract"]
         first = overlay.message
-        assert [bool(path) for _, path in overlay.slides] == [True, False]   # 5's image, 2's title
+        assert [bool(path) for _, path, _ in overlay.slides] == [True, False]   # 5's image, 2's notice
+        assert overlay.slides[1][2].startswith("门诊就医流程 患者可通过自助机")   # its opening words, plain
         assert overlay.image and os.path.isfile(overlay.image)
         overlay.advance()
         assert overlay.message != first

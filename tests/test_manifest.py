@@ -33,7 +33,7 @@ def sample():
 
 def test_exported_surface():
     assert set(manifest_module.__all__) == {
-        "canonical_json", "device_signing_input", "etag_for", "feed_signing_input", "generate_keypair",
+        "branding_logo", "canonical_json", "device_signing_input", "etag_for", "feed_signing_input", "generate_keypair",
         "is_sha256", "media_of", "media_sizes", "parse_time", "scope_of", "sign_manifest", "verify_device",
         "verify_manifest", "verify_shared", "visible_items"}
     assert all(hasattr(manifest_module, name) for name in manifest_module.__all__)

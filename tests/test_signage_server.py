@@ -324,3 +324,28 @@ def test_alert_is_pushed_down_the_event_stream(app, api):
             stream.close()
     finally:
         server.shutdown()
+
+
+def test_auto_plays_the_table_of_an_item_with_table_and_image(app, api, screens):
+    """A price list with a picture: `auto` plays the table (the price list must be seen), then its image;
+    an item with only an image still plays as an image."""
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (0, 120, 90)).save(out, "PNG")
+    both = api.create(title="检查项目价格", signage={"enabled": True, "slide": "auto"})
+    resp = api.call("PUT", f"/items/{both['id']}/table?version={both['version']}", "alice",
+                    data="项目,价格（元）\n血常规,20.00\nCT平扫,300.00\n".encode())
+    assert resp.status_code == 200, resp.get_json()
+    picture = api.create(title="院区平面图", signage={"enabled": True, "slide": "auto"})
+    for item in (both, picture):
+        resp = api.call("POST", f"/items/{item['id']}/images", "alice", content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(out.getvalue()), "plan.png")})
+        assert resp.status_code in (200, 201), resp.get_json()
+        api.publish(item["id"])
+    lobby = screens["lobby"].manifest()
+    assert playing(lobby)[both["id"]]["slide"] == "table"
+    assert playing(lobby)[picture["id"]]["slide"] == "image"
+    from content.playlist import expand_slides, playlist_at
+    entries, _ = playlist_at(lobby, datetime.now(CST))
+    kinds = [(s.item, s.kind) for s in expand_slides(lobby, entries, rows_per_page=12)]
+    assert [k for i, k in kinds if i == both["id"]] == ["table", "image"]   # the table first, its image follows

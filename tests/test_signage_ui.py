@@ -236,7 +236,7 @@ else:
                 assert body and all(c.texture_size[1] <= widget.pitch * len(widget.rows) for c in body)
                 assert "共 60 行" in widget.page_text
             if isinstance(widget, StatsSlide):
-                assert ["42", "39", "97.4%", "91.2%"] == [v for _, v in widget.figures]
+                assert ["42", "39", "97.4%", "91.2%"] == [v for _, v, _ in widget.figures]
             assert player.next_widget is None or player.next_widget.parent == player.ids.stage
             step(app, now, slide.duration)
             if player.current.item == 1 and seen:
@@ -245,6 +245,55 @@ else:
         assert kinds[:3] == ["notice", "image", "document"] and "table" in kinds and "stats" in kinds
         assert ("document", 1) in seen and ("table", 1) in seen
         assert "冬季门诊时间调整：上午8:00开诊" in player.ticker_text and visible(player.ids.ticker)
+
+    ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
+
+    def artifact(name):
+        """tests/artifacts/signage-<name>-<orientation>.png, to look at (not committed)."""
+        frames(3)
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        save_screenshot(os.path.join(ARTIFACTS, f"signage-{name}-{ORIENT}.png"))
+
+    def test_branded_header_readable_stats_and_table_before_its_image_both(tmp_path, make_app):
+        """The unit's logo, name and colour in the header; the statistics slide in large figures of
+        the unit's colour; an item with a table and an image plays its table first, then the image."""
+        from kivy.graphics import Color
+        from signage.slides import ImageSlide, StatsSlide, TableSlide
+        items, _ = sf.standard(tmp_path)
+        stats, table = items[4], items[3]
+        table["media"] = list(items[1]["media"])                # a price list that also has a picture
+        brand = kf.branding(tmp_path)
+        sf.write_manifest(tmp_path, items, [sf.entry(stats, "stats", order=0), sf.entry(table, "table", order=1)],
+                          brand=brand)
+        now = FakeNow()
+        app = make_app(tmp_path, now)
+        player = app.player
+        teal = (0.0, round(0x69 / 255, 3), round(0x5c / 255, 3), 1.0)
+        header = player.ids.header
+        assert teal in [tuple(round(v, 3) for v in c.rgba) for c in header.canvas.before.children if isinstance(c, Color)]
+        logo = player.ids.logo
+        assert visible(logo) and logo.texture is not None and logo.source == app.sync.media_path(brand["logo"]["sha256"])
+        assert player.ids.unit_name.text == "杭州市第一人民医院"
+        widget = player.current_widget
+        assert isinstance(widget, StatsSlide)
+        values = [w for w in walk(widget) if isinstance(w, Label) and w.text in ("42", "39", "97.4%", "91.2%")]
+        assert len(values) == 4 and all(w.font_size >= 100 * player.u for w in values)
+        assert all(tuple(round(v, 3) for v in w.color) == teal for w in values)
+        assert all(fits(w) or w.texture_size[0] <= w.width for w in values)
+        assert "按时办结率" in texts(app) and "在法定期限内答复" in texts(app)
+        assert tuple(round(v, 3) for v in widget.ids.title.color) == teal
+        assert_cjk(app)
+        artifact("stats-branded")
+        kinds = []
+        for _ in range(12):
+            step(app, now, player.current.duration)
+            if player.current.item != table["id"]:
+                break
+            kinds.append(type(player.current_widget))
+            if len(kinds) == 1:
+                artifact("table-branded")
+        assert kinds[0] is TableSlide and kinds[-1] is ImageSlide and kinds.count(ImageSlide) == 1
+        assert all(k is TableSlide for k in kinds[:-1])
 
     def test_slides_advance_exactly_and_the_next_is_prepared(data, make_app):
         now = FakeNow()

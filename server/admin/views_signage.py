@@ -22,6 +22,7 @@ from server.admin.forms import AUDIENCES, field_errors, from_local_input
 from server.admin.render import local_zone, qr_svg
 from server.i18n import local_name, msg, t
 from server.admin.signage_forms import dayparts_label, dayparts_text, parse_dayparts, split_groups
+from server.screens.branding import block_of
 from server.screens.device_info import DeviceInfo
 from server.screens.models import Device
 from server.screens.device_feed import preview_manifest
@@ -202,7 +203,8 @@ def _preview_device(s, group: str, audiences: list[str], size: tuple[int, int]):
     return DeviceInfo(id="preview", kind="signage", status="active", name=t("sg.preview"), location="",
                       screen_code=code, audiences=tuple(sorted(audiences)), groups=(group,) if group else (),
                       orientation="auto", screen_w=size[0], screen_h=size[1], unit_id=g.unit.id,
-                      unit_parent_id=g.unit.parent_id, unit={})
+                      unit_parent_id=g.unit.parent_id, unit={},
+                      branding=block_of(g.unit.name, g.unit.brand_name, g.unit.brand_colour, g.unit.logo))
 
 
 def _slide(entry, items: dict) -> dict | None:

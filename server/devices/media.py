@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from server import db
 from server.auth import load_user, roles_in
-from server.models import Attachment
+from server.models import Attachment, Unit
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -37,7 +37,11 @@ def _staff_may_fetch(sha: str) -> bool:
     if user is None:
         return False
     atts = s.scalars(select(Attachment).where(Attachment.sha256 == sha)).all()
-    return any(roles_in(user, a.revision.item.unit) for a in atts)
+    if any(roles_in(user, a.revision.item.unit) for a in atts):
+        return True
+    from server.screens.branding import logo_shas    # a unit's logo: its staff (the branding page)
+    units = s.scalars(select(Unit).where(Unit.id.in_({grant.unit_id for grant in user.grants}))).all()
+    return sha in logo_shas(units)
 
 
 def _feed_file(sha: str, mime: str) -> Response:
@@ -61,6 +65,14 @@ def _feed_file(sha: str, mime: str) -> Response:
     return resp
 
 
+def _logo_type(sha: str) -> str | None:
+    """The content type of a unit's logo (not an attachment, so mime_of does not know it)."""
+    for logo in db.session().scalars(select(Unit.logo).where(Unit.logo.is_not(None))):
+        if isinstance(logo, dict) and logo.get("sha256") == sha:
+            return logo.get("type")
+    return None
+
+
 @bp.get("/<sha>")
 def get(sha: str):
     """The bytes whose SHA-256 is `sha`, if the caller may see them."""
@@ -78,7 +90,7 @@ def get(sha: str):
     path = os.path.join(current_app.config["MEDIA_DIR"], sha)
     if not os.path.exists(path):
         abort(404)
-    mime = mime_of(db.session(), sha) or "application/octet-stream"
+    mime = mime_of(db.session(), sha) or _logo_type(sha) or "application/octet-stream"
     if current_app.config.get("MEDIA_X_ACCEL"):
         return Response(headers={"X-Accel-Redirect": current_app.config["MEDIA_X_ACCEL"] + sha,
                                  "Content-Type": mime})

@@ -47,8 +47,9 @@ def _image_error(detail: tuple[str, dict]) -> ServiceError:
     return ServiceError(422, "invalid", {"image": ("bad_image", {"detail": detail})})
 
 
-def store_image(data: bytes, media_dir: str, max_pixels: int) -> dict:
-    """Verify, orient and re-encode an image; store it under its SHA-256; describe it."""
+def store_image(data: bytes, media_dir: str, max_pixels: int, max_side: int | None = None) -> dict:
+    """Verify, orient and re-encode an image (scaled down to `max_side` pixels if given); store it
+    under its SHA-256; describe it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -68,6 +69,8 @@ def store_image(data: bytes, media_dir: str, max_pixels: int) -> dict:
     if fmt not in IMAGE_FORMATS:
         raise _image_error(msg("image.format"))
     image = ImageOps.exif_transpose(image)
+    if max_side and max(image.size) > max_side:
+        image.thumbnail((max_side, max_side))
     mime = IMAGE_FORMATS[fmt]
     clean = encode(image, mime, quality=90)
     sha = hashlib.sha256(clean).hexdigest()

@@ -147,7 +147,7 @@ def device_block(device: DeviceInfo, signage: dict | None = None) -> dict:
             "location": device.location, "screen_code": device.screen_code,
             "audiences": list(device.audiences), "groups": list(device.groups),
             "orientation": device.orientation, "screen": {"w": device.screen_w, "h": device.screen_h},
-            "unit": device.unit, "feedback_base": f"{base}/f/{device.screen_code}"}
+            "unit": device.unit, "branding": device.branding, "feedback_base": f"{base}/f/{device.screen_code}"}
 
 
 def build_device_feed(s: Session, device: DeviceInfo, mark: Mark) -> DeviceFeed:
@@ -172,7 +172,8 @@ def _signed_shared(s: Session, device: DeviceInfo, version: int) -> SharedFeed:
 def _build_device_feed(s: Session, device: DeviceInfo, version: int) -> DeviceFeed:
     shared = _signed_shared(s, device, version)
     block, signature = signed_device_block(device_block(device, _group_parts(s, device, version)["signage"]))
-    return DeviceFeed(shared, version, block, signature)
+    logo = device.branding.get("logo") or {}
+    return DeviceFeed(shared, version, block, signature, frozenset([logo["sha256"]]) if logo else frozenset())
 
 
 def restore_files(s: Session, device: DeviceInfo, version: int) -> None:

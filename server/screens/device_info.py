@@ -6,11 +6,12 @@ a thousand streams waking for a publish.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.screens.branding import block_of
 from server.screens.models import Device
 from server.screens.lru import app_lru
 from server.models import Unit
@@ -34,6 +35,7 @@ class DeviceInfo:
     unit_id: int | None
     unit_parent_id: int | None
     unit: dict
+    branding: dict = field(default_factory=dict)    # server/screens/branding.py: name, colour, logo
 
     @property
     def units(self) -> tuple[int, ...]:
@@ -42,15 +44,17 @@ class DeviceInfo:
 
 
 def _query():
-    return (select(Device, Unit.parent_id, Unit.code, Unit.name, Unit.name_en, Unit.hotline)
+    return (select(Device, Unit.parent_id, Unit.code, Unit.name, Unit.name_en, Unit.hotline,
+                   Unit.brand_name, Unit.brand_colour, Unit.logo)
             .outerjoin(Unit, Device.unit_id == Unit.id))
 
 
 def _info(row) -> DeviceInfo:
-    d, parent_id, code, name, name_en, hotline = row
+    d, parent_id, code, name, name_en, hotline, brand_name, brand_colour, logo = row
     return DeviceInfo(d.id, d.kind, d.status, d.name, d.location, d.screen_code, tuple(sorted(d.audiences)),
                       tuple(d.groups), d.orientation, d.screen_w, d.screen_h, d.unit_id, parent_id,
-                      {"code": code, "name": name, "name_en": name_en, "hotline": hotline})
+                      {"code": code, "name": name, "name_en": name_en, "hotline": hotline},
+                      block_of(name or "", brand_name or "", brand_colour or "", logo))
 
 
 def _cached(s: Session, name: str, column, value: str, epoch: int) -> DeviceInfo | None:

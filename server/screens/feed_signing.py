@@ -70,13 +70,15 @@ def _json_string(sha: str, data: bytes) -> bytes:
 class DeviceFeed:
     """One device's manifest at one mark: its bytes, ETag, and the files it lets the device fetch."""
 
-    def __init__(self, shared: SharedFeed, version: int, device: bytes, device_signature: bytes):
+    def __init__(self, shared: SharedFeed, version: int, device: bytes, device_signature: bytes,
+                 device_media: frozenset = frozenset()):
         content = assemble({**{k: v for k, v in shared.fields.items() if k != "version"}, "device": device})
         self.tag = hashlib.sha256(content).hexdigest()[:32]   # what etag_for() gives on the screen
         self.etag = f'"{self.tag}"'
         self.version = version
         self.body = shared.body[:-1] + b',"device":' + device + b',"device_signature":' + device_signature + b"}"
-        self.media = shared.shared["fetchable"]          # media, pages and blobs this device may fetch
+        # media, pages and blobs this device may fetch; device_media: its unit's logo (device.branding)
+        self.media = shared.shared["fetchable"] | device_media
         self.blob_types = shared.shared["blob_types"]    # pages and blobs: their content type
         self._files = shared.shared
         self._lock = threading.Lock()

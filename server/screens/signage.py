@@ -114,15 +114,19 @@ def slide_for(rev) -> str:
 
 
 def _slide(settings_slide: str, rev) -> str:
-    """The concrete slide type; "auto" picks from what the revision carries."""
+    """The concrete slide type; "auto" picks from what the revision carries: statistics, else its
+    table (a price list must be seen, not hidden behind its picture), else its images or PDF pages,
+    else the notice."""
     if settings_slide != "auto":
         return settings_slide
     if (rev.signage or {}).get("stats"):
         return "stats"
+    if rev.table:
+        return "table"
     if rev.attachments:
         pdf = any(".pdf" in (a.filename or "").lower() for a in rev.attachments)
         return "document" if pdf else "image"
-    return "table" if rev.table else "notice"
+    return "notice"
 
 
 def _meets(groups, device_groups) -> bool:

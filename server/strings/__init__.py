@@ -6,9 +6,9 @@ importing this package fails if two areas define the same key.
 from __future__ import annotations
 
 from server.strings import admin, commitments, errors, feedback, ingest, oversight, public, security, signage, terms
-from server.strings import trust
+from server.strings import branding, trust
 
-AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, ingest, security, trust)
+AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, ingest, security, trust, branding)
 
 
 def _merge() -> dict[str, tuple[str, str]]:
