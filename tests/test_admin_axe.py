@@ -122,7 +122,7 @@ def sample_urls(app) -> dict[str, list[str]]:
         "admin.confirm": [f"/admin/items/{cleared}/confirm/approve"],
         "admin.catalog_tree": ["/admin/catalog"], "admin.new_category": ["/admin/catalog/new"],
         "admin.edit_category": [f"/admin/catalog/{cat}/edit"],
-        "admin.users": ["/admin/users"], "admin.account": ["/admin/account"], "admin.user_roles": [f"/admin/users/{user_id}"],
+        "admin.users": ["/admin/users"], "admin.account": ["/admin/account"], "admin.screen_branding": ["/admin/branding"], "admin.user_roles": [f"/admin/users/{user_id}"],
         "admin.departments_page": ["/admin/departments"],
         "admin.commitments": ["/admin/commitments"], "admin.commitment": [f"/admin/commitments/{c}" for c in commitments],
         "admin.commitment_ledger": ["/admin/commitments/ledger"], "admin.new_commitment": ["/admin/commitments/new"],
