@@ -70,6 +70,7 @@ def test_demo_shows_the_staff_first_example(tmp_path):
     only at its step (issue 14: the server, not the screen, holds it back)."""
     import json
     from datetime import timedelta
+    from content.feedpages import hydrate
     from content.model import Audience, AudiencePlan, Window
     from content.visibility import screen_may_receive
     from server.demo.content import STAGED_AFTER, STAGED_TITLE
@@ -91,7 +92,7 @@ def test_demo_shows_the_staff_first_example(tmp_path):
 
         def titles(device_id):
             feed = build_device_feed(s, by_id(s, device_id, mark.device_epoch), mark)
-            return {i["title"] for i in json.loads(feed.parts["items"])}
+            return {i["title"] for i in hydrate(json.loads(feed.body), feed.read)["items"]}
         assert STAGED_TITLE in titles("staff") and STAGED_TITLE not in titles("lobby")
         rev = s.scalar(select(Revision).where(Revision.title == STAGED_TITLE))
         plan, window = AudiencePlan.from_list(rev.audiences), Window(rev.window_start, rev.window_end)
