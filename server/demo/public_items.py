@@ -54,6 +54,14 @@ PUBLIC = [
     ("disclosure-guide", "院务公开制度", texts.DISCLOSURE_RULES, None,
      ("院务公开制度.pdf", lambda: pictures.rules_pdf("院务公开制度", texts.DISCLOSURE_RULES)),
      _signage("document", 5, 12)),
+    ("notices", "关于冬季门诊时间调整的通知",
+     "各位患者：\n\n根据季节变化，自 11 月 1 日起门诊实行冬季作息时间：\n\n"
+     "- **上午** 8:00–12:00\n- **下午** 14:00–17:30\n\n急诊科、发热门诊 24 小时开放。"
+     "周六、周日上午内科、外科、儿科、妇产科照常开诊。", None, None, None),
+    ("notices", "2026 年度优秀护士评选结果公示",
+     "经科室推荐、护理部考核、院党委研究，拟评选**刘丽萍、张婷、陈思、周慧、彭娟**等 5 名同志为 2026 年度优秀护士，"
+     "现予公示。\n\n公示期 5 个工作日。如有异议，请向护理部（电话 0731-84561055）或院纪委（电话 0731-84561099）反映。",
+     None, None, None),
     ("party-organization", "医院党组织设置情况", texts.PARTY_ORG, None, None, None),
     ("integrity-building", "第三季度党风廉政建设情况通报", texts.INTEGRITY, None, None, None),
     ("serving-masses", "党员志愿服务进门诊", texts.SERVING, None, None, None),
