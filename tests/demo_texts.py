@@ -1,7 +1,7 @@
 """The texts the demo publishes (titles and bodies of its live revisions), from a freshly seeded
 demo instance — so the line-breaking checks run on real strings, not made-up ones. Seeding takes
 seconds, and four UI child processes want the texts: they are kept in a file named after the demo
-content module's hash, so an edit to the demo content is picked up at once."""
+content modules' hash (every file of server/demo/), so an edit to the demo content is picked up at once."""
 from __future__ import annotations
 
 import hashlib
@@ -11,9 +11,13 @@ import tempfile
 
 
 def demo_texts() -> list[tuple[str, str]]:
-    import server.demo.content as demo
-    with open(demo.__file__, "rb") as fh:
-        digest = hashlib.sha256(fh.read()).hexdigest()[:16]
+    import server.demo as demo
+    folder = os.path.dirname(demo.__file__)
+    hasher = hashlib.sha256()
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".py")):   # content.py, texts.py, …
+        with open(os.path.join(folder, name), "rb") as fh:
+            hasher.update(name.encode() + b"\0" + fh.read())
+    digest = hasher.hexdigest()[:16]
     cache = os.path.join(tempfile.gettempdir(), f"gongkai-demo-texts-{digest}.json")
     try:
         with open(cache, encoding="utf-8") as fh:

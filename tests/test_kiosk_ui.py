@@ -1,5 +1,5 @@
 """The kiosk in a real Kivy window (SDL offscreen + Mesa, no dummy driver, no mock GL), driven by
-simulated touches and a fake idle clock; screenshots go to docs/screenshots/kiosk-*.png.
+simulated touches and a fake idle clock; screenshots go to tests/artifacts/kiosk-*.png.
 
 Kivy keeps global state (one Window per process, Clock, Builder rules, logging), so in the normal
 test run this module has a single test that runs the module again in a subprocess with
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHOTS = os.path.join(ROOT, "docs", "screenshots")
+SHOTS = os.path.join(ROOT, "tests", "artifacts")   # the README's images: test_readme_screenshots.py
 CHILD = os.environ.get("GONGKAI_KIOSK_UI") == "child"
 
 
@@ -141,7 +141,7 @@ else:
                 and (text is None or text in getattr(w, "text", ""))]
 
     def screenshot(name):
-        """docs/screenshots/kiosk-<name>-<orientation>.png, exactly what the window shows."""
+        """tests/artifacts/kiosk-<name>-<orientation>.png, exactly what the window shows."""
         frames(3)
         save_screenshot(os.path.join(SHOTS, f"kiosk-{name}-{ORIENT}.png"))
 

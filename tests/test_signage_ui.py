@@ -1,6 +1,6 @@
 """The signage player in a real Kivy window (SDL offscreen + Mesa, no mock GL), with a fake server
 clock: slides advance, feeds replace the playlist at the boundary (alerts and withdrawals at once),
-windows and opening hours switch on time; screenshots go to docs/screenshots/signage-*.png.
+windows and opening hours switch on time; screenshots go to tests/artifacts/signage-*.png.
 
 As for the kiosk, Kivy's global state means one Window per process: the single test collected in
 a normal run starts this module twice in subprocesses (portrait and landscape, GONGKAI_SIGNAGE_UI=child).
@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHOTS = os.path.join(ROOT, "docs", "screenshots")
+SHOTS = os.path.join(ROOT, "tests", "artifacts")   # the README's images: test_readme_screenshots.py
 CHILD = os.environ.get("GONGKAI_SIGNAGE_UI") == "child"
 
 
@@ -129,7 +129,7 @@ else:
         return [w.text for w in walk(app.root) if isinstance(w, Label) and visible(w) and w.text]
 
     def screenshot(name):
-        """docs/screenshots/signage-<name>-<orientation>.png, exactly what the window shows."""
+        """tests/artifacts/signage-<name>-<orientation>.png, exactly what the window shows."""
         frames(3)
         save_screenshot(os.path.join(SHOTS, f"signage-{name}-{ORIENT}.png"))
 

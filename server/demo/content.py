@@ -12,6 +12,8 @@ from sqlalchemy import select
 from server import db
 
 from server.commitments import pledges
+from server.demo import prices
+from server.demo.public_items import seed_public
 
 from server.disclosure import items
 
@@ -35,21 +37,17 @@ STAFF = [  # username, display name, roles, unit code
     ("lianluo2", "二院联络员 周洁", "contributor,reviewer,confidentiality", "H002"),
     ("juzhang", "局长 张明和", "approver", "BUREAU"),
 ]
-LABS = [("血常规", "项", 20), ("尿常规", "项", 10), ("肝功能", "项", 60), ("肾功能", "项", 45),
-        ("血糖测定", "项", 8), ("CT检查（头部平扫）", "部位", 230), ("核磁共振（MRI）", "部位", 480),
-        ("B超检查（腹部）", "次", 90), ("心电图", "次", 25), ("胸部X线摄影", "次", 60),
-        ("胃镜检查", "次", 280), ("普通门诊诊察费", "次", 10), ("主任医师诊察费", "次", 40),
-        ("静脉输液", "组", 12), ("肌肉注射", "次", 4)]
 
 
-def price_table(repeat: int = 14) -> dict:
-    """A price list of a few hundred rows, like the ones hospitals must disclose."""
-    rows = []
-    for n in range(repeat):
-        for name, unit, price in LABS:
-            suffix = "" if n == 0 else f"（{n + 1}类）"
-            rows.append([f"{len(rows) + 1:05d}", name + suffix, unit, f"{price + n * 3:.2f}", "市医保甲类"])
-    return {"columns": ["编码", "项目名称", "计价单位", "价格（元）", "医保类别"], "rows": rows}
+CONVENIENCES = """- **轮椅、平车借用**：门诊一楼服务台，凭身份证免费借用；
+- **免费饮水**：每层候诊区设有饮水机，提供一次性纸杯；
+- **自助打印**：检验、影像报告可在一楼和二楼自助机打印；
+- **老年人绿色通道**：65 岁以上老人挂号、缴费、取药优先。"""
+
+
+def price_table() -> dict:
+    """The demo's 医疗服务价格 list (server/demo/prices.py): a few hundred real-reading lines."""
+    return prices.price_table()
 
 
 def seed_demo(app) -> list[tuple[str, str, str, str]]:
@@ -92,29 +90,22 @@ def _seed_items(s, unit: Unit) -> None:
     def draft(category, title, body, **extra):
         return items.create_draft(s, author, unit, {"category": category, "title": title, "body": body, **extra})
 
-    prices = draft("prices", "2026 年医疗服务项目价格公示",
-                   "## 说明\n\n以下价格依据**省医疗服务价格目录**执行，如有疑问请拨打投诉电话。")
-    items.edit_draft(s, author, prices, {"table": price_table(), "signage": dict(
-        SIGNAGE, slide="table", duration=20, order=3)}, 1)
-    _run(s, prices, flow)
-    schedule = draft("clinic-schedule", "本周专家出诊安排",
-                     "- 周一 上午：心内科 陈主任\n- 周三 全天：骨科 李主任\n- 周五 下午：儿科 王主任",
-                     signage=dict(SIGNAGE, order=1, dayparts=[{"days": [1, 2, 3, 4, 5], "from": "07:30",
-                                                               "to": "17:30"}]))
-    _run(s, schedule, flow)
+    seed_public(s, author, unit, lambda item: _run(s, item, flow))
     publicity = draft("notices", "拟提任干部任前公示",
-                      "经院党委研究，拟提任张三同志为医务科科长，现予公示。公示期 5 个工作日。")
+                      "经院党委研究，拟提任**张伟**同志（男，1984 年 3 月生，中共党员，硕士研究生，主任医师，现任医务科副科长）"
+                      "为医务科科长，现予公示。\n\n公示期 5 个工作日。对公示对象有异议的，请以书面或电话形式向"
+                      "院纪委反映，电话 0731-84561099。反映问题要实事求是，并请署真实姓名。")
     _run(s, publicity, flow)
     staged = draft("notices", STAGED_TITLE,  # 先内后外: staff screens now, patients' and public screens in 3 days
                    "新门诊综合楼 12 月 1 日启用，内科、外科门诊随之搬迁。本通知先在院内公布，征求职工意见后向社会公布。",
                    audiences=[{"audiences": ["staff"], "at": None},
                               {"audiences": ["patients", "public"], "at": (now + STAGED_AFTER).isoformat()}])
     _run(s, staged, flow)
-    corrected = draft("conveniences", "便民服务措施", "提供轮椅借用、免费饮水、自助打印报告。",
+    corrected = draft("conveniences", "便民服务措施", CONVENIENCES,
                       signage=dict(SIGNAGE, order=2, ticker=True))
     _run(s, corrected, flow)
     items.start_correction(s, author, corrected, "新增夜间取药窗口")
-    items.edit_draft(s, author, corrected, {"body": "提供轮椅借用、免费饮水、自助打印报告，夜间取药窗口 24 小时开放。"},
+    items.edit_draft(s, author, corrected, {"body": CONVENIENCES + "\n- **夜间取药**：急诊药房夜间取药窗口 24 小时开放。"},
                    1)
     _run(s, corrected, flow)
     withdrawn = draft("complaints", "投诉电话变更通知", "投诉电话改为 0571-00000000。")
