@@ -13,7 +13,9 @@ from server import db
 
 from server.commitments import pledges
 from server.demo import prices
+from server.demo import pictures
 from server.demo.public_items import seed_public
+from server.screens import branding
 
 from server.disclosure import items
 
@@ -68,6 +70,9 @@ def seed_demo(app) -> list[tuple[str, str, str, str]]:
             # name "gongkai"): the strength rule is for passwords people choose
             create_user(s, username, PASSWORD, roles.split(","), units[unit], display, check_strength=False)
         s.commit()
+        # the hospital's colour (white text on it reaches 4.5:1) and emblem on its screens; the
+        # demo's admin manages H001, so H002 keeps the defaults (its name, the theme colour)
+        branding.save(s, _user(s, "admin"), h1, "县第一人民医院", "#0b6e4f", pictures.emblem("#0b6e4f"))
         _seed_items(s, h1)
         _seed_commitments(s, h1)
     return accounts

@@ -55,6 +55,20 @@ FLOORS = [("5F", "中医科 · 康复医学科 · 体检中心", "#6c5b7b"),
           ("1F", "挂号收费 · 药房 · 急诊科 · 影像科（CT、DR）", NAVY)]
 
 
+def emblem(colour: str) -> bytes:
+    """A hospital's round emblem for its screens' header: a white ring and a white cross on the
+    hospital's colour, on transparency (the header's colour shows through)."""
+    size = 512
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, size - 8, size - 8), fill="white")
+    draw.ellipse((44, 44, size - 44, size - 44), fill=colour)
+    arm, half, c = 140, 44, size // 2
+    draw.rectangle((c - half, c - arm, c + half, c + arm), fill="white")
+    draw.rectangle((c - arm, c - half, c + arm, c + half), fill="white")
+    return _png(image)
+
+
 def floor_guide() -> bytes:
     """门诊楼 楼层导引: one band per floor, the lobby marked 您在此处."""
     w, h = 1600, 1200
