@@ -99,6 +99,8 @@ def main() -> None:
     shot(app, "home", "医疗服务价格", "公示公告", "县第一人民医院")
 
     notices = next(b for b in app.screen("home").ids.tiles.children if b.tile.name == "公示公告")
+    app.screen("home").ids.tiles_scroll.scroll_to(notices, animate=False)   # a patient scrolls the tiles
+    rc.frames(3)
     tap(notices)
     assert app.sm.current == "category"
     shot(app, "category", "拟提任干部任前公示", "公示中 · 还剩")
