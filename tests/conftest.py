@@ -163,3 +163,27 @@ def pg_app(postgres, pg_template, tmp_path):
     yield app
     app.extensions["gongkai.engine"].dispose()
     postgres.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def server_url(app):
+    """The test app served over real HTTP on loopback, for real screens (SyncClient) to talk to."""
+    import threading
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def point(app):
+    """A feedback QR location of H001 (二维码位置 BOX1), for the public /f pages."""
+    from server import db
+    from server.hearing.models import FeedbackPoint
+    from server.instance import find_unit
+    with app.app_context():
+        s = db.session()
+        s.add(FeedbackPoint(unit_id=find_unit(s, "H001").id, code="BOX1", name="门诊大厅意见箱"))
+        s.commit()
+    return "BOX1"

@@ -12,23 +12,12 @@ from server import db
 from server.instance import add_unit, create_user, find_unit
 from server.models import Item, Revision
 from server.screens.device_feed import screens_for
-from test_admin import Staff, png_bytes
+from test_admin import png_bytes, staff  # noqa: F401 (the staff fixture)
 from test_devices import Screen
 from test_uploads import make_pdf
 
 BACKENDS = ("sqlite", "postgres")
 PRICES = "项目编码,项目名称,计价单位,价格（元）\n250101001,血常规,项,20.00\n250102001,尿常规,项,10.00\n"
-
-
-@pytest.fixture
-def staff(app):
-    sessions = {}
-
-    def get(username):
-        if username not in sessions:
-            sessions[username] = Staff(app, username)
-        return sessions[username]
-    return get
 
 
 def newest(app, item_id) -> Revision:

@@ -5,14 +5,10 @@ the push fires at the step like at a window boundary. Real sync clients over HTT
 import io
 import json
 import os
-import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import httpx
-import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
 from content.model import AudiencePlan
 from content.visibility import next_step_after, opens_to, screen_may_receive, step_opened_between
@@ -21,26 +17,10 @@ from screen.sync import SyncClient
 from server import db
 from server.disclosure.boundaries import next_boundary, open_audience_steps, start_background_jobs
 from server.screens.push import current_mark
+from waiting import poll
 
 CST = timezone(timedelta(hours=8))
 TITLE, BODY = "新门诊楼启用（院内先行）", "院内职工先行知悉，三日后对外公布。"
-
-
-@pytest.fixture
-def server_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def screen(api, server_url, data_dir, audiences, **kw):
@@ -102,10 +82,10 @@ def test_the_push_fires_at_the_step(api, app, server_url, tmp_path):
     public.start()
     jobs = start_background_jobs(app)
     try:
-        assert wait_for(lambda: seen)
+        assert poll(lambda: seen)
         step = datetime.now(CST) + timedelta(seconds=3)
         staged_item(api, step)
-        assert wait_for(lambda: any(TITLE in {i["title"] for i in m["items"]} for _, m in seen))
+        assert poll(lambda: any(TITLE in {i["title"] for i in m["items"]} for _, m in seen))
         arrived, manifest = next((at, m) for at, m in seen if TITLE in {i["title"] for i in m["items"]})
         assert arrived >= step                                 # not before the step …
         assert (arrived - step).total_seconds() < 20           # … but at it, without a publish or poll

@@ -5,7 +5,6 @@ fetched and cached like other media — and never reaches another unit's screens
 import hashlib
 import io
 import json
-import threading
 
 import httpx
 
@@ -14,7 +13,6 @@ from alembic import command
 from alembic.config import Config
 from PIL import Image
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from content.branding import contrast_with_white, normalise_colour
 from content.manifest import verify_manifest
@@ -48,14 +46,6 @@ def save(staff, name="第一人民医院（总院）", colour=TEAL, logo: bytes 
     if logo is not None:
         data["logo"] = (io.BytesIO(logo), "logo.png")
     return staff.post("/admin/branding", data, content_type="multipart/form-data")
-
-
-@pytest.fixture
-def server_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def enrolled(api, server_url, data_dir, user="root"):

@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from browsing import ARTIFACTS, served
+from waiting import wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNITS = os.path.join(ROOT, "deploy", "systemd")
@@ -79,16 +80,6 @@ def xvfb():
     yield display
     proc.terminate()
     proc.wait(timeout=10)
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def grab(prefix, env, dest: str) -> Image.Image:

@@ -3,7 +3,6 @@ assigned and when a category gets its owner; renames (and merges) carry into wha
 the migration turns the names already in use into the first list. On SQLite and PostgreSQL."""
 import re
 
-import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import select
@@ -14,20 +13,9 @@ from server.hearing import feedback as fbs
 from server.hearing.models import Feedback
 from server.instance import find_unit
 from server.models import Category, Department
-from test_admin import Staff
+from test_admin import staff  # noqa: F401 (the staff fixture)
 
 BACKENDS = ("sqlite", "postgres")
-
-
-@pytest.fixture
-def staff(app):
-    sessions = {}
-
-    def get(username):
-        if username not in sessions:
-            sessions[username] = Staff(app, username)
-        return sessions[username]
-    return get
 
 
 def names(app, unit="H001", active=True):

@@ -7,24 +7,15 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from benchmarks.harness import ROOT, Server
 from screen.cache import write_json
 from screen.sync import SyncClient
+from waiting import poll
 
 SCREENS = 3
-
-
-def wait_for(predicate, timeout=90.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def shows(client, title) -> bool:
@@ -51,11 +42,11 @@ def test_restart_mid_rollout_loses_nothing(server, tmp_path):
         client.start()
         clients.append(client)
     try:
-        assert wait_for(lambda: all(c.connected and c.cached_manifest() is not None for c in clients))
+        assert poll(lambda: all(c.connected and c.cached_manifest() is not None for c in clients), 90)
         item_id = server.publish_table(20_000)                      # ~1 MB blob, approved at the end
         server.crash_and_restart()                                  # while the screens fetch it
         title = "价格表 20000 行"
-        assert wait_for(lambda: all(shows(c, title) for c in clients)), [c.last_error for c in clients]
+        assert poll(lambda: all(shows(c, title) for c in clients), 90), [c.last_error for c in clients]
         for client in clients:
             [item] = [i for i in client.cached_manifest()["items"] if i["title"] == title]
             assert len(item["table"]["rows"]) == 20_000

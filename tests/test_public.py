@@ -9,8 +9,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from server import db
-from server.hearing.models import Feedback, FeedbackPoint, InfoRequest
-from server.instance import find_unit
+from server.hearing.models import Feedback, InfoRequest
 
 BACKENDS = ("sqlite", "postgres")   # every test here runs on both databases
 
@@ -18,15 +17,6 @@ KEY = re.compile(r'name="k" value="([^"]+)"')
 CST = timezone(timedelta(hours=8))
 CODE = re.compile(r"(FK|SQ)-\d{4}-[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}")
 RATE_LINK = re.compile(r'id="rating-link">http://[^/]+(/t/[^<"?]+\?key=[a-z2-7]+)<')
-
-
-@pytest.fixture
-def point(app):
-    with app.app_context():
-        s = db.session()
-        s.add(FeedbackPoint(unit_id=find_unit(s, "H001").id, code="BOX1", name="门诊大厅意见箱"))
-        s.commit()
-    return "BOX1"
 
 
 def form_key(client, path):

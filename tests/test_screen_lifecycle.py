@@ -4,7 +4,6 @@ their last report sent; the demo stops the screens it started on SIGTERM, SIGHUP
 a hung main loop stops the systemd watchdog pings (and SIGTERM still ends it)."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -19,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from browsing import served
+from waiting import wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,16 +28,6 @@ def child_env(**extra) -> dict:
            and k != "DISPLAY"}
     env.update(PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests")]), **extra)
     return env
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def screen_app(kind: str, url: str, data: str, log: str) -> subprocess.Popen:

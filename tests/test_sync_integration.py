@@ -3,32 +3,12 @@ commands, reports and revocation — no fakes between them."""
 import io
 import json
 import os
-import threading
-import time
 
-import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
 from content.manifest import verify_manifest
 from screen.sync import SyncClient
-
-
-@pytest.fixture
-def server_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from waiting import poll
 
 
 def enrolled_client(api, server_url, data_dir, audiences=("public",), **kw):
@@ -68,16 +48,16 @@ def test_push_reaches_a_running_client(api, server_url, tmp_path):
                              on_command=lambda name, data: commands.append(name))
     client.start()
     try:
-        assert wait_for(lambda: seen)
+        assert poll(lambda: seen)
         api.publish(api.create(title="实时推送")["id"])
-        assert wait_for(lambda: any(i["title"] == "实时推送" for i in seen[-1]["items"]))
+        assert poll(lambda: any(i["title"] == "实时推送" for i in seen[-1]["items"]))
         pinned = json.loads((tmp_path / "dev" / "device.json").read_text())["public_key"]
         stored = json.loads((tmp_path / "dev" / "manifest.json").read_text())
         assert verify_manifest(stored, pinned) and stored["version"] == seen[-1]["version"]
         assert "items" not in stored and seen[-1]["item_pages"] == stored["item_pages"]
         device_id = client.device_id
         api.call("POST", f"/devices/{device_id}/commands", "root", json={"name": "identify"})
-        assert wait_for(lambda: "identify" in commands)
+        assert poll(lambda: "identify" in commands)
     finally:
         client.stop()
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from conftest import PASSWORD
 from server import db
 from server.audit import verify
-from server.hearing.models import Feedback, FeedbackPoint
+from server.hearing.models import Feedback
 from server.instance import add_unit, create_user, find_unit
 from server.models import AuditEntry, Item, User
 from test_admin import Staff
@@ -213,15 +213,6 @@ def test_an_account_with_roles_elsewhere_is_removed_from_this_unit_not_switched_
 
 
 # --- 6. unguessable tracking codes, the rating link, the lookup -----------------------------------
-
-@pytest.fixture
-def point(app):
-    with app.app_context():
-        s = db.session()
-        s.add(FeedbackPoint(unit_id=find_unit(s, "H001").id, code="BOX1", name="门诊大厅意见箱"))
-        s.commit()
-    return "BOX1"
-
 
 def send(client, phone="13800138000", addr="10.0.0.1"):
     key = KEY.search(client.get("/f/BOX1").text).group(1)

@@ -10,22 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from server import db
-from server.hearing.models import FeedbackPoint
-from server.instance import find_unit
 from test_devices import Screen
 
 GZ = {"Accept-Encoding": "gzip, deflate, br"}
 TEMPLATES = Path(__file__).resolve().parent.parent / "server" / "templates"
-
-
-@pytest.fixture
-def point(app):
-    with app.app_context():
-        s = db.session()
-        s.add(FeedbackPoint(unit_id=find_unit(s, "H001").id, code="BOX1", name="门诊大厅意见箱"))
-        s.commit()
-    return "BOX1"
 
 
 def unzip(resp) -> bytes:
