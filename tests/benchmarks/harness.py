@@ -35,6 +35,7 @@ class Server:
         self.dir = tempfile.mkdtemp(prefix="gongkai-bench-")
         self.instance = os.path.join(self.dir, "instance")
         env = dict(os.environ, **({"GONGKAI_DATABASE_URL": database_url} if database_url else {}))
+        env["GONGKAI_ENROL_RATE_LIMIT"] = "0"   # every simulated screen enrols from one loopback address
         cli("init", "--instance", self.instance, env=env)
         for name, role in STAFF.items():
             cli("create-user", name, "--roles", role, "--instance", self.instance, stdin=PASSWORD + "\n", env=env)
