@@ -212,22 +212,7 @@ def proxied_nginx(app, tmp_path):
     app.config["PUBLIC_RATE_LIMIT"] = 2
     proxied = create_app({"SECRET_KEY": "test", "TESTING": True, "TRUSTED_PROXIES": 1, "PUBLIC_RATE_LIMIT": 2,
                           "DATABASE_URL": app.config["DATABASE_URL"]}, instance_path=app.instance_path)
-    server = make_server("127.0.0.1", free_port(), proxied, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    https_port = free_port()
-    conf = nginx_config(tmp_path, server.server_port, free_port(), https_port, app.config["MEDIA_DIR"])
-    nginx = subprocess.Popen([need("nginx"), "-p", str(tmp_path), "-c", conf, "-g", "daemon off;"])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", https_port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield https_port
-    nginx.terminate()
-    nginx.wait(timeout=10)
-    server.shutdown()
+    yield from _nginx_in_front(proxied, tmp_path)
     proxied.extensions["gongkai.engine"].dispose()
 
 
