@@ -366,7 +366,7 @@ def test_an_inbox_that_holds_the_instance_folder_is_refused(app, capsys, monkeyp
     before = set(os.listdir(app.instance_path))
     assert main(["ingest", "--once", "--instance", app.instance_path]) == 2
     assert "holds the instance folder" in capsys.readouterr().err
-    assert "gongkai.db" in before and before <= set(os.listdir(app.instance_path))   # nothing moved away
+    assert "feed_key.pem" in before and before <= set(os.listdir(app.instance_path))   # nothing moved away
     assert not os.path.exists(os.path.join(folder, "processed")) and not os.path.exists(os.path.join(folder, "rejected"))
 
 
