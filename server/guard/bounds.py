@@ -22,7 +22,8 @@ from content.model import MAX_YEAR, MIN_YEAR, in_years
 from server.i18n import msg
 from server.validation import ServiceError
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1        # JSON integers: 64 bits
+MAX_ROW_ID = 2**31 - 1    # row ids: every primary key is INTEGER, 32 bits on PostgreSQL
 MAX_DEPTH = 32
 
 
@@ -102,14 +103,15 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every route: more than 19 digits do not match the route at all (404); 19 digits
-    beyond the 64-bit range become 0, an id no row has, so the view answers its own 404."""
+    """`<int:…>` in every route: more than 19 digits do not match the route at all (404); an id
+    beyond what a primary key holds (32 bits on PostgreSQL) becomes 0, an id no row has, so the view
+    answers its own 404 instead of the database refusing the query."""
 
     regex = r"\d{1,19}"
 
     def to_python(self, value: str) -> int:
         number = int(value)
-        return number if number <= MAX_ID else 0
+        return number if number <= MAX_ROW_ID else 0
 
 
 def as_id(value) -> int | None:
@@ -121,7 +123,7 @@ def as_id(value) -> int | None:
         if not value.isascii() or not value.isdigit() or len(value) > 19:
             return None
         value = int(value)
-    if isinstance(value, int) and 0 < value <= MAX_ID:
+    if isinstance(value, int) and 0 < value <= MAX_ROW_ID:
         return value
     return None
 
