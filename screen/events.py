@@ -8,6 +8,7 @@ event, and the last `id:` seen is remembered so a reconnect can send `Last-Event
 from __future__ import annotations
 
 import codecs
+import json
 import random
 from dataclasses import dataclass
 from typing import Callable
@@ -124,3 +125,12 @@ class Backoff:
     def reset(self) -> None:
         """After a connection that worked: start again from the first delay."""
         self.failures = 0
+
+
+def event_object(event: Event) -> dict | None:
+    """The JSON object an event's data holds, or None when it holds anything else."""
+    try:
+        data = json.loads(event.data)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

@@ -15,12 +15,9 @@ carries small manifests itself), heartbeats and report batches. No Kivy, no serv
 """
 from __future__ import annotations
 
-import importlib.metadata
-import json
 import logging
 import os
 import random
-import shutil
 import socket
 import threading
 import time
@@ -30,8 +27,9 @@ import httpx
 
 from screen.cache import ContentCache, sweep_temp_files
 from screen.identity import DeviceIdentity, SyncError, describe_error, enrol_step, json_object
-from screen.events import Backoff, SSEParser
+from screen.events import Backoff, SSEParser, event_object
 from screen.feedsync import AppliedFeed
+from screen.health import content_time, free_disk, installed_version
 from screen.fetch import ServerClock, download_media
 from screen.outbox import Outbox
 
@@ -71,7 +69,7 @@ class SyncClient:
         self.on_manifest, self.on_command, self.on_status = on_manifest, on_command, on_status
         self.poll_seconds, self.heartbeat_seconds = poll_seconds, heartbeat_seconds
         self.enrol_poll_seconds = enrol_poll_seconds
-        self.app_version = app_version or _installed_version()
+        self.app_version = app_version or installed_version()
         self._clock, self._rand, self._monotonic = clock, rand, monotonic
         self._last_contact = monotonic()  # a screen starting offline counts from its start
         self._http = httpx.Client(base_url=self.server, transport=transport,
@@ -261,20 +259,13 @@ class SyncClient:
         return got_data
 
     def _handle_event(self, event) -> None:
+        data = event_object(event)
         if event.type == "feed":
-            try:
-                data = json.loads(event.data)
-            except ValueError:
-                data = None
-            if isinstance(data, dict) and isinstance(data.get("manifest"), dict):
+            if data is not None and isinstance(data.get("manifest"), dict):
                 self._feed.offer(data["manifest"], data.get("blobs"))
             self._request_sync()
         elif event.type == "command":
-            try:
-                data = json.loads(event.data)
-            except ValueError:
-                data = None
-            if not (isinstance(data, dict) and isinstance(data.get("name"), str)):
+            if data is None or not isinstance(data.get("name"), str):
                 self._record(SyncError(f"command: bad data {event.data[:40]!r}"))
                 return
             self._callback(self.on_command, data["name"], data)
@@ -299,16 +290,11 @@ class SyncClient:
 
     def heartbeat(self) -> dict:
         """What the next report says about this screen."""
-        try:
-            free = shutil.disk_usage(self.data_dir).free
-        except OSError:
-            free = None
-        cached = self._cache.read_manifest()
         return {"shown_version": self._feed.shown_version, "shown_etag": self._feed.etag,
                 "app_version": self.app_version,
-                "uptime": round(time.monotonic() - self._started, 1), "free_disk": free,
+                "uptime": round(time.monotonic() - self._started, 1), "free_disk": free_disk(self.data_dir),
                 "last_error": self._last_error, "stream": self._connected,
-                "content_time": cached.get("server_time") if isinstance(cached, dict) else None}
+                "content_time": content_time(self._cache.read_manifest())}
 
     def send_report(self, timeout: float | None = None) -> bool:
         """POST the heartbeat with queued batches; batches are dropped only after a 2xx.
@@ -408,9 +394,3 @@ class SyncClient:
             if not self._stopped.is_set():
                 self._sleep(backoff.next())
 
-
-def _installed_version() -> str:
-    try:
-        return importlib.metadata.version("gongkai")
-    except importlib.metadata.PackageNotFoundError:
-        return "0"

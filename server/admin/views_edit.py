@@ -9,6 +9,7 @@ from server.auth import require_roles
 from server import db
 from server.disclosure import catalog
 from server.disclosure import items
+from server.disclosure.uploads import read_uploads
 from server.admin import bp, forms, signage_forms
 from server.i18n import t, term
 from server.admin.render import table_preview
@@ -55,7 +56,7 @@ def new_item():
     table_csv, images = _files()
     try:
         data = {**forms.new_item_data(values), **signage_forms.item_changes(request.form, values)}
-        table, visuals, upload_errors = items.read_uploads(table_csv, images)
+        table, visuals, upload_errors = read_uploads(table_csv, images)
         item = items.create_draft(db.session(), g.user, g.unit, data, table=table, visuals=visuals,
                                   upload_errors=upload_errors)
     except ServiceError as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.demo import pictures, prices, schedules, texts
 from server.disclosure import items
+from server.disclosure.uploads import read_uploads
 
 LOBBY = ["大厅"]
 
@@ -76,7 +77,7 @@ def seed_public(s, author, unit, run) -> dict:
         visuals = ()
         if attachment:
             name, draw = attachment
-            table_none, visuals, errors = items.read_uploads(None, [(draw(), name)])
+            table_none, visuals, errors = read_uploads(None, [(draw(), name)])
             if errors:
                 raise RuntimeError(f"demo picture {name} refused: {errors}")
         data = {"category": category, "title": title, "body": body}

@@ -16,7 +16,7 @@ from server.auth import require_roles, roles_in
 from server.disclosure.ceiling import category_audiences, check_ceiling
 from server.models import Attachment, Category, Decision, Item, Revision, Unit, User, utcnow
 from server.screens.signage import clean_settings
-from server.disclosure.uploads import parse_csv, store_visuals
+from server.disclosure.uploads import read_uploads
 from server.validation import ServiceError, clean_item_fields, limited
 from server.workdays import calendar_for, local
 
@@ -143,29 +143,6 @@ def create_draft(db: Session, user: User, unit: Unit, data: dict, *, table: dict
                  {**snapshot(rev), "images": [a.sha256 for a in rev.attachments]})
     db.commit()
     return item
-
-
-def read_uploads(table_csv: bytes | None, images=()) -> tuple[dict | None, list[tuple[dict, str]], dict]:
-    """A CSV table parsed and images or PDFs checked and stored (one entry per image or PDF page):
-    (table, [(metadata, file name)], field errors). Nothing is attached here."""
-    cfg = current_app.config
-    table, visuals, errors = None, [], {}
-    if table_csv:
-        try:
-            table = parse_csv(table_csv, cfg["MAX_TABLE_ROWS"])
-        except ServiceError as exc:
-            errors.update(exc.fields)
-    for data, filename in images:
-        if not data:
-            continue
-        try:
-            metas = store_visuals(data, cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
-        except ServiceError as exc:
-            errors.update(exc.fields)
-            continue
-        visuals += [(meta, filename if len(metas) == 1 else f"{filename} #{page + 1}")
-                    for page, meta in enumerate(metas)]
-    return table, visuals, errors
 
 
 def _attachment(meta: dict, filename: str, position: int) -> Attachment:

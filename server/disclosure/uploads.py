@@ -7,6 +7,7 @@ import math
 import os
 import warnings
 
+from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.disclosure.csvread import MAX_CELL, MAX_COLUMNS, read_table, table_error as _csv_error
@@ -165,3 +166,26 @@ def store_visuals(data: bytes, media_dir: str, max_pixels: int) -> list[dict]:
     if data[:5] == b"%PDF-":
         return store_pdf(data, media_dir, max_pixels)
     return [store_image(data, media_dir, max_pixels)]
+
+
+def read_uploads(table_csv: bytes | None, images=()) -> tuple[dict | None, list[tuple[dict, str]], dict]:
+    """A CSV table parsed and images or PDFs checked and stored (one entry per image or PDF page):
+    (table, [(metadata, file name)], field errors). Nothing is attached here."""
+    cfg = current_app.config
+    table, visuals, errors = None, [], {}
+    if table_csv:
+        try:
+            table = parse_csv(table_csv, cfg["MAX_TABLE_ROWS"])
+        except ServiceError as exc:
+            errors.update(exc.fields)
+    for data, filename in images:
+        if not data:
+            continue
+        try:
+            metas = store_visuals(data, cfg["MEDIA_DIR"], cfg["MAX_IMAGE_PIXELS"])
+        except ServiceError as exc:
+            errors.update(exc.fields)
+            continue
+        visuals += [(meta, filename if len(metas) == 1 else f"{filename} #{page + 1}")
+                    for page, meta in enumerate(metas)]
+    return table, visuals, errors
