@@ -4,13 +4,12 @@ loads as a page load. The figures are printed (the closing note of issue #17 quo
 
 Before issue #17 the same flow took 30 actions and 19 page loads (the table could only be added by
 editing the draft afterwards, and 审定 published at once); the bounds below keep it from growing back."""
-import shutil
 
 import pytest
 
-from browsing import ARGS, ARTIFACTS, CHROMIUM, require_chromium, served
+from browsing import ARGS, ARTIFACTS, CHROMIUM, require_chromium
 from conftest import PASSWORD
-from server import create_app
+from test_admin_browser import live_server  # noqa: F401 (the fixture)
 
 PRICES = ("项目编码,项目名称,计价单位,价格（元）\n"
           "250101001,血常规,项,20.00\n250102001,尿常规,项,10.00\n210300001,CT平扫（头部）,部位,230.00\n")
@@ -49,15 +48,6 @@ class Counted:
 
 
 @pytest.fixture
-def live(template_instance, tmp_path):
-    instance = tmp_path / "instance"
-    shutil.copytree(template_instance, instance)
-    app = create_app({"SECRET_KEY": "flow-test"}, instance_path=str(instance))
-    with served(app) as url:
-        yield url
-
-
-@pytest.fixture
 def page():
     require_chromium()
     from playwright.sync_api import sync_playwright
@@ -75,10 +65,10 @@ def log_in(page, username):
     page.click("form button[type=submit]")
 
 
-def test_contributor_to_published_price_table(live, page, tmp_path):
+def test_contributor_to_published_price_table(live_server, page, tmp_path):
     csv = tmp_path / "prices.csv"
     csv.write_bytes(PRICES.encode("gbk"))
-    page.goto(f"{live}/admin/login")
+    page.goto(f"{live_server}/admin/login")
     log_in(page, "alice")
     assert page.page.inner_text("main h2") .startswith("我的草稿")   # a contributor's home starts there
     page.click("#drafts a.button:has-text('新建事项')")
