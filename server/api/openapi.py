@@ -165,6 +165,24 @@ ENDPOINTS += [
      {"200": "a fresh token", "422": "wrong current password, or a weak new one"}, True),
 ]
 
+# 公开栏 (server/api/boards.py)
+PRINT_QUERY = [
+    {"name": "size", "in": "query", "required": False, "schema": {"type": "string", "enum": ["A4", "A3"]}},
+    {"name": "orientation", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": ["portrait", "landscape"]}},
+    {"name": "board", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "location code (二维码位置) of the item's unit; default its first"},
+    {"name": "revision", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
+     "description": "must be the published revision"}]
+ENDPOINTS += [
+    ("get", "/items/{id}/print.pdf", "打印公开栏: the published revision as a print-ready PDF with its QR code "
+     "and verification line", None,
+     {"200": "application/pdf", "404": "item, revision or board not found (another unit's board too)",
+      "409": "not the published revision, or the unit has no board location code", "422": "bad size or orientation"},
+     True),
+]
+QUERY = {("get", "/items/{id}/print.pdf"): PRINT_QUERY}
+
 # 200 answers that are JSON lists, and bodies that are not JSON
 LISTS = {("get", p) for p in ("/alerts", "/catalog", "/items", "/commitments", "/feedback", "/feedback/digests",
                               "/requests", "/tokens")}
@@ -173,7 +191,8 @@ BODIES = {("put", "/items/{id}/table"): {"text/csv": {"schema": {"type": "string
                                              "file": {"type": "string", "format": "binary"}}}}},
           ("post", "/items/{id}/images"): {"multipart/form-data": {"schema": {
               "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
-NOT_JSON = {("get", "/commitments/ledger.csv"): "text/csv", ("delete", "/tokens/{id}"): None}
+NOT_JSON = {("get", "/commitments/ledger.csv"): "text/csv", ("delete", "/tokens/{id}"): None,
+            ("get", "/items/{id}/print.pdf"): "application/pdf"}
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}, "example": 1}
 UNIT = {"name": "unit", "in": "query", "required": False, "schema": {"type": "string"},
         "description": "code of one of the caller's units (403 otherwise)"}
@@ -210,7 +229,8 @@ def _operation(method, path, summary, schema, responses, secured) -> dict:
         content = _content(method, path, code)
         if content:
             op["responses"][code]["content"] = content
-    params = ([ID] if "{id}" in path else []) + ([UNIT] if secured and method == "get" else [])
+    params = ([ID] if "{id}" in path else []) + ([UNIT] if secured and method == "get" else []) \
+        + QUERY.get((method, path), [])
     if params:
         op["parameters"] = params
     if schema is not None:

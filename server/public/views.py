@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from server import db
 
+from server.boards.scan import paper_state
 from server.commitments import pledges
 
 from server.hearing import feedback as fbs
@@ -113,6 +114,7 @@ def _form(code, unit, place, title, values=None, errors=None, status=200):
                            writing=request.args.get("write") == "1" or (values or {}).get("text"),
                            kinds=fbs.KINDS, days=fbs.days_for("suggestion"),
                            pledge=pledge, pledge_key=new_key(), pledge_ratings=pledges.RATINGS, rated=request.args.get("rated") == "1",
+                           paper=paper_state(db.session(), unit, request.args.get("item"), request.args.get("v")),
                            form_args={k: v for k, v in request.args.items() if k in ("item", "lang")}), status
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from server.strings import admin, commitments, errors, feedback, ingest, oversight, public, security, signage, terms
 from server.strings import branding, trust
+from server.strings import boards
 
-AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, ingest, security, trust, branding)
+AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, ingest, security, trust, branding,
+         boards)
 
 
 def _merge() -> dict[str, tuple[str, str]]:
