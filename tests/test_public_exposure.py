@@ -100,7 +100,9 @@ def _pages(client, app, item_id, sha, sq_code):
     out = []
     q = f"?item={item_id}"
     form = client.get(f"/f/BOX1{q}")
-    out += [("form", form), ("form en", client.get(f"/f/BOX1{q}&lang=en"))]
+    out += [("form", form), ("form en", client.get(f"/f/BOX1{q}&lang=en")),
+            ("print scanned", client.get(f"/f/BOX1{q}&v=1")),            # a 公开栏 print's QR (server/boards/scan.py)
+            ("print bad v", client.get(f"/f/BOX1{q}&v={'9' * 30}"))]
     key = KEY.search(form.text).group(1)
     out.append(("form error", client.post(f"/f/BOX1{q}", data={"k": key, "kind": "question", "text": ""})))
     sent = client.post(f"/f/BOX1{q}", data={"k": key, "kind": "question", "text": f"关于 {item_id}"})
@@ -157,6 +159,8 @@ def test_nothing_that_is_not_public_now_reaches_a_public_page(app, client, point
                     assert resp.status_code in (401, 404)     # no image is served without a login
             shown = dict(pages)
             assert (f"关于：{title}" in shown["form"].text) == public   # shown exactly when public now
+            assert ("本张为现行版本" in shown["print scanned"].text) == public
+            assert "paper-state" not in shown["print bad v"].text
             assert (linked == item_id) == public                      # and only then linked to it
             if kind == "commitment":
                 assert (shown["pledge ok"].status_code == 303) == public

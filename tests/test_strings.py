@@ -130,6 +130,8 @@ def vocabularies() -> dict[str, tuple]:
     from server.screens.models import DEVICE_KINDS, DEVICE_STATUSES
     from server.screens.registry import COMMANDS, ORIENTATIONS
     from server.screens.signage import SLIDES
+    from server.boards.postings import ENDED
+    from server.boards.print_pdf import ORIENTATIONS as PAPER_ORIENTATIONS, PAPER_SIZES
     channels = fbs.CHANNELS + rqs.STAFF_CHANNELS + ("web",)  # "web": InfoRequest.channel of the phone form
     return {
         "status": tuple(Status), "action": tuple(Action), "audience": tuple(Audience), "role": tuple(Role),
@@ -147,6 +149,8 @@ def vocabularies() -> dict[str, tuple]:
         "filter": ("open", "escalated", "closed", "all"),             # the inbox filters
         "sg.slide": SLIDES, "cmp.st": STATES, "cmp.scope": SCOPES, "idcard": PROBLEMS,
         "cmp.out": ("on_time", "late", "overdue", "missed", "open"),  # content.duedates.period_outcome()
+        "brd.size": tuple(p.lower() for p in PAPER_SIZES), "brd.orientation": PAPER_ORIENTATIONS,
+        "brd.reason": tuple(ENDED.values()),
     }
 
 

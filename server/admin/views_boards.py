@@ -53,7 +53,7 @@ def _refill(item: Item, form: str, exc: ServiceError):
     if exc.status == 404:
         raise exc
     db.session().rollback()
-    message = " ".join(field_errors(exc).values()) if exc.fields else t(exc.code)
+    message = " ".join(field_errors(exc).values())
     return render_item(item, {form: message}, status=exc.status)
 
 
@@ -136,7 +136,7 @@ def post_on_board():
         s.rollback()
         if exc.status == 404:
             raise
-        return _boards_page(field_errors(exc) if exc.fields else {"_form": t(exc.code)}, values, exc.status)
+        return _boards_page(field_errors(exc), values, exc.status)
     flash(t("brd.posted"))
     return redirect(url_for("admin.boards"))
 
@@ -152,7 +152,7 @@ def take_down(posting_id: int):
         s.rollback()
         if exc.status != 409:
             raise
-        flash(t(exc.code))
+        flash(" ".join(field_errors(exc).values()))
     else:
         flash(t("brd.taken_down"))
     back = request.form.get("back")

@@ -16,6 +16,8 @@ from server.guard.bounds import as_id
 from server.models import Item, Unit
 from server.workdays import local
 
+PRINTED = frozenset({Status.SCHEDULED.value, Status.PUBLISHED.value, Status.SUPERSEDED.value, Status.WITHDRAWN.value,
+                     Status.EXPIRED.value})   # a revision that is or was live: one a print can carry
 WITHDRAWAL_NOTICE = NOTICE_TITLES["withdraw"].split("{")[0]   # 撤销说明：
 
 
@@ -31,8 +33,7 @@ def paper_state(s: Session, unit: Unit, item_id, v) -> dict | None:
     if item is None or item.unit_id != unit.id:
         return None
     paper = next((r for r in item.revisions if r.number == number), None)
-    if paper is None or paper.status not in (Status.PUBLISHED.value, Status.SUPERSEDED.value,
-                                             Status.WITHDRAWN.value, Status.EXPIRED.value):
+    if paper is None or paper.status not in PRINTED:
         return None
     current = public_revision(item)
     if current is not None:

@@ -31,4 +31,5 @@ VOCABULARIES = (
     "status", "action", "audience", "role", "time_rule", "period", "screen", "step", "weekday",
     "committer_kind", "pledge_status", "kind", "ch", "fbst", "rating", "ans", "idt", "dl", "badge", "filter",
     "mail", "fb.done", "rq.done", "sg.slide", "cmp.st", "cmp.out", "cmp.scope", "pub.st", "pub.id", "idcard",
+    "brd.size", "brd.orientation", "brd.reason",
 )

@@ -1,9 +1,10 @@
 """公开栏: prints of published revisions, 张贴记录 and the tasks outdated prints make, Chinese then English."""
 
 STRINGS: dict[str, tuple[str, str]] = {
-    # the paper vocabulary (server/boards/print_pdf.py PAPER_SIZES, ORIENTATIONS) and tasks (postings.TASKS)
-    "brd.size.A4": ("A4", "A4"),
-    "brd.size.A3": ("A3（大幅公开栏）", "A3 (large boards)"),
+    # vocabularies: paper (server/boards/print_pdf.py PAPER_SIZES, lower case; ORIENTATIONS), why a print is
+    # outdated (server/boards/postings.py ENDED); the tasks (postings.TASKS) take the revision number
+    "brd.size.a4": ("A4", "A4"),
+    "brd.size.a3": ("A3（大幅公开栏）", "A3 (large boards)"),
     "brd.orientation.portrait": ("纵向", "Portrait"),
     "brd.orientation.landscape": ("横向", "Landscape"),
     "brd.task.replace": ("更换为第 {n} 版", "Replace with revision {n}"),
@@ -40,7 +41,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "brd.size": ("纸张", "Paper"),
     "brd.orientation": ("方向", "Orientation"),
     "brd.board": ("公开栏", "Board"),
-    "brd.board_default": ("默认（{name}）", "Default ({name})"),
     "brd.download": ("下载 PDF", "Download PDF"),
     "brd.record": ("登记张贴", "Record a posting"),
     "brd.record_hint": ("张贴后在这里登记（可用手机拍照上传），更正或撤销后系统会提示哪些公开栏需要更换或撤下。",
@@ -68,7 +68,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "brd.col.posted": ("张贴时间", "Posted"),
     "brd.col.state": ("状态", "State"),
     "brd.col.task": ("待办", "Task"),
-    "brd.col.due": ("期限", "Due"),
     # the boards page
     "brd.nav": ("公开栏", "Boards"),
     "brd.title": ("公开栏张贴", "Notice boards"),
