@@ -90,6 +90,7 @@ def test_readme_screenshots_from_the_demo(tmp_path):
     from server import create_app
     from server.demo.content import seed_demo
     from server.instance import init_instance
+    from readme_shots_print import write_print_shot
     out = _out()
     os.makedirs(out, exist_ok=True)
     for name in readme_images():   # only what this run writes counts
@@ -98,6 +99,7 @@ def test_readme_screenshots_from_the_demo(tmp_path):
     app = create_app({"SECRET_KEY": "readme-shots"}, instance_path=str(tmp_path / "instance"))
     init_instance(app, "县卫生健康局", "BUREAU")
     seed_demo(app)
+    write_print_shot(app, out)   # the 公开栏 print (tests/readme_shots_print.py)
     with served(app) as url:
         failures = _run_children(app, url, tmp_path, "kiosk", out, timeout=280)
         failures += _run_children(app, url, tmp_path, "signage", out, timeout=240)

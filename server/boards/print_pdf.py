@@ -15,7 +15,7 @@ from server.oversight.monthly_report import _font
 
 PAPER_SIZES = ("A4", "A3")                   # the paper vocabulary: every form, API and test reads these
 ORIENTATIONS = ("portrait", "landscape")
-MAX_TABLE_COLUMN_WEIGHT = 28                 # characters: a long cell wraps rather than starving the others
+MAX_COLUMN_SHARE = 0.45                      # of the frame: a long cell wraps rather than starving the others
 RED = "#a5141c"
 
 
@@ -148,17 +148,24 @@ def _markdown_table(tokens, i: int) -> tuple[list[list[str]], int]:
 
 # --- the table ------------------------------------------------------------------------------------
 
-def column_widths(columns: list, rows: list, width: float) -> list[float]:
-    """Widths in points that add up to `width`: each column by its longest cell (capped), so short
-    columns stay narrow and a long text column takes the rest."""
-    def weight(text) -> int:
-        text = str(text)
-        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    weights = [max(6, min(MAX_TABLE_COLUMN_WEIGHT, max([weight(c)] + [weight(r[n]) for r in rows[:400]
-                                                                       if n < len(r)])))
-               for n, c in enumerate(columns)]
-    total = sum(weights)
-    return [width * w / total for w in weights]
+def column_widths(columns: list, rows: list, width: float, font: str, size: float) -> list[float]:
+    """Widths in points that add up to `width`: each column as wide as its longest cell (measured in
+    the font, at most MAX_COLUMN_SHARE of the page), short columns never squeezed below that while
+    the long ones share what is left."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    pad = 14
+    natural = []
+    for n, head in enumerate(columns):
+        cells = [str(head)] + [str(r[n]) for r in rows[:400] if n < len(r)]
+        natural.append(min(width * MAX_COLUMN_SHARE, max(stringWidth(c, font, size) for c in cells) + pad))
+    total = sum(natural)
+    if total <= width:   # room to spare: every column a little wider
+        return [w * width / total for w in natural]
+    fair = width / len(columns)
+    short = [w for w in natural if w <= fair]
+    rest = width - sum(short)
+    long_total = sum(w for w in natural if w > fair)
+    return [w if w <= fair else w * rest / long_total for w in natural]
 
 
 def grid_table(columns: list, rows: list, styles: dict, width: float, markup: bool = True):
@@ -169,7 +176,7 @@ def grid_table(columns: list, rows: list, styles: dict, width: float, markup: bo
 
     def para(text):
         return Paragraph(text if markup else escape(str(text)), cell)
-    widths = column_widths([str(c) for c in columns], rows, width)
+    widths = column_widths([str(c) for c in columns], rows, width, cell.fontName, cell.fontSize)
     data = [[para(c) for c in columns]] + [[para(c) for c in (list(r) + [""] * len(columns))[:len(columns)]]
                                            for r in rows]
     table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
