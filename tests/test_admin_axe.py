@@ -25,7 +25,7 @@ from test_public_browser import AXE, axe
 
 # Pages that are not HTML (files for download) — everything else under /admin is checked.
 NOT_HTML = {"admin.commitment_ledger_csv", "admin.compliance_report_pdf", "admin.feedback_poster",
-            "admin.screen_screenshot"}
+            "admin.screen_screenshot", "admin.print_item", "admin.posting_photo"}
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def sample_urls(app) -> dict[str, list[str]]:
         "admin.requests_list": ["/admin/requests", "/admin/requests?status=all"],
         "admin.request_detail": [f"/admin/requests/{request_id}"], "admin.request_new": ["/admin/requests/new"],
         "admin.satisfaction": ["/admin/satisfaction"],
-        "admin.compliance_dashboard": ["/admin/compliance"],
+        "admin.compliance_dashboard": ["/admin/compliance"], "admin.boards": ["/admin/boards"],
         "admin.compliance_report": ["/admin/compliance/report", f"/admin/compliance/report?month={month}"],
         "admin.screens_page": ["/admin/screens"], "admin.screen": [f"/admin/screens/{d.id}" for d in devices],
         "admin.signage_home": ["/admin/signage"], "admin.signage_plays": ["/admin/signage/plays"],

@@ -4,7 +4,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # vocabularies: paper (server/boards/print_pdf.py PAPER_SIZES, lower case; ORIENTATIONS), why a print is
     # outdated (server/boards/postings.py ENDED); the tasks (postings.TASKS) take the revision number
     "brd.size.a4": ("A4", "A4"),
-    "brd.size.a3": ("A3（大幅公开栏）", "A3 (large boards)"),
+    "brd.size.a3": ("A3", "A3"),
     "brd.orientation.portrait": ("纵向", "Portrait"),
     "brd.orientation.landscape": ("横向", "Landscape"),
     "brd.task.replace": ("更换为第 {n} 版", "Replace with revision {n}"),
@@ -47,6 +47,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "Record each print once it is up (a phone photo is welcome); after a correction or a "
                         "withdrawal the boards to update are listed."),
     "brd.revision": ("版本", "Revision"),
+    "brd.revision_hint": ("留空为当前公开的版本", "Empty means the revision published now"),
     "brd.posted_at": ("张贴时间", "Posted at"),
     "brd.posted_at_hint": ("留空为现在", "Empty means now"),
     "brd.photo": ("现场照片（可选）", "Photo (optional)"),
@@ -68,6 +69,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "brd.col.posted": ("张贴时间", "Posted"),
     "brd.col.state": ("状态", "State"),
     "brd.col.task": ("待办", "Task"),
+    "brd.col.do": ("操作", "Action"),
     # the boards page
     "brd.nav": ("公开栏", "Boards"),
     "brd.title": ("公开栏张贴", "Notice boards"),
