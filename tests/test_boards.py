@@ -11,6 +11,7 @@ import subprocess
 from datetime import timedelta
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
 import pytest
 from PIL import Image
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from server.hearing.models import FeedbackPoint
 from server.instance import find_unit
 from server.models import Decision, Item, User, utcnow
 from server.workdays import calendar_for, local
+from readme_shots_print import write_print_shot
 from test_admin import Staff
 
 HEADER = ["收费项目编码", "收费项目名称", "计价单位", "价格（元）"]
@@ -43,9 +45,14 @@ def _points(app):
         s.commit()
 
 
-def _published(api, category="prices", title="医疗服务价格公示", body=None, table=True) -> dict:
+def _published(api, category="prices", title="医疗服务价格公示", body=None, table=True, image=False) -> dict:
     item = api.create(category=category, title=title,
                       body=body or "## 收费说明\n\n本院严格执行**湖南省**医疗服务价格标准，欢迎监督。\n\n- 价格如有疑问请咨询物价办")
+    if image:
+        resp = api.call("POST", f"/items/{item['id']}/images", "alice", data={"file": (io.BytesIO(_png(600, 400)), "收费公示栏.png")},
+                        content_type="multipart/form-data")
+        assert resp.status_code == 201, resp.get_json()
+        item = resp.get_json()
     if table:
         resp = api.call("PUT", f"/items/{item['id']}/table?version={item['version']}", "alice", data=_csv(),
                         content_type="text/csv")
@@ -79,7 +86,7 @@ def _print(api, item_id, user="alice", **query):
 
 def test_prints_read_back_in_every_size_with_a_working_qr_code(app, api, tmp_path):
     _points(app)
-    item = _published(api)
+    item = _published(api, image=True)
     with app.app_context():
         today = local(utcnow()).date()
     for size in PAPER_SIZES:
@@ -95,6 +102,8 @@ def test_prints_read_back_in_every_size_with_a_working_qr_code(app, api, tmp_pat
                           f"第 1 版 · {today:%Y-%m-%d} 审定", "扫码留言", "门诊大厅院务公开栏", "公开时间",
                           f"第 1 页 / 共 {len(doc)} 页", "门诊诊查费第0项"):
                 assert words in first, (size, orientation, words)
+            images = sum(len(list(page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE]))) for page in doc)
+            assert images == len(doc) + 1          # a QR code on every page, and the item's picture
             if (size, orientation) == ("A4", "portrait"):
                 assert len(doc) >= 2
                 second = _text(doc[1])
@@ -227,9 +236,9 @@ def test_the_phone_page_of_a_superseded_or_withdrawn_print(app, api, client):
     assert "withdrawn" in english.text
 
 
-def _png() -> bytes:
+def _png(width=64, height=48) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), (20, 120, 60)).save(out, "PNG")
+    Image.new("RGB", (width, height), (20, 120, 60)).save(out, "PNG")
     return out.getvalue()
 
 
@@ -303,4 +312,23 @@ def test_the_demo_has_an_outdated_board_print(tmp_path):
         assert [(t["board_code"], t["title"], t["task"], t["posted_revision"], t["current_revision"]) for t in tasks] == \
             [("GKL1", "便民服务措施", "replace", 1, 2)]
         assert len(postings.for_unit(s, find_unit(s, "H001"))) == 3
+    with app.test_request_context():
+        s = db.session()
+        from server.boards import prints
+        from server.demo.boards import CURRENT
+        item = s.scalar(select(Item).join(Item.revisions).where(Item.unit_id == find_unit(s, "H001").id)
+                        .where(Item.revisions.any(title=CURRENT)).limit(1))
+        office = s.scalar(select(User).where(User.username == "gongkai"))
+        pdf, _ = prints.print_item(s, office, item, board="GKL1", base_url="http://gk.example", media_dir=app.config["MEDIA_DIR"])
+        first = pdfium.PdfDocument(pdf)[0]
+        assert "县第一人民医院" in _text(first) and "门诊大厅院务公开栏" in _text(first)
+        assert len(list(first.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE]))) == 2     # the logo and the QR code
+    assert write_print_shot(app, str(tmp_path)).endswith("print-a4.png")   # the README's print
     app.extensions["gongkai.engine"].dispose()
+
+
+def test_the_print_benchmark_reports_its_figures(capsys):
+    from benchmarks import print_pages
+    figures = print_pages.main([40])
+    out = capsys.readouterr().out
+    assert "reads the CJK font" in out and len(figures) == 2 and all(f["pages"] >= 1 and f["kib"] > 0 for f in figures)

@@ -15,6 +15,7 @@ from server.oversight.monthly_report import _font
 
 PAPER_SIZES = ("A4", "A3")                   # the paper vocabulary: every form, API and test reads these
 ORIENTATIONS = ("portrait", "landscape")
+CELL_PADDING = 14                            # points: a table cell's left and right padding with a margin
 MAX_COLUMN_SHARE = 0.45                      # of the frame: a long cell wraps rather than starving the others
 RED = "#a5141c"
 
@@ -153,7 +154,7 @@ def column_widths(columns: list, rows: list, width: float, font: str, size: floa
     the font, at most MAX_COLUMN_SHARE of the page), short columns never squeezed below that while
     the long ones share what is left."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
-    pad = 14
+    pad = CELL_PADDING
     natural = []
     for n, head in enumerate(columns):
         cells = [str(head)] + [str(r[n]) for r in rows[:400] if n < len(r)]
@@ -169,18 +170,25 @@ def column_widths(columns: list, rows: list, width: float, font: str, size: floa
 
 
 def grid_table(columns: list, rows: list, styles: dict, width: float, markup: bool = True):
-    """A grid whose header row repeats on every page it runs onto; cells wrap Chinese in their column."""
+    """A grid whose header row repeats on every page it runs onto; a cell that fits its column on one
+    line stays plain text (cheap: a price list has thousands), a longer one wraps as a paragraph."""
     from reportlab.lib import colors
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, Table, TableStyle
     cell = styles["cell"]
-
-    def para(text):
-        return Paragraph(text if markup else escape(str(text)), cell)
     widths = column_widths([str(c) for c in columns], rows, width, cell.fontName, cell.fontSize)
-    data = [[para(c) for c in columns]] + [[para(c) for c in (list(r) + [""] * len(columns))[:len(columns)]]
-                                           for r in rows]
+    room = [w - CELL_PADDING for w in widths]
+
+    def fit(n: int, value):
+        text = str(value)
+        if markup or "\n" in text or stringWidth(text, cell.fontName, cell.fontSize) > room[n]:
+            return Paragraph(text if markup else escape(text), cell)
+        return text
+    data = [[fit(n, c) for n, c in enumerate(columns)]]
+    data += [[fit(n, c) for n, c in enumerate((list(r) + [""] * len(columns))[:len(columns)])] for r in rows]
     table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f4")),
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), cell.fontName, cell.fontSize, cell.leading),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f4")),
                                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#9aa4ae")),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
