@@ -261,6 +261,12 @@ def test_staff_pages_print_record_and_take_down(app, api):
     for path in (f"/admin/items/{item['id']}/print.pdf", "/admin/boards", "/admin/boards/postings/1/photo"):
         resp = anonymous.get(path)
         assert resp.status_code == 302 and "/admin/login" in resp.location, path
+    for path in (f"/admin/items/{item['id']}/postings", "/admin/boards", "/admin/boards/postings/1/take-down"):
+        resp = anonymous.client.post(path, data={"board": "GKL1", "item": str(item["id"])})
+        assert resp.status_code == 302 and "/admin/login" in resp.location, path
+    assert zed.post(f"/admin/items/{item['id']}/postings", {"board": "GKL1"}).status_code == 404
+    assert sue.post("/admin/boards", {"board": "GKL1", "item": str(item["id"])}).status_code == 403
+    assert Staff(app, "carol").get("/admin/boards").status_code == 403      # 保密审查 only: not a board role
     sent = alice.post(f"/admin/items/{item['id']}/postings", {"board": "GKL1", "revision": "1", "size": "A4",
                                                               "orientation": "portrait", "posted_at": "",
                                                               "photo": (io.BytesIO(_png()), "board.png")},
