@@ -88,9 +88,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "brd.scan.current": ("本张为现行版本（第 {n} 版）。", "This print is the current revision ({n})."),
     "brd.scan.newer": ("本张已有更新版本", "A newer version of this print exists"),
     "brd.scan.newer_detail": ("您扫描的是第 {n} 版。现行版本为第 {current} 版《{title}》，{date} 公开，请以现行版本为准；"
-                              "可在门诊大厅的触摸查询机查看，或向公开办索取。",
+                              "可在院内触摸查询机查看，或向院务公开办公室索取。",
                               "You scanned revision {n}. The current revision is {current}, “{title}”, published "
-                              "{date}; it is the one that counts — see it on the lobby kiosk or ask the disclosure office."),
+                              "{date}; it is the one that counts — see it on a touch kiosk in the hospital or ask the disclosure office."),
     "brd.scan.withdrawn": ("本张内容已撤销", "This print has been withdrawn"),
     "brd.scan.withdrawn_detail": ("您扫描的第 {n} 版已撤销，不再有效。", "Revision {n}, which you scanned, was withdrawn and is no longer valid."),
     "brd.scan.withdrawn_reason": ("撤销说明：{reason}", "Reason: {reason}"),
