@@ -122,6 +122,7 @@ def vocabularies() -> dict[str, tuple]:
     from content.idcard import PROBLEMS
     from content.lifecycle import Action
     from content.model import Audience, Period, Role, Status, TimeRuleKind
+    from server.bureau import findings as bureau_findings
     from server.commitments.pledges import COMMITTER_KINDS, STATUSES
     from server.hearing import feedback as fbs
     from server.hearing import requests as rqs
@@ -147,6 +148,7 @@ def vocabularies() -> dict[str, tuple]:
         "filter": ("open", "escalated", "closed", "all"),             # the inbox filters
         "sg.slide": SLIDES, "cmp.st": STATES, "cmp.scope": SCOPES, "idcard": PROBLEMS,
         "cmp.out": ("on_time", "late", "overdue", "missed", "open"),  # content.duedates.period_outcome()
+        "cir.kind": bureau_findings.KINDS, "cir.st": bureau_findings.STATES,
     }
 
 

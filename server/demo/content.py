@@ -12,6 +12,7 @@ from sqlalchemy import select
 from server import db
 
 from server.commitments import pledges
+from server.demo import circulars
 from server.demo import prices
 from server.demo import pictures
 from server.demo.public_items import seed_public
@@ -38,7 +39,7 @@ STAFF = [  # username, display name, roles, unit code
     ("admin", "系统管理员", "admin", "H001"),
     ("lianluo2", "二院联络员 周洁", "contributor,reviewer,confidentiality", "H002"),
     ("juzhang", "局长 张明和", "approver", "BUREAU"),
-]
+] + circulars.STAFF
 
 
 CONVENIENCES = """- **轮椅、平车借用**：门诊一楼服务台，凭身份证免费借用；
@@ -75,6 +76,7 @@ def seed_demo(app) -> list[tuple[str, str, str, str]]:
         branding.save(s, _user(s, "admin"), h1, "县第一人民医院", "#0b6e4f", pictures.emblem("#0b6e4f"))
         _seed_items(s, h1)
         _seed_commitments(s, h1)
+        circulars.seed_circular(s, bureau)
     return accounts
 
 
