@@ -39,6 +39,7 @@ def world(app, api):
                             ("bclear", ["confidentiality"]), ("bboss", ["approver"]), ("bwatch", ["supervisor"])]:
             create_user(s, name, PASSWORD, roles, bureau)
         create_user(s, "outsider", PASSWORD, ["reviewer", "admin", "contributor"], h3)
+        create_user(s, "hsup", PASSWORD, ["supervisor", "contributor"], h3)   # a hospital has nobody to circulate to
         today = local(utcnow()).date()
         s.add(Feedback(unit_id=h1.id, code="FK-2026-TEST1", kind="complaint", text="候诊时间太长",
                        received_at=utcnow() - timedelta(days=40), due_date=today - timedelta(days=30)))
@@ -110,6 +111,9 @@ def test_who_may_draft(app, world):
     assert api.call("POST", "/circulars", "alice", json={"unit": "H001"}).status_code == 403  # no supervisor role
     refused = api.call("POST", "/circulars", "sue", json={"unit": "H001"})   # supervisor of a hospital
     assert refused.status_code == 403
+    not_bureau = api.call("POST", "/circulars", "hsup", json={"unit": "H003"})
+    assert not_bureau.status_code == 409 and "主管局" in not_bureau.get_json()["error"]
+    assert api.call("POST", "/circulars", "chief", json=[1]).status_code == 400
     with app.app_context():
         s = db.session()
         assert s.scalars(select(Circular)).all() == []
@@ -231,3 +235,29 @@ def test_staff_pages_draft_answer_refuse_and_queue(app, world):
     world.act(item_id, "withdraw", "bboss", "撤回")
     refused = zed.post(f"/admin/circulars/findings/{h2f}/note", {"text": "已整改"})
     assert refused.status_code == 409 and "该督查通报已撤销" in refused.text
+
+
+def test_every_new_route_refuses_anonymous_and_other_units(app, world):
+    api = world
+    c = draft(api)
+    publish(api, c)
+    fid = finding_of(c, "H001", "feedback_overdue")["id"]
+    calls = [("GET", "/circulars"), ("POST", "/circulars"), ("GET", f"/circulars/{c['id']}"),
+             ("POST", f"/findings/{fid}/notes"), ("POST", f"/findings/{fid}/accept")]
+    for method, path in calls:
+        assert api.call(method, path, json={"text": "x"}).status_code == 401, path
+    for method, path in calls[2:]:
+        assert api.call(method, path, "outsider", json={"text": "x"}).status_code == 404, path
+    assert api.call("GET", "/circulars", "outsider").get_json() == []
+    anonymous, outsider = Staff(app), Staff(app, "outsider")
+    pages = [("get", "/admin/circulars"), ("get", f"/admin/circulars/{c['id']}"),
+             ("post", "/admin/compliance/circular"), ("post", f"/admin/circulars/findings/{fid}/note"),
+             ("post", f"/admin/circulars/findings/{fid}/accept")]
+    for method, path in pages:
+        resp = getattr(anonymous.client, method)(path)
+        assert resp.status_code == 302 and "/admin/login" in resp.location, path
+    for method, path in pages[1:]:
+        resp = outsider.get(path) if method == "get" else outsider.post(path, {"text": "x"})
+        assert resp.status_code in (403, 404), (path, resp.status_code)
+    assert outsider.post(f"/admin/circulars/findings/{fid}/note", {"text": "x"}).status_code == 404
+    assert f"/admin/circulars/{c['id']}" not in outsider.get("/admin/circulars").text
