@@ -90,7 +90,8 @@ def test_draft_holds_the_real_figures_in_body_table_and_findings(app, world):
     assert "10 个工作日内" in body
     with app.app_context():
         table = db.session().scalar(select(Circular).where(Circular.id == c["id"])).item.revisions[-1].table
-    assert table["columns"] == ["医院", "定期公开逾期", "变更信息逾期未公开", "意见反馈逾期未办结", "依申请公开逾期", "满意率低于警戒线"]
+    assert table["columns"] == ["医院", "定期公开逾期", "变更信息逾期未公开", "意见反馈逾期未办结", "依申请公开逾期",
+                                "满意率低于警戒线"]
     rows = {r[0]: r[1:] for r in table["rows"]}
     for code, name in (("H001", "第一人民医院"), ("H002", "第二人民医院")):
         t = want[code]

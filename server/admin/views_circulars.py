@@ -8,7 +8,6 @@ from flask import flash, g, redirect, render_template, request, url_for
 from server import db
 from server.admin import bp, set_unit
 from server.admin.forms import field_errors
-from server.admin.render import table_preview
 from server.bureau import circulars, rectification
 from server.bureau.findings import STATES
 from server.bureau.models import Circular
@@ -49,14 +48,14 @@ def circular_list():
         counts = {st: sum(r["state"] == st for r in found) for st in STATES}
         rows.append({"circular": c, "rev": rev, "counts": counts, "due": rectification.due_date(s, c),
                      "withdrawn": rectification.withdrawn(c)})
-    return render_template("admin/circulars.html", rows=rows, states=STATES,
-                           may_draft=g.unit.kind == "bureau" and {"supervisor", "contributor"} <= {r.value for r in g.roles})
+    may_draft = g.unit.kind == "bureau" and {"supervisor", "contributor"} <= {r.value for r in g.roles}
+    return render_template("admin/circulars.html", rows=rows, states=STATES, may_draft=may_draft)
 
 
 def render_circular(c: Circular, errors: dict | None = None, values: dict | None = None, status: int = 200):
     s = db.session()
     rev = items.live_revision(c.item) or c.item.revisions[-1]
-    return render_template("admin/circular.html", c=c, rev=rev, table=table_preview(rev.table),
+    return render_template("admin/circular.html", c=c, rev=rev, table=rev.table if rev.table and rev.table.get("columns") else None,
                            rows=rectification.rows(s, g.user, c), due=rectification.due_date(s, c),
                            published=rectification.published_at(c), withdrawn=rectification.withdrawn(c),
                            in_bureau=rectification.in_bureau(g.user, c),

@@ -71,8 +71,9 @@ def table_of(rows: list[dict]) -> dict:
 
 def body_of(bureau: Unit, rows: list[dict], today: date, days: int) -> str:
     """The figures in words: an opening, one paragraph per hospital, what is asked of them."""
-    lines = [text_in(LANGUAGE, "cir.body.opening", bureau=bureau.name, day=f"{today.year}年{today.month}月{today.day}日",
-                     n=len(rows), year=today.year, month=today.month), ""]
+    day = f"{today.year}年{today.month}月{today.day}日"
+    lines = [text_in(LANGUAGE, "cir.body.opening", bureau=bureau.name, day=day, n=len(rows), year=today.year,
+                     month=today.month), ""]
     for r in rows:
         found = [text_in(LANGUAGE, "cir.body.figure", label=term("cir.kind", k.key, language=LANGUAGE),
                          n=r["figures"][k.key]) for k in FINDING_KINDS if r["figures"][k.key]]

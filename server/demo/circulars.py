@@ -16,7 +16,8 @@ STAFF = [  # username, display name, roles, unit code: the bureau people the cir
 ]
 FLOW = [("submit", "duchake"), ("review", "juban"), ("clear", "jubaomi"), ("approve", "juzhang")]
 NOTES = {  # finding kind → what the hospital's 公开办 says it did
-    "periodic_overdue": "已补充公开逾期的定期事项，并在公开目录中为每个定期分类指定责任科室和提醒日期。",
+    "periodic_overdue": "已补充公开逾期的定期事项，并在公开目录中为每个定期分类指定责任科室和"
+                        "提醒日期。",
     "change_overdue": "变更信息已全部公开；今后变更在 5 个工作日内提交审核。",
     "feedback_overdue": "逾期意见已逐件回复并办结，投诉处理纳入科室月度考核。",
     "requests_late": "逾期申请已答复申请人，指定专人跟踪依申请公开期限。",
