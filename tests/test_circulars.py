@@ -207,6 +207,7 @@ def test_staff_pages_draft_answer_refuse_and_queue(app, world):
     assert board.status_code == 200 and "起草督查通报" in board.text
     made = chief.post("/admin/compliance/circular")
     assert made.status_code == 302 and "/admin/items/" in made.location
+    assert 'id="circular-link"' in chief.get(made.location).text                 # the draft's item page leads to it
     assert alice.post("/admin/compliance/circular").status_code == 403
     assert Staff(app).get("/admin/circulars").status_code == 302           # anonymous: to the login page
     with app.app_context():

@@ -16,6 +16,12 @@ from server.i18n import t
 from server.validation import ServiceError
 
 
+@bp.app_template_global("circular_of")
+def circular_of(item) -> Circular | None:
+    """The circular an item carries, for the link on its item page."""
+    return circulars.of_item(db.session(), item)
+
+
 @bp.post("/compliance/circular")
 def draft_circular():
     """起草督查通报: a draft item of the bureau pre-filled from its members' figures; on to its page."""

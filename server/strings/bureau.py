@@ -15,6 +15,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cir.due": ("整改期限", "Rectify by"),
     "cir.published": ("发布于", "Published"),
     "cir.due_after_publish": ("发布后 {days} 个工作日", "{days} working days after publication"),
+    "cir.item_link": ("本事项是督查通报：查看 {n} 个通报问题及各医院整改情况", "This item is a circular: its {n} findings and the hospitals' answers"),
     "cir.to_item": ("事项 #{n}（正文与审批）", "Item #{n} (text and approval)"),
     "cir.withdrawn": ("该督查通报已撤销，不能再填报或确认整改说明。",
                       "This circular was withdrawn: rectification notes can no longer be added or accepted."),
