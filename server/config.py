@@ -58,6 +58,7 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("INGEST_MAX_BYTES", 50 * 1024 * 1024, "Dropped files this large or larger are rejected unread, with a reason file."),
     ("TABLE_DIFF_KEYS", ["项目编码", "编码", "药品编码", "收费编码", "医保编码", "代码", "工号"], "Column names tried in order as the row key when diffing a draft's table against the published one (else the first column)."),
     ("BOARD_TASK_DAYS", 2, "Working days after a correction, withdrawal or end of display by which an outdated 公开栏 print must be replaced or taken down."),
+    ("RECTIFICATION_DAYS", 10, "Working days a member hospital has, from a 督查通报's publication, to answer each finding with a 整改 note."),
 ]
 
 

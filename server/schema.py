@@ -1,5 +1,6 @@
 """Every table the server has, registered on Base.metadata (for Alembic and schema checks)."""
 from server.boards import models as _boards  # noqa: F401
+from server.bureau import models as _bureau  # noqa: F401
 from server.commitments import models as _commitments  # noqa: F401
 from server.hearing import models as _hearing  # noqa: F401
 from server.ingest import models as _ingest  # noqa: F401

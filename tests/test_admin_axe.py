@@ -115,6 +115,8 @@ def sample_urls(app) -> dict[str, list[str]]:
         draft = next(i.id for i in items if i.revisions[-1].status == "draft" and i.kind == "item")
         cleared = next(i.id for i in items if i.revisions[-1].status == "cleared")
         month = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m")
+        from server.bureau.models import Circular
+        circulars = [c.id for c in s.scalars(select(Circular).order_by(Circular.id))]
     return {
         "admin.queue": ["/admin/"], "admin.items": ["/admin/items", "/admin/items?status=published"],
         "admin.item": [f"/admin/items/{i}" for i in sorted(set(by_status.values()) | {commitment})],
@@ -139,6 +141,7 @@ def sample_urls(app) -> dict[str, list[str]]:
         "admin.signage_home": ["/admin/signage"], "admin.signage_plays": ["/admin/signage/plays"],
         "admin.signage_preview": ["/admin/signage/preview", "/admin/signage/preview?size=1080x1920&group=大厅"],
         "admin.login": ["/admin/login"],
+        "admin.circular_list": ["/admin/circulars"], "admin.circular": [f"/admin/circulars/{c}" for c in circulars],
     }
 
 

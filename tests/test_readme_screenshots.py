@@ -88,7 +88,8 @@ def readme_images() -> set[str]:
 def test_readme_screenshots_from_the_demo(tmp_path):
     from browsing import served
     from server import create_app
-    from server.demo.content import seed_demo
+    import readme_shots_circular
+    from server.demo.content import PASSWORD, seed_demo
     from server.instance import init_instance
     from readme_shots_print import write_print_shot
     out = _out()
@@ -103,6 +104,7 @@ def test_readme_screenshots_from_the_demo(tmp_path):
     with served(app) as url:
         failures = _run_children(app, url, tmp_path, "kiosk", out, timeout=280)
         failures += _run_children(app, url, tmp_path, "signage", out, timeout=240)
+        readme_shots_circular.shoot(url, out, PASSWORD)
     assert not failures, "\n\n".join(failures)
     missing = sorted(n for n in readme_images() if not os.path.isfile(os.path.join(out, n)))
     assert not missing, f"the README shows screenshots this generator did not write: {missing}"

@@ -122,6 +122,7 @@ def vocabularies() -> dict[str, tuple]:
     from content.idcard import PROBLEMS
     from content.lifecycle import Action
     from content.model import Audience, Period, Role, Status, TimeRuleKind
+    from server.bureau import findings as bureau_findings
     from server.commitments.pledges import COMMITTER_KINDS, STATUSES
     from server.hearing import feedback as fbs
     from server.hearing import requests as rqs
@@ -151,6 +152,7 @@ def vocabularies() -> dict[str, tuple]:
         "cmp.out": ("on_time", "late", "overdue", "missed", "open"),  # content.duedates.period_outcome()
         "brd.size": tuple(p.lower() for p in PAPER_SIZES), "brd.orientation": PAPER_ORIENTATIONS,
         "brd.reason": tuple(ENDED.values()),
+        "cir.kind": bureau_findings.KINDS, "cir.st": bureau_findings.STATES,
     }
 
 

@@ -6,6 +6,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from content.model import LIVE_STATUSES, AudiencePlan, Status
 from server import db
 from server.guard import isolation
+from server.bureau import rectification
 from server.disclosure import items, overrides
 from server.disclosure.next_step import next_step
 from server.disclosure.table_review import for_item_page
@@ -55,7 +56,7 @@ def queue():
                     key=lambda r: r["live"].published_at, reverse=True)[:10]
     signs_off = bool(items.SIGN_OFF_ROLES & set(g.roles))
     return render_template("admin/queue.html", awaiting=awaiting, drafts=drafts, mine=mine, recent=recent,
-                           signs_off=signs_off)
+                           signs_off=signs_off, circular_tasks=rectification.tasks(s, g.user, g.unit))
 
 
 @bp.get("/items", endpoint="items")

@@ -182,10 +182,28 @@ ENDPOINTS += [
      True),
 ]
 QUERY = {("get", "/items/{id}/print.pdf"): PRINT_QUERY}
+# 督查通报 and 整改 (server/api/circulars.py)
+ENDPOINTS += [
+    ("get", "/circulars", "督查通报 of the bureau (?unit=), or the published ones sent to a member hospital", None,
+     {"200": "circulars with the findings the caller may see"}, True),
+    ("post", "/circulars", "起草督查通报 from the bureau's summary (a supervisor who is a contributor there)",
+     {"type": "object", "properties": {"unit": {"type": "string"}}},
+     {"201": "circular (a draft item of the bureau)", "403": "role missing",
+      "409": "not a bureau, or no member hospitals"}, True),
+    ("get", "/circulars/{id}", "One circular with the findings the caller may see", None,
+     {"200": "circular", "404": "not found"}, True),
+    ("post", "/findings/{id}/notes", "整改说明 on one finding (the hospital's reviewer or admin); append-only",
+     {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "maxLength": 2000}}},
+     {"201": "finding with its notes", "403": "role missing", "404": "not found",
+      "409": "circular withdrawn or not published, or finding accepted", "422": "empty or too long"}, True),
+    ("post", "/findings/{id}/accept", "Accept a finding's 整改 (the bureau's supervisor)", None,
+     {"200": "finding", "403": "role missing", "404": "not found",
+      "409": "no note yet, accepted already, or circular withdrawn"}, True),
+]
 
 # 200 answers that are JSON lists, and bodies that are not JSON
 LISTS = {("get", p) for p in ("/alerts", "/catalog", "/items", "/commitments", "/feedback", "/feedback/digests",
-                              "/requests", "/tokens")}
+                              "/requests", "/tokens", "/circulars")}
 BODIES = {("put", "/items/{id}/table"): {"text/csv": {"schema": {"type": "string"}},
                                          "multipart/form-data": {"schema": {"type": "object", "properties": {
                                              "file": {"type": "string", "format": "binary"}}}}},

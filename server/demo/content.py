@@ -12,6 +12,7 @@ from sqlalchemy import select
 from server import db
 
 from server.commitments import pledges
+from server.demo import circulars
 from server.demo import prices
 from server.demo import pictures
 from server.demo.boards import seed_boards
@@ -39,7 +40,7 @@ STAFF = [  # username, display name, roles, unit code
     ("admin", "系统管理员", "admin", "H001"),
     ("lianluo2", "二院联络员 周洁", "contributor,reviewer,confidentiality", "H002"),
     ("juzhang", "局长 张明和", "approver", "BUREAU"),
-]
+] + circulars.STAFF
 
 
 CONVENIENCES = """- **轮椅、平车借用**：门诊一楼服务台，凭身份证免费借用；
@@ -77,6 +78,7 @@ def seed_demo(app) -> list[tuple[str, str, str, str]]:
         _seed_items(s, h1)
         _seed_commitments(s, h1)
         seed_boards(s, h1)
+        circulars.seed_circular(s, bureau)
     return accounts
 
 
