@@ -57,6 +57,7 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("INGEST_RESCAN_SECONDS", 30, "How often the inbox is rescanned in case a file-system event was missed."),
     ("INGEST_MAX_BYTES", 50 * 1024 * 1024, "Dropped files this large or larger are rejected unread, with a reason file."),
     ("TABLE_DIFF_KEYS", ["项目编码", "编码", "药品编码", "收费编码", "医保编码", "代码", "工号"], "Column names tried in order as the row key when diffing a draft's table against the published one (else the first column)."),
+    ("REPORT_DUE_WORKDAYS", 5, "信息报送: a hospital's monthly report is due at its bureau by this working day of the next month."),
 ]
 
 

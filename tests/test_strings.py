@@ -127,6 +127,7 @@ def vocabularies() -> dict[str, tuple]:
     from server.hearing import requests as rqs
     from server.hearing.models import FEEDBACK_STATUSES, MAIL_STATUSES, REQUEST_STATUSES
     from server.hearing.satisfaction import SCOPES
+    from server.oversight.submissions import STATES as SUBMISSION_STATES
     from server.screens.models import DEVICE_KINDS, DEVICE_STATUSES
     from server.screens.registry import COMMANDS, ORIENTATIONS
     from server.screens.signage import SLIDES
@@ -147,6 +148,7 @@ def vocabularies() -> dict[str, tuple]:
         "filter": ("open", "escalated", "closed", "all"),             # the inbox filters
         "sg.slide": SLIDES, "cmp.st": STATES, "cmp.scope": SCOPES, "idcard": PROBLEMS,
         "cmp.out": ("on_time", "late", "overdue", "missed", "open"),  # content.duedates.period_outcome()
+        "sub.st": SUBMISSION_STATES,
     }
 
 

@@ -102,3 +102,4 @@ from server.admin import views_commitments  # noqa: E402,F401
 from server.admin import views_signage  # noqa: E402,F401
 from server.admin import views_account  # noqa: E402,F401
 from server.admin import views_branding  # noqa: E402,F401
+from server.admin import views_submissions  # noqa: E402,F401

@@ -11,6 +11,7 @@ from server.auth import require_roles
 from server import db
 from server.oversight import compliance
 from server.oversight import monthly_report
+from server.oversight import submissions
 from server.admin import bp
 from server.hearing.feedback import today
 from server.i18n import t
@@ -75,7 +76,8 @@ def compliance_report():
     report, error = _report()
     if error:
         return error
-    return render_template("admin/compliance_report.html", report=report,
+    sending = submissions.unit_state(db.session(), g.user, g.unit, report["month"], today())
+    return render_template("admin/compliance_report.html", report=report, sending=sending,
                            by_department=monthly_report.month_lines(report))
 
 

@@ -48,3 +48,4 @@ def caller_unit(code: str | None = None) -> Unit:
 
 from server.api import alerts, calendar, catalog, commitments, items, openapi, tokens  # noqa: E402,F401  (routes register on bp)
 from server.api import feedback, screens  # noqa: E402,F401  (反馈 and 依申请公开, 屏幕管理)
+from server.api import submissions  # noqa: E402,F401  (信息报送)

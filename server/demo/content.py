@@ -15,6 +15,7 @@ from server.commitments import pledges
 from server.demo import prices
 from server.demo import pictures
 from server.demo.public_items import seed_public
+from server.demo.submissions import seed_submissions
 from server.screens import branding
 
 from server.disclosure import items
@@ -75,6 +76,7 @@ def seed_demo(app) -> list[tuple[str, str, str, str]]:
         branding.save(s, _user(s, "admin"), h1, "县第一人民医院", "#0b6e4f", pictures.emblem("#0b6e4f"))
         _seed_items(s, h1)
         _seed_commitments(s, h1)
+        seed_submissions(s, h1)
     return accounts
 
 

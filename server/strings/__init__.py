@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from server.strings import admin, commitments, errors, feedback, ingest, oversight, public, security, signage, terms
 from server.strings import branding, trust
+from server.strings import submissions
 
-AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, ingest, security, trust, branding)
+AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, ingest, security, trust, branding,
+         submissions)
 
 
 def _merge() -> dict[str, tuple[str, str]]:
@@ -29,4 +31,5 @@ VOCABULARIES = (
     "status", "action", "audience", "role", "time_rule", "period", "screen", "step", "weekday",
     "committer_kind", "pledge_status", "kind", "ch", "fbst", "rating", "ans", "idt", "dl", "badge", "filter",
     "mail", "fb.done", "rq.done", "sg.slide", "cmp.st", "cmp.out", "cmp.scope", "pub.st", "pub.id", "idcard",
+    "sub.st",
 )
