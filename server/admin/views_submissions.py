@@ -34,7 +34,8 @@ def _months() -> int:
 def compliance_submissions():
     """The bureau's overview: per month and member hospital, sent (on time or late), overdue, open."""
     board = submissions.overview(db.session(), g.user, g.unit, today(), _months())
-    return render_template("admin/submissions.html", board=board, due_workdays=submissions.due_workdays())
+    return render_template("admin/submissions.html", board=board, due_workdays=submissions.due_workdays(),
+                           month_choices=submissions.MONTH_CHOICES, who=submissions.who)
 
 
 def _sent_at(row) -> str:

@@ -174,7 +174,7 @@ ENDPOINTS += [
     ("get", "/reports/{month}/submission", "The unit's sending state for a month (on_time, late, overdue, open, "
      "not_due), its due date and latest sending", None,
      {"200": "state", "403": "role not allowed", "422": "bad month"}, True),
-    ("get", "/submissions", "The bureau's (?unit=) months × member hospitals (?months=1–24, default 6); "
+    ("get", "/submissions", "The bureau's (?unit=) months × member hospitals (?months=1–24, default 3); "
      "bureau supervisors", None,
      {"200": "overview", "403": "not a supervisor of the bureau", "409": "the unit is not a bureau",
       "422": "bad months"}, True),

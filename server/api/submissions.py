@@ -34,7 +34,7 @@ def report_submission(month: str):
 
 @bp.get("/submissions")
 def submissions_overview():
-    """The bureau's (?unit=) months × member hospitals; ?months= how many months back (1–24, default 6)."""
+    """The bureau's (?unit=) months × member hospitals; ?months= how many months back (1–24, default 3)."""
     months = request.args.get("months", str(submissions.OVERVIEW_MONTHS))
     if not months.isdigit() or not 1 <= int(months) <= submissions.MAX_OVERVIEW_MONTHS:
         raise ServiceError(422, "invalid", {"months": ("invalid", {})})

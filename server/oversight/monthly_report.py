@@ -239,7 +239,7 @@ def render_pdf(report: dict, note: str = "") -> bytes:
         from reportlab.lib.styles import ParagraphStyle
         from reportlab.platypus import Paragraph
         from xml.sax.saxutils import escape
-        story.insert(1, Paragraph(escape(note), ParagraphStyle("note", fontName=_font(), fontSize=9, leading=13,
-                                                               wordWrap="CJK")))
+        style = ParagraphStyle("note", fontName=_font(), fontSize=9, leading=13, spaceAfter=4, wordWrap="CJK")
+        story.insert(1, Paragraph(escape(note), style))
     doc.build(story)
     return out.getvalue()

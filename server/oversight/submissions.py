@@ -34,11 +34,11 @@ from server.workdays import calendar_for, local
 
 # The states of one hospital's report for one month, declared once (strings: sub.st.<state>).
 STATES = ("on_time", "late", "overdue", "open", "not_due")
-SENT = ("on_time", "late")
 SUBMITTERS = frozenset({Role.SUPERVISOR, Role.REVIEWER})   # the same roles as the report page
 READERS = frozenset({Role.SUPERVISOR})                     # in the bureau
 DEFAULT_DUE_WORKDAYS = 5
-OVERVIEW_MONTHS, MAX_OVERVIEW_MONTHS = 6, 24
+OVERVIEW_MONTHS, MAX_OVERVIEW_MONTHS = 3, 24
+MONTH_CHOICES = (3, 6, 12, 24)   # the overview page's selector
 LAST_MONTH = date(9998, 12, 1)   # the last month a state is computed for
 
 

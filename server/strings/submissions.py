@@ -26,9 +26,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sub.pdf_note": ("{at} 由 {who} 报送 {bureau}", "Submitted to {bureau} on {at} by {who}"),
     "sub.counts": ("逾期未报 {overdue} · 逾期报送 {late} · 待报送 {open}",
                    "{overdue} overdue · {late} late · {open} open"),
-    "sub.months_shown": ("显示最近 {n} 个月", "last {n} months"),
+    "sub.months": ("范围", "Range"),
+    "sub.months_shown": ("最近 {n} 个月", "last {n} months"),
     "sub.rule": ("月报应于次月第 {n} 个工作日前报送；是否按时以首次报送为准。",
-                 "A month's report is due by the {n}th working day of the next month; the first submission counts."),
+                 "A month's report is due by working day {n} of the next month; the first submission counts."),
     "sub.no_members": ("没有下属单位。", "No member units."),
     # refusals
     "sub.month_open": ("月份尚未结束：{month} 的月报自 {opens} 起才能报送",
