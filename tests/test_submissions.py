@@ -207,6 +207,7 @@ def test_who_may_send(world, api):
     assert lone.status_code == 409 and "没有上级主管部门" in lone.get_json()["error"]
     assert api.call("POST", f"/reports/{month}/submission", "zed").status_code == 201       # H002's reviewer
     assert api.call("GET", f"/reports/{month}/submission", "alice").status_code == 403
+    assert api.call("GET", f"/reports/{month}/submission").status_code == 401
     with world.app_context():
         assert db.session().scalar(select(ReportSubmission.unit_id).where(ReportSubmission.id == 1)) \
             == find_unit(db.session(), "H002").id
@@ -239,6 +240,9 @@ def test_who_may_read(world, api):
 def test_the_report_page_sends_and_shows_the_state(world):
     month = last_month()
     bob = Staff(world, "bob")
+    dash = bob.get("/admin/compliance")
+    assert 'id="sending-reminder"' in dash.text and "去报送" in dash.text and f"{month} 月报" in dash.text
+    assert 'id="sending-reminder"' not in Staff(world, "lone").get("/admin/compliance").text   # no bureau
     page = bob.get(f"/admin/compliance/report?month={month}")
     assert page.status_code == 200 and 'id="send-report"' in page.text and "报送主管部门" in page.text
     assert "截止" in page.text
@@ -246,6 +250,7 @@ def test_the_report_page_sends_and_shows_the_state(world):
     assert sent.status_code == 302 and f"month={month}" in sent.headers["Location"]
     page = bob.get(f"/admin/compliance/report?month={month}")
     assert "已报送" in page.text and "重新报送" in page.text and "已将" in page.text
+    assert "去报送" not in bob.get("/admin/compliance").text
     current = bob.get("/admin/compliance/report")
     assert 'id="send-report"' not in current.text and "未到报送期" in current.text
     refused = bob.post("/admin/compliance/report/submit", {"month": f"{today():%Y-%m}"})
@@ -256,6 +261,9 @@ def test_the_report_page_sends_and_shows_the_state(world):
     as_bureau = chief.get(f"/admin/compliance/report?month={month}&unit=H001")
     assert as_bureau.status_code == 200 and 'id="send-report"' not in as_bureau.text
     assert chief.post("/admin/compliance/report/submit?unit=H001", {"month": month}).status_code == 403
+    assert Staff(world, "alice").post("/admin/compliance/report/submit", {"month": month}).status_code == 403
+    assert bob.post("/admin/compliance/report/submit?unit=H002", {"month": month}).status_code == 403
+    assert bob.post("/admin/compliance/report/submit", {"month": month}, csrf=False).status_code == 400
     lone = Staff(world, "lone").get(f"/admin/compliance/report?month={month}")
     assert "月报无需报送" in lone.text and 'id="send-report"' not in lone.text
 

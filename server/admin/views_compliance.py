@@ -54,9 +54,12 @@ def compliance_dashboard():
     board = compliance.dashboard(s, g.unit)
     members = compliance.members(s, g.unit, board["today"]) \
         if g.unit.kind == "bureau" and Role.SUPERVISOR in g.roles else []
-    return render_template("admin/compliance.html", board=board, members=members,
+    last_month = compliance.months_back(board["month"], 2)[0]
+    sending = submissions.unit_state(s, g.user, g.unit, last_month, board["today"]) \
+        if submissions.bureau_of(g.unit) else None
+    return render_template("admin/compliance.html", board=board, members=members, sending=sending,
                            charts=charts(compliance.monthly_series(s, g.unit, board["month"])),
-                           last_month=compliance.months_back(board["month"], 2)[0])
+                           last_month=last_month)
 
 
 def _report():

@@ -18,6 +18,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "The unit's own reviewers or supervisors submit its report."),
     "sub.unit": ("单位", "Unit"),
     "sub.open_report": ("查看", "Open"),
+    "sub.last_month": ("{month} 月报", "Report {month}"),
+    "sub.go_send": ("去报送", "Submit it"),
     "sub.pdf": ("PDF", "PDF"),
     "sub.history": ("报送记录", "Submissions"),
     "sub.frozen": ("以下为 {at} 报送时的内容（快照）。", "As submitted on {at} (snapshot)."),
