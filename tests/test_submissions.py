@@ -145,6 +145,9 @@ def test_overview_states_on_a_fixed_day(world):
         early = submissions.overview(s, chief, b1, due_feb, 3)      # on the due day itself: still open
         cells = {(line["unit"].code, c["month"]): c["state"] for line in early["units"] for c in line["cells"]}
         assert cells[("H002", feb)] == "open"
+        assert [(r["month"], r["state"]) for r in submissions.late_for_unit(s, h2, later, 3)] == \
+            [(jan, "late"), (feb, "overdue")]
+        assert submissions.late_for_unit(s, h1, later, 3) == []
         day_after = submissions.overview(s, chief, b1, due_feb + timedelta(days=1), 3)
         cells = {(line["unit"].code, c["month"]): c["state"] for line in day_after["units"] for c in line["cells"]}
         assert cells[("H002", feb)] == "overdue"

@@ -143,6 +143,18 @@ def unit_state(s: Session, user: User, unit: Unit, month: str, today: date) -> d
     return cell
 
 
+def late_for_unit(s: Session, unit: Unit, today: date, count: int = OVERVIEW_MONTHS) -> list[dict]:
+    """The unit's finished months among the last `count` whose report is overdue or was sent late: one
+    dict per month (month, state, due date, first sent at or None), for a bureau's findings."""
+    cal, rows = calendar_for(s), []
+    for month in months_back(f"{today:%Y-%m}", max(1, min(count, MAX_OVERVIEW_MONTHS))):
+        cell = state_of(history(s, unit, month), month, today, cal)
+        if cell["state"] in ("overdue", "late"):
+            rows.append({"month": month, "state": cell["state"], "due": cell["due"],
+                         "sent_at": cell["first"].submitted_at if cell["first"] else None})
+    return rows
+
+
 def check_bureau(user: User, unit: Unit) -> None:
     """The overview is a bureau's, for its supervisors."""
     if unit.kind != "bureau":
