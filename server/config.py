@@ -59,6 +59,7 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("TABLE_DIFF_KEYS", ["项目编码", "编码", "药品编码", "收费编码", "医保编码", "代码", "工号"], "Column names tried in order as the row key when diffing a draft's table against the published one (else the first column)."),
     ("BOARD_TASK_DAYS", 2, "Working days after a correction, withdrawal or end of display by which an outdated 公开栏 print must be replaced or taken down."),
     ("RECTIFICATION_DAYS", 10, "Working days a member hospital has, from a 督查通报's publication, to answer each finding with a 整改 note."),
+    ("REPORT_DUE_WORKDAYS", 5, "信息报送: a hospital's monthly report is due at its bureau by this working day of the next month."),
 ]
 
 

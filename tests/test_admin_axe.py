@@ -25,7 +25,10 @@ from test_public_browser import AXE, axe
 
 # Pages that are not HTML (files for download) — everything else under /admin is checked.
 NOT_HTML = {"admin.commitment_ledger_csv", "admin.compliance_report_pdf", "admin.feedback_poster",
-            "admin.screen_screenshot", "admin.print_item", "admin.posting_photo"}
+            "admin.screen_screenshot", "admin.print_item", "admin.posting_photo",
+             "admin.compliance_submission_pdf"}
+# Pages only a bureau's supervisor sees: visited as the demo's jiwei.
+BUREAU_PAGES = {"admin.compliance_submissions"}
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +120,7 @@ def sample_urls(app) -> dict[str, list[str]]:
         month = datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m")
         from server.bureau.models import Circular
         circulars = [c.id for c in s.scalars(select(Circular).order_by(Circular.id))]
+        last_month = (datetime.now(timezone(timedelta(hours=8))).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     return {
         "admin.queue": ["/admin/"], "admin.items": ["/admin/items", "/admin/items?status=published"],
         "admin.item": [f"/admin/items/{i}" for i in sorted(set(by_status.values()) | {commitment})],
@@ -136,7 +140,11 @@ def sample_urls(app) -> dict[str, list[str]]:
         "admin.request_detail": [f"/admin/requests/{request_id}"], "admin.request_new": ["/admin/requests/new"],
         "admin.satisfaction": ["/admin/satisfaction"],
         "admin.compliance_dashboard": ["/admin/compliance"], "admin.boards": ["/admin/boards"],
-        "admin.compliance_report": ["/admin/compliance/report", f"/admin/compliance/report?month={month}"],
+        "admin.compliance_report": ["/admin/compliance/report", f"/admin/compliance/report?month={month}",
+                                    f"/admin/compliance/report?month={last_month}"],   # sent (信息报送)
+        "admin.compliance_submissions": ["/admin/compliance/submissions?unit=BUREAU",
+                                         "/admin/compliance/submissions?unit=BUREAU&months=12"],
+        "admin.compliance_submission": ["/admin/compliance/submissions/1"],
         "admin.screens_page": ["/admin/screens"], "admin.screen": [f"/admin/screens/{d.id}" for d in devices],
         "admin.signage_home": ["/admin/signage"], "admin.signage_plays": ["/admin/signage/plays"],
         "admin.signage_preview": ["/admin/signage/preview", "/admin/signage/preview?size=1080x1920&group=大厅"],
@@ -158,6 +166,9 @@ def test_every_admin_page_passes_axe(site, browser):
         for path in paths:
             if endpoint == "admin.login":
                 check = browser.new_context(locale="zh-CN").new_page()
+                check.goto(url + path)
+            elif endpoint in BUREAU_PAGES:
+                check = log_in(browser, url, "jiwei")
                 check.goto(url + path)
             else:
                 check = page

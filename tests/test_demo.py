@@ -25,6 +25,12 @@ def test_demo_has_every_state_and_seeds_once(tmp_path):
                          "admin", "handler"}
         assert s.scalar(select(func.count()).select_from(Item).where(Item.kind == "notice")) == 2
         assert verify(s) == []
+        from server.hearing.feedback import today
+        from server.oversight import submissions
+        jiwei = s.scalar(select(User).where(User.username == "jiwei"))   # the bureau's supervisor
+        sent = {line["unit"].code: line["cells"][1]["state"]              # last month, per hospital
+                for line in submissions.overview(s, jiwei, units["BUREAU"], today(), 2)["units"]}
+        assert sent["H001"] == "on_time" and sent["H002"] in ("overdue", "open")
         counts = (s.scalar(select(func.count()).select_from(Item)), len(accounts))
     assert seed_demo(app) == accounts   # running the demo again keeps the data as it is
     with app.app_context():

@@ -128,6 +128,7 @@ def vocabularies() -> dict[str, tuple]:
     from server.hearing import requests as rqs
     from server.hearing.models import FEEDBACK_STATUSES, MAIL_STATUSES, REQUEST_STATUSES
     from server.hearing.satisfaction import SCOPES
+    from server.oversight.submissions import STATES as SUBMISSION_STATES
     from server.screens.models import DEVICE_KINDS, DEVICE_STATUSES
     from server.screens.registry import COMMANDS, ORIENTATIONS
     from server.screens.signage import SLIDES
@@ -153,6 +154,7 @@ def vocabularies() -> dict[str, tuple]:
         "brd.size": tuple(p.lower() for p in PAPER_SIZES), "brd.orientation": PAPER_ORIENTATIONS,
         "brd.reason": tuple(ENDED.values()),
         "cir.kind": bureau_findings.KINDS, "cir.st": bureau_findings.STATES,
+        "sub.st": SUBMISSION_STATES,
     }
 
 

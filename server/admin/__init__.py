@@ -104,3 +104,4 @@ from server.admin import views_account  # noqa: E402,F401
 from server.admin import views_branding  # noqa: E402,F401
 from server.admin import views_boards  # noqa: E402,F401
 from server.admin import views_circulars  # noqa: E402,F401
+from server.admin import views_submissions  # noqa: E402,F401

@@ -11,6 +11,7 @@ from server.auth import require_roles
 from server import db
 from server.oversight import compliance
 from server.oversight import monthly_report
+from server.oversight import submissions
 from server.admin import bp
 from server.hearing.feedback import today
 from server.i18n import t
@@ -53,9 +54,12 @@ def compliance_dashboard():
     board = compliance.dashboard(s, g.unit)
     members = compliance.members(s, g.unit, board["today"]) \
         if g.unit.kind == "bureau" and Role.SUPERVISOR in g.roles else []
-    return render_template("admin/compliance.html", board=board, members=members,
+    last_month = compliance.months_back(board["month"], 2)[0]
+    sending = submissions.unit_state(s, g.user, g.unit, last_month, board["today"]) \
+        if submissions.bureau_of(g.unit) else None
+    return render_template("admin/compliance.html", board=board, members=members, sending=sending,
                            charts=charts(compliance.monthly_series(s, g.unit, board["month"])),
-                           last_month=compliance.months_back(board["month"], 2)[0])
+                           last_month=last_month)
 
 
 def _report():
@@ -75,7 +79,8 @@ def compliance_report():
     report, error = _report()
     if error:
         return error
-    return render_template("admin/compliance_report.html", report=report,
+    sending = submissions.unit_state(db.session(), g.user, g.unit, report["month"], today())
+    return render_template("admin/compliance_report.html", report=report, sending=sending,
                            by_department=monthly_report.month_lines(report))
 
 

@@ -50,3 +50,4 @@ from server.api import alerts, calendar, catalog, commitments, items, openapi, t
 from server.api import feedback, screens  # noqa: E402,F401  (反馈 and 依申请公开, 屏幕管理)
 from server.api import boards  # noqa: E402,F401  (公开栏 prints)
 from server.api import circulars  # noqa: E402,F401  (督查通报)
+from server.api import submissions  # noqa: E402,F401  (信息报送)

@@ -200,6 +200,23 @@ ENDPOINTS += [
      {"200": "finding", "403": "role missing", "404": "not found",
       "409": "no note yet, accepted already, or circular withdrawn"}, True),
 ]
+# 信息报送 (server/api/submissions.py): monthly reports sent to the bureau
+ENDPOINTS += [
+    ("post", "/reports/{month}/submission", "报送: freeze the unit's (?unit=) report for a finished month and "
+     "send it to its bureau (reviewer or supervisor of the unit itself); sending again keeps the history", None,
+     {"201": "the submission with its state, history and the report as sent", "403": "role not allowed",
+      "409": "the month has not ended, or the unit has no bureau", "422": "bad month"}, True),
+    ("get", "/reports/{month}/submission", "The unit's sending state for a month (on_time, late, overdue, open, "
+     "not_due), its due date and latest sending", None,
+     {"200": "state", "403": "role not allowed", "422": "bad month"}, True),
+    ("get", "/submissions", "The bureau's (?unit=) months × member hospitals (?months=1–24, default 3); "
+     "bureau supervisors", None,
+     {"200": "overview", "403": "not a supervisor of the bureau", "409": "the unit is not a bureau",
+      "422": "bad months"}, True),
+    ("get", "/submissions/{id}", "One submitted report as it was sent, with the month's sendings "
+     "(the bureau's supervisors, the unit's reviewers and supervisors)", None,
+     {"200": "submission", "404": "not found"}, True),
+]
 
 # 200 answers that are JSON lists, and bodies that are not JSON
 LISTS = {("get", p) for p in ("/alerts", "/catalog", "/items", "/commitments", "/feedback", "/feedback/digests",
@@ -214,6 +231,12 @@ NOT_JSON = {("get", "/commitments/ledger.csv"): "text/csv", ("delete", "/tokens/
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}, "example": 1}
 UNIT = {"name": "unit", "in": "query", "required": False, "schema": {"type": "string"},
         "description": "code of one of the caller's units (403 otherwise)"}
+MONTH = {"name": "month", "in": "path", "required": True,
+         "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$", "minLength": 7, "maxLength": 7}, "example": "2026-01",
+         "description": "YYYY-MM"}
+MONTHS = {"name": "months", "in": "query", "required": False,
+          "schema": {"type": "integer", "minimum": 1, "maximum": 24}}
+QUERY_UNIT_POSTS = {("post", "/reports/{month}/submission")}   # POSTs that take ?unit= instead of a body
 # Answers every secured call can give: 400 a body that is not a JSON object, 403 a unit or role not
 # the caller's, 413 a body over the upload limit, 422 input out of bounds (server/guard/bounds.py).
 COMMON = {"400": "not a JSON object", "403": "unit or role not the caller's", "413": "request too large",
@@ -237,7 +260,7 @@ def _operation(method, path, summary, schema, responses, secured) -> dict:
     answers = dict(responses)
     if secured:
         answers = {**COMMON, **answers}
-        if "{id}" in path:
+        if "{id}" in path or "{month}" in path:
             answers.setdefault("404", "not found")
     elif schema is not None:
         answers = {"400": COMMON["400"], "413": COMMON["413"], "422": COMMON["422"], **answers}
@@ -247,8 +270,9 @@ def _operation(method, path, summary, schema, responses, secured) -> dict:
         content = _content(method, path, code)
         if content:
             op["responses"][code]["content"] = content
-    params = ([ID] if "{id}" in path else []) + ([UNIT] if secured and method == "get" else []) \
-        + QUERY.get((method, path), [])
+    params = ([ID] if "{id}" in path else []) + ([MONTH] if "{month}" in path else []) + \
+        ([UNIT] if secured and (method == "get" or (method, path) in QUERY_UNIT_POSTS) else []) + \
+        ([MONTHS] if path == "/submissions" else []) + QUERY.get((method, path), [])
     if params:
         op["parameters"] = params
     if schema is not None:

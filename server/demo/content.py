@@ -17,6 +17,7 @@ from server.demo import prices
 from server.demo import pictures
 from server.demo.boards import seed_boards
 from server.demo.public_items import seed_public
+from server.demo.submissions import seed_submissions
 from server.screens import branding
 
 from server.disclosure import items
@@ -79,6 +80,7 @@ def seed_demo(app) -> list[tuple[str, str, str, str]]:
         _seed_commitments(s, h1)
         seed_boards(s, h1)
         circulars.seed_circular(s, bureau)
+        seed_submissions(s, h1)
     return accounts
 
 

@@ -223,8 +223,9 @@ def pdf_story(report: dict, font: str) -> list:
     return story
 
 
-def render_pdf(report: dict) -> bytes:
-    """The report as an A4 PDF with embedded Chinese glyphs."""
+def render_pdf(report: dict, note: str = "") -> bytes:
+    """The report as an A4 PDF with embedded Chinese glyphs; `note` (e.g. who submitted it when) is
+    printed under the title."""
     import io
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
@@ -233,5 +234,12 @@ def render_pdf(report: dict) -> bytes:
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm,
                             bottomMargin=16 * mm, title=f"{report['unit'].name} {report['month']} 公开监督月报",
                             author="Gongkai")
-    doc.build(pdf_story(report, _font()))
+    story = pdf_story(report, _font())
+    if note:
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.platypus import Paragraph
+        from xml.sax.saxutils import escape
+        style = ParagraphStyle("note", fontName=_font(), fontSize=9, leading=13, spaceAfter=4, wordWrap="CJK")
+        story.insert(1, Paragraph(escape(note), style))
+    doc.build(story)
     return out.getvalue()

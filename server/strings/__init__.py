@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from server.strings import admin, commitments, errors, feedback, ingest, oversight, public, security, signage, terms
 from server.strings import branding, trust
-from server.strings import boards, bureau
+from server.strings import boards, bureau, submissions
 
 AREAS = (errors, terms, admin, feedback, oversight, commitments, signage, public, ingest, security, trust, branding,
-         boards, bureau)
+         boards, bureau, submissions)
 
 
 def _merge() -> dict[str, tuple[str, str]]:
@@ -33,4 +33,5 @@ VOCABULARIES = (
     "mail", "fb.done", "rq.done", "sg.slide", "cmp.st", "cmp.out", "cmp.scope", "pub.st", "pub.id", "idcard",
     "brd.size", "brd.orientation", "brd.reason",
     "cir.kind", "cir.st",
+    "sub.st",
 )
