@@ -14,7 +14,8 @@ from conftest import PASSWORD
 from server import db
 from server.bureau import rectification
 from server.bureau.models import Circular
-from server.hearing.models import Feedback
+from server.boards.models import BoardPosting
+from server.hearing.models import Feedback, FeedbackPoint
 from server.instance import add_unit, create_user, find_unit
 from server.models import AuditEntry, Item, utcnow
 from server.oversight import compliance
@@ -51,6 +52,18 @@ def world(app, api):
         s = db.session()
         rev = s.get(Item, late.get_json()["id"]).revisions[-1]
         rev.created_at = rev.updated_at = utcnow() - timedelta(days=60)
+        s.commit()
+    posted = api.call("POST", "/items", "zed", json={"category": "prices", "title": "床位费标准", "body": "已撤销",
+                                                     "unit": "H002"}, query_string={"unit": "H002"})
+    with app.app_context():   # a print of a revision withdrawn 10 days ago still hangs at H002's board
+        s = db.session()
+        rev = s.get(Item, posted.get_json()["id"]).revisions[-1]
+        rev.status, rev.published_at = "withdrawn", utcnow() - timedelta(days=20)
+        board = FeedbackPoint(unit_id=find_unit(s, "H002").id, code="B2X1", name="住院部公开栏")
+        s.add(board)
+        s.flush()
+        s.add(BoardPosting(unit_id=board.unit_id, board_id=board.id, item_id=rev.item_id, revision_number=rev.number,
+                           posted_at=utcnow() - timedelta(days=15)))
         s.commit()
     return api
 
@@ -91,14 +104,15 @@ def test_draft_holds_the_real_figures_in_body_table_and_findings(app, world):
     with app.app_context():
         table = db.session().scalar(select(Circular).where(Circular.id == c["id"])).item.revisions[-1].table
     assert table["columns"] == ["医院", "定期公开逾期", "变更信息逾期未公开", "意见反馈逾期未办结", "依申请公开逾期",
-                                "满意率低于警戒线"]
+                                "满意率低于警戒线", "公开栏张贴未更新"]
     rows = {r[0]: r[1:] for r in table["rows"]}
     for code, name in (("H001", "第一人民医院"), ("H002", "第二人民医院")):
         t = want[code]
         assert rows[name] == [str(t["periodic_overdue"]), str(t["change_overdue"]), str(t["feedback_overdue"]),
-                              str(t["requests_late"]), str(t["flags"])]
+                              str(t["requests_late"]), str(t["flags"]), "1" if code == "H002" else "0"]
     kinds = {(f["unit"], f["kind"]): f["figure"] for f in c["findings"]}
     assert kinds[("H001", "feedback_overdue")] == 1 and kinds[("H002", "change_overdue")] == 1
+    assert kinds[("H002", "outdated_boards")] == 1 and ("H001", "outdated_boards") not in kinds
     assert ("H001", "change_overdue") not in kinds and all(v > 0 for v in kinds.values())
     assert all(f["state"] == "pending" and f["due_date"] is None for f in c["findings"])
 

@@ -39,13 +39,7 @@ def board_panel(item: Item) -> dict:
             "can_post": any(has_role(r.value) for r in postings.POSTERS)}
 
 
-def outdated_boards(unit) -> list[dict]:
-    """The 公开监督 dashboard's section: the unit's outdated board prints, most urgent first."""
-    return postings.outdated_for_unit(db.session(), unit)
-
-
 bp.add_app_template_global(board_panel, "board_panel")
-bp.add_app_template_global(outdated_boards, "outdated_boards")
 
 
 def _refill(item: Item, form: str, exc: ServiceError):

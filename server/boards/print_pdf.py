@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from content.markdown import parser_for
-from server.oversight.monthly_report import _font
+from server.oversight.pdffont import cjk_font
 
 PAPER_SIZES = ("A4", "A3")                   # the paper vocabulary: every form, API and test reads these
 ORIENTATIONS = ("portrait", "landscape")
@@ -288,7 +288,7 @@ def render(sheet: Sheet, paper: str, orientation: str) -> bytes:
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer
     if paper not in PAPER_SIZES or orientation not in ORIENTATIONS:
         raise ValueError(f"paper {paper!r} {orientation!r}")
-    font = _font()
+    font = cjk_font()
     pdfmetrics.registerFontFamily(font, normal=font, bold=font, italic=font, boldItalic=font)
     size = page_size(paper, orientation)
     scale = min(size) / A4[0]

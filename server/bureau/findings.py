@@ -1,8 +1,7 @@
 """What a 督查通报 finds, declared once: each finding kind names how its figure is read for one member
 hospital. The circular's body, its per-hospital table, the findings stored with it and the strings
-(`cir.kind.<key>`) all follow this tuple, so a new kind is one entry here plus its string — e.g. the
-boards with outdated prints: FindingKind("outdated_boards", lambda s, unit, totals:
-len(outdated_for_unit(s, unit)))."""
+(`cir.kind.<key>`) all follow this tuple, so a new kind is one entry here plus its string (as the
+公开栏 boards still carrying an outdated print: server/boards/postings.py, counted in the 公开监督 totals)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ FINDING_KINDS: tuple[FindingKind, ...] = (
     FindingKind("feedback_overdue", _total("feedback_overdue")),    # feedback past its deadline
     FindingKind("requests_late", _total("requests_late")),          # 依申请公开 delayed or long overdue
     FindingKind("satisfaction_flags", _total("flags")),             # 满意率 under the line
+    FindingKind("outdated_boards", _total("outdated_boards")),      # 公开栏 prints to replace or take down
 )
 KINDS: tuple[str, ...] = tuple(k.key for k in FINDING_KINDS)
 

@@ -22,6 +22,7 @@ NOTES = {  # finding kind → what the hospital's 公开办 says it did
     "feedback_overdue": "逾期意见已逐件回复并办结，投诉处理纳入科室月度考核。",
     "requests_late": "逾期申请已答复申请人，指定专人跟踪依申请公开期限。",
     "satisfaction_flags": "已约谈相关科室负责人，制定改进措施并在院内公开。",
+    "outdated_boards": "已安排公开办本周内更换门诊大厅公开栏上的旧版便民服务措施，今后每次更正后两个工作日内核对各公开栏。",
 }
 
 

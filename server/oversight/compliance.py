@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from content.calendar import WorkingDayCalendar
 from content.duedates import disclosure_status, periodic_status, publicity_status
 from content.model import Status, TimeRule, TimeRuleKind
+from server.boards.postings import outdated_for_unit
 from server.hearing import feedback as fbs
 from server.hearing import requests as rqs
 from server.hearing import satisfaction as sat
@@ -186,7 +187,8 @@ def dashboard(s: Session, unit: Unit, today: date | None = None, now: datetime |
              "requests": request_rows(s, unit, today, cal),
              "satisfaction": sat.satisfaction(s, unit, month),
              "stuck_days": setting("COMPLIANCE_STUCK_DAYS"), "soon_days": setting("COMPLIANCE_SOON_DAYS"),
-             "warnings": cal.warnings(), "problems": problems(s, unit.id)}
+             "warnings": cal.warnings(), "problems": problems(s, unit.id),
+             "outdated_boards": outdated_for_unit(s, unit)}
     board["departments"] = by_department(board)
     board["totals"] = totals(board)
     return board
@@ -201,7 +203,8 @@ def totals(board: dict) -> dict:
             "stuck": len(board["stuck"]),
             "feedback_overdue": sum(r["badge"] == "overdue" for r in board["feedback"]),
             "requests_late": sum(r["alert"] in ("delayed", "long_overdue") for r in board["requests"]),
-            "flags": sum(r["flag"] for r in board["satisfaction"]["rows"])}
+            "flags": sum(r["flag"] for r in board["satisfaction"]["rows"]),
+            "outdated_boards": len(board["outdated_boards"])}
 
 
 def members(s: Session, bureau: Unit, today: date | None = None) -> list[dict]:

@@ -13,6 +13,7 @@ from content.duedates import disclosure_deadline, period_outcome
 from content.model import TimeRuleKind
 from content.timerules import period_start
 from server.oversight import compliance
+from server.oversight.pdffont import cjk_font
 from server.hearing import satisfaction as sat
 from server.hearing.feedback import on_time
 from server.hearing.models import Feedback, InfoRequest
@@ -142,18 +143,6 @@ def month_lines(report: dict) -> dict[str, list]:
 
 # --- PDF ------------------------------------------------------------------------------------------
 
-CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-
-
-def _font() -> str:
-    """Register 文泉驿微米黑 (first face of the TTC) once; reportlab's own fonts have no Chinese."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    if "WQY" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("WQY", CJK_FONT, subfontIndex=0))
-    return "WQY"
-
-
 def _pct(value) -> str:
     return "—" if value is None else f"{value} %"
 
@@ -234,12 +223,12 @@ def render_pdf(report: dict, note: str = "") -> bytes:
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=16 * mm,
                             bottomMargin=16 * mm, title=f"{report['unit'].name} {report['month']} 公开监督月报",
                             author="Gongkai")
-    story = pdf_story(report, _font())
+    story = pdf_story(report, cjk_font())
     if note:
         from reportlab.lib.styles import ParagraphStyle
         from reportlab.platypus import Paragraph
         from xml.sax.saxutils import escape
-        style = ParagraphStyle("note", fontName=_font(), fontSize=9, leading=13, spaceAfter=4, wordWrap="CJK")
+        style = ParagraphStyle("note", fontName=cjk_font(), fontSize=9, leading=13, spaceAfter=4, wordWrap="CJK")
         story.insert(1, Paragraph(escape(note), style))
     doc.build(story)
     return out.getvalue()

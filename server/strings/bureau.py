@@ -61,6 +61,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cir.kind.feedback_overdue": ("意见反馈逾期未办结", "Feedback overdue"),
     "cir.kind.requests_late": ("依申请公开逾期", "Information requests late"),
     "cir.kind.satisfaction_flags": ("满意率低于警戒线", "Satisfaction below the line"),
+    "cir.kind.outdated_boards": ("公开栏张贴未更新", "Board prints out of date"),
     # where a finding stands (server/bureau/findings.py STATES)
     "cir.st.pending": ("待整改", "Pending"),
     "cir.st.overdue": ("逾期未整改", "Overdue"),
