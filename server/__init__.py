@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.config.from_prefixed_env("GONGKAI")
     else:
         app.config.from_mapping(test_config)
+    config.check_values(app.config)
     if not app.config.get("DATABASE_URL") and os.environ.get("DATABASE_URL") and test_config is None:
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     app.config["DATABASE_URL"] = db.database_url(app.instance_path, app.config.get("DATABASE_URL"))

@@ -3,6 +3,7 @@ refuses unknown names all derive from this list."""
 from __future__ import annotations
 
 import os
+import re
 
 SETTINGS: list[tuple[str, object, str]] = [
     ("SECRET_KEY", None, "Signs session cookies; generated into the instance folder on first start."),
@@ -60,6 +61,7 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("BOARD_TASK_DAYS", 2, "Working days after a correction, withdrawal or end of display by which an outdated 公开栏 print must be replaced or taken down."),
     ("RECTIFICATION_DAYS", 10, "Working days a member hospital has, from a 督查通报's publication, to answer each finding with a 整改 note."),
     ("REPORT_DUE_WORKDAYS", 5, "信息报送: a hospital's monthly report is due at its bureau by this working day of the next month."),
+    ("REPORT_FIRST_MONTH", "", "信息报送: the first month (YYYY-MM) hospitals owe a monthly report; months before it that were not sent show as 未启用, not 逾期未报. Empty: every month counts."),
 ]
 
 
@@ -92,6 +94,9 @@ ENVIRONMENT: list[tuple[str, str, str]] = [
 ]
 
 
+MONTH_SETTINGS = ("REPORT_FIRST_MONTH",)   # "" or "YYYY-MM"
+
+
 class UnknownSetting(Exception):
     """A name in the instance's config.py or a GONGKAI_* variable that is not a setting: a typo
     there would otherwise be ignored silently and the default used."""
@@ -109,3 +114,16 @@ def check_names(file_names, environ=None, framework_names=()) -> None:
     if problems:
         raise UnknownSetting("unknown setting: " + ", ".join(problems)
                              + " — see the settings table in README.md")
+
+
+class BadSetting(UnknownSetting):
+    """A setting whose value cannot work (e.g. a month that is not YYYY-MM): refused at start-up,
+    not discovered by the page that reads it."""
+
+
+def check_values(settings) -> None:
+    """Raise BadSetting naming each setting whose value has the wrong shape."""
+    bad = [f"{name}={settings.get(name)!r} (YYYY-MM or empty)" for name in MONTH_SETTINGS
+           if not re.fullmatch(r"(\d{4}-(0[1-9]|1[0-2]))?", str(settings.get(name) or ""))]
+    if bad:
+        raise BadSetting("bad setting: " + ", ".join(bad))

@@ -43,3 +43,18 @@ def test_known_names_pass(tmp_path, monkeypatch):
     app = create_app(instance_path=str(tmp_path / "inst"))
     assert app.config["FEEDBACK_DAYS"] == 3 and app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["PUBLIC_BASE_URL"] == "https://gk.example"
+
+
+@pytest.mark.parametrize("value", ["2027-13", "2027-1", "27-01", "2027/01", "下个月"])
+def test_a_month_setting_of_the_wrong_shape_stops_the_server(tmp_path, monkeypatch, capsys, value):
+    monkeypatch.setenv("GONGKAI_REPORT_FIRST_MONTH", value)
+    with pytest.raises(UnknownSetting, match="REPORT_FIRST_MONTH"):
+        create_app(instance_path=str(tmp_path / "inst"))
+    assert main(["init", "--instance", str(tmp_path / "inst")]) == 2
+    err = capsys.readouterr().err
+    assert "REPORT_FIRST_MONTH" in err and "YYYY-MM" in err and "Traceback" not in err
+
+
+def test_a_month_setting_of_the_right_shape_passes(tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGKAI_REPORT_FIRST_MONTH", "2027-02")
+    assert create_app(instance_path=str(tmp_path / "inst")).config["REPORT_FIRST_MONTH"] == "2027-02"

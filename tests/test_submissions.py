@@ -153,6 +153,34 @@ def test_overview_states_on_a_fixed_day(world):
         assert cells[("H002", feb)] == "overdue"
 
 
+def test_months_before_the_first_month_are_not_owed(world):
+    """REPORT_FIRST_MONTH: a month before it that was not sent is 未启用 (not 逾期未报); one that was
+    sent keeps its state; from the first month on, the rule is the usual one."""
+    with world.app_context():
+        s = db.session()
+        cal = calendar_for(s)
+        h1, h2, b1 = find_unit(s, "H001"), find_unit(s, "H002"), find_unit(s, "B01")
+        bob = s.scalar(select(User).where(User.username == "bob"))
+        chief = s.scalar(select(User).where(User.username == "chief"))
+        jan, feb = "2027-01", "2027-02"
+        later = submissions.due_date(feb, cal) + timedelta(days=3)
+        submissions.submit(s, bob, h1, jan, later, at=datetime.combine(submissions.due_date(jan, cal), time(9),
+                                                                         tzinfo=local_zone()))
+        world.config["REPORT_FIRST_MONTH"] = feb
+        try:
+            board = submissions.overview(s, chief, b1, later, 3)
+            states = {(line["unit"].code, c["month"]): c["state"] for line in board["units"] for c in line["cells"]}
+            assert states[("H002", jan)] == "before" and states[("H001", jan)] == "on_time"
+            assert states[("H002", feb)] == "overdue" and states[("H001", feb)] == "overdue"
+            assert board["counts"]["before"] == 1 and board["counts"]["overdue"] == 2
+            assert [r["month"] for r in submissions.late_for_unit(s, h2, later, 3)] == [feb]
+        finally:
+            world.config["REPORT_FIRST_MONTH"] = ""
+        board = submissions.overview(s, chief, b1, later, 3)
+        states = {(line["unit"].code, c["month"]): c["state"] for line in board["units"] for c in line["cells"]}
+        assert states[("H002", jan)] == "overdue"
+
+
 def test_the_due_day_follows_the_setting(world):
     with world.app_context():
         cal = calendar_for(db.session())

@@ -33,13 +33,18 @@ from server.validation import ServiceError
 from server.workdays import calendar_for, local
 
 # The states of one hospital's report for one month, declared once (strings: sub.st.<state>).
-STATES = ("on_time", "late", "overdue", "open", "not_due")
+STATES = ("on_time", "late", "overdue", "open", "not_due", "before")
 SUBMITTERS = frozenset({Role.SUPERVISOR, Role.REVIEWER})   # the same roles as the report page
 READERS = frozenset({Role.SUPERVISOR})                     # in the bureau
 DEFAULT_DUE_WORKDAYS = 5
 OVERVIEW_MONTHS, MAX_OVERVIEW_MONTHS = 3, 24
 MONTH_CHOICES = (3, 6, 12, 24)   # the overview page's selector
 LAST_MONTH = date(9998, 12, 1)   # the last month a state is computed for
+
+
+def first_month() -> str:
+    """REPORT_FIRST_MONTH: months before it were never owed ("" — every month is)."""
+    return str(current_app.config.get("REPORT_FIRST_MONTH") or "")
 
 
 def due_workdays() -> int:
@@ -123,10 +128,13 @@ def history(s: Session, unit: Unit, month: str) -> list[ReportSubmission]:
 
 def state_of(rows: list[ReportSubmission], month: str, today: date, cal: WorkingDayCalendar) -> dict:
     """One hospital × one month: on_time / late (first sending against the due date), overdue (not
-    sent, due date past), open (not sent, still due), not_due (the month has not ended)."""
+    sent, due date past), open (not sent, still due), not_due (the month has not ended), before (not
+    sent, and before REPORT_FIRST_MONTH: not owed)."""
     due = due_date(month, cal)
     if rows:
         state = "on_time" if local(rows[0].submitted_at).date() <= due else "late"
+    elif month < first_month():
+        state = "before"
     elif last_day(month_first(month)) >= today:
         state = "not_due"
     else:

@@ -45,4 +45,5 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sub.st.overdue": ("逾期未报", "Overdue"),
     "sub.st.open": ("待报送", "Due"),
     "sub.st.not_due": ("未到报送期", "Not yet due"),
+    "sub.st.before": ("未启用", "Not yet required"),
 }
