@@ -71,12 +71,13 @@ def test_step_boundaries_reports_the_job_cost(capsys):
     assert "next boundary: p50=" in out and "bumped=True" in out and "public now=10" in out
 
 
-def test_screen_soak_three_minutes_nothing_crashes(tmp_path):
-    """The real-time soak (tests/benchmarks/screen_soak.py) at 3 minutes: both apps against a real
-    server through day → night → day, publishes, an alert, a network cut and a server restart."""
+def test_screen_soak_ninety_seconds_nothing_crashes(tmp_path):
+    """The real-time soak (tests/benchmarks/screen_soak.py) at 90 s: both apps against a real server,
+    publishes, an alert, a network cut and a server restart. (Its night screen is set in whole minutes,
+    so day → night → day needs the long run; the night itself is tested in tests/test_signage_ui.py.)"""
     from benchmarks.signage_common import run_script
     chart = tmp_path / "soak.svg"
-    out = run_script("screen_soak", "3", "--publishes=6", "--sample=10", f"--chart={chart}", timeout=600)
+    out = run_script("screen_soak", "1.5", "--publishes=6", "--sample=10", f"--chart={chart}", timeout=600)
     assert "crashed=0" in out and "up_to_date=2/2" in out and "publishes=6/6 failed=0" in out, out
     for name in ("alert raised", "alert cleared", "network cut", "network back", "server stopped",
                  "server started"):

@@ -91,7 +91,7 @@ BAD_SIGNATURES = [None, 123, "", "not base64!!", base64.b64encode(b"x" * 63).dec
                   GOOD["signature"][:-4], " " + GOOD["signature"], "签名"]
 
 
-@pytest.mark.parametrize("signature", BAD_SIGNATURES)
+@pytest.mark.parametrize("signature", BAD_SIGNATURES, ids=[f"bad{i}" for i in range(len(BAD_SIGNATURES))])
 def test_malformed_signatures_are_false(signature):
     assert verify_manifest({**GOOD, "signature": signature}, PUBLIC) is False
 
@@ -101,7 +101,8 @@ def test_missing_signature_is_false():
 
 
 @pytest.mark.parametrize("key", [None, "", "abc", 123, base64.b64encode(bytes(31)).decode(),
-                                 base64.b64encode(bytes(33)).decode(), "公钥", PUBLIC + "="])
+                                 base64.b64encode(bytes(33)).decode(), "公钥", PUBLIC + "="],
+                         ids=lambda key: "public+=" if key == PUBLIC + "=" else None)
 def test_malformed_keys_are_false(key):
     assert verify_manifest(GOOD, key) is False
 
