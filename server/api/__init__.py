@@ -1,10 +1,13 @@
 """Staff JSON API under /api/v1 (docs/architecture.md, staff API): bearer tokens, catalog, items and their workflow."""
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, g, request
 
 from server import db
 from server.auth import load_user, units_of
+from server.errors import error_response
 from server.models import Unit
 from server.validation import ServiceError
 
@@ -23,6 +26,19 @@ def _require_token():
         raise ServiceError(401, "unauthorized")
     g.user = user
     return None
+
+
+def answers(view):
+    """A view whose service refusals (ServiceError) come back as {"error", "code", "fields"} in
+    Chinese (or English), after rolling back what the view had begun."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ServiceError as exc:
+            db.session().rollback()
+            return error_response(exc.status, exc.code, exc.fields, **exc.params)
+    return wrapper
 
 
 def json_body() -> dict:

@@ -2,27 +2,11 @@
 finding with a 整改 note, accept it. Thin over server/bureau/ with the HTML pages' rules."""
 from __future__ import annotations
 
-import functools
-
 from flask import g, jsonify
 
 from server import db
-from server.api import bp, caller_unit, json_body
+from server.api import answers, bp, caller_unit, json_body
 from server.bureau import circulars, rectification
-from server.errors import error_response
-from server.validation import ServiceError
-
-
-def answers(view):
-    """Refusals as {"error", "code", "fields"} in Chinese (or English), after a rollback."""
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except ServiceError as exc:
-            db.session().rollback()
-            return error_response(exc.status, exc.code, exc.fields, **exc.params)
-    return wrapper
 
 
 @bp.get("/circulars")

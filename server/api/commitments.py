@@ -1,8 +1,6 @@
 """公开承诺 in the staff API: list, read, create, add 践诺 progress, close with a 兑现结论, 台账 CSV."""
 from __future__ import annotations
 
-import functools
-
 from flask import Response, g, jsonify, request
 
 from server import db
@@ -10,22 +8,9 @@ from server import db
 from server.commitments import ledger
 
 from server.commitments import pledges
-from server.api import bp, caller_unit, json_body
-from server.errors import error_response
+from server.api import answers, bp, caller_unit, json_body
 from server.commitments.models import Commitment
 from server.validation import ServiceError
-
-
-def answers(view):
-    """Refusals from the commitment service as {"error", "code", "fields"} in Chinese (or English)."""
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except ServiceError as exc:
-            db.session().rollback()
-            return error_response(exc.status, exc.code, exc.fields, **exc.params)
-    return wrapper
 
 
 def load(commitment_id: int) -> Commitment:
