@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from server import create_app
@@ -151,3 +152,37 @@ def test_a_change_made_by_another_process_arrives(app, api, served):
     watcher.stop.set()
     other.extensions["gongkai.engine"].dispose()
     stream.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_two_bumps_at_once_both_count(request, backend, app):
+    """Two transactions moving the feed version at the same moment get two versions: the later one
+    must not write back the value it read before the earlier committed (a feed cached for that
+    version would then miss the later change, and screens would not fetch it)."""
+    from server.screens.push import bump, current_mark
+    subject = request.getfixturevalue("pg_app") if backend == "postgres" else app
+    sessions = subject.extensions["gongkai.sessions"]
+    with subject.app_context():
+        first, second = sessions(), sessions()
+        start = current_mark(first).version
+        second.execute(text("SELECT 1")).all()      # the second one has begun too
+        bump(first, "first", devices=False)          # holds the row until it commits
+        done = {}
+
+        def other():
+            try:
+                bump(second, "second", devices=False)
+                second.commit()
+                done["mark"] = second.info.get("feed_bumped") or current_mark(second)
+            except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+                done["error"] = exc
+        worker = threading.Thread(target=other)
+        worker.start()
+        time.sleep(0.3)
+        first.commit()
+        worker.join(30)
+        assert "error" not in done, done
+        check = sessions()
+        assert current_mark(check).version == start + 2
+        for s in (first, second, check):
+            s.close()

@@ -13,8 +13,10 @@ import threading
 import time
 from typing import NamedTuple
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, inspect, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from content.model import LIVE_STATUSES
 from server.screens.models import Device, DeviceCommand, FeedState
@@ -83,17 +85,26 @@ def current_mark(s: Session) -> Mark:
 
 
 def bump(s: Session, reason: str, devices: bool) -> None:
-    """Move the feed version on in this transaction (once per flush)."""
-    state = s.get(FeedState, 1)
-    if state is None:
-        state = FeedState(id=1, version=0, device_epoch=0)
+    """Move the feed version on in this transaction (once per flush). The database adds one to the
+    stored value (UPDATE … SET version = version + 1): two transactions bumping at once get two
+    versions, where reading the row and writing back `read + 1` let the later one overwrite the
+    earlier, and a feed cached for that version could miss the later change."""
+    now, table = utcnow(), FeedState.__table__
+    row = s.execute(update(table).where(table.c.id == 1).values(
+        version=table.c.version + 1, device_epoch=table.c.device_epoch + (1 if devices else 0),
+        changed_at=now, reason=reason[:200]).returning(table.c.version, table.c.device_epoch)).first()
+    if row is None:
+        state = FeedState(id=1, version=1, device_epoch=1 if devices else 0, changed_at=now, reason=reason[:200])
         s.add(state)
-    state.version = (state.version or 0) + 1
-    if devices:
-        state.device_epoch = (state.device_epoch or 0) + 1
-    state.changed_at = utcnow()
-    state.reason = reason[:200]
-    s.info["feed_bumped"] = Mark(state.version, state.device_epoch)
+        mark = Mark(1, state.device_epoch)
+    else:
+        mark = Mark(row[0], row[1])
+        loaded = s.identity_map.get(identity_key(FeedState, 1))
+        if loaded is not None:   # keep a FeedState this session holds in step, without making it dirty
+            for name, value in (("version", mark.version), ("device_epoch", mark.device_epoch),
+                                ("changed_at", now), ("reason", reason[:200])):
+                set_committed_value(loaded, name, value)
+    s.info["feed_bumped"] = mark
     _notify_other_processes(s)
 
 
