@@ -41,11 +41,13 @@ def withdrawn(circular: Circular) -> bool:
             and items.live_revision(circular.item) is None)
 
 
-def due_date(s: Session, circular: Circular) -> date | None:
+def due_date(s: Session, circular: Circular, cal=None) -> date | None:
+    """`rectification_days` working days after the first publication (None: never published);
+    `cal`: the working-day calendar when the caller has read it already."""
     at = published_at(circular)
     if at is None:
         return None
-    return calendar_for(s).add_working_days(local(at).date(), circular.rectification_days)
+    return (cal or calendar_for(s)).add_working_days(local(at).date(), circular.rectification_days)
 
 
 def state(finding: Finding, due: date | None, today: date) -> str:
@@ -170,16 +172,16 @@ def tasks(s: Session, user: User, unit: Unit, today: date | None = None) -> list
         wanted = ("answered",)
     else:
         return []
-    out = []
+    out, cal = [], calendar_for(s)   # one calendar read per 工作台, not one per finding
     for f in found:
         c = f.circular
-        if items.live_revision(c.item) is None:
+        live = items.live_revision(c.item)
+        if live is None:
             continue
-        due = due_date(s, c)
+        due = due_date(s, c, cal)
         st = state(f, due, today)
         if st in wanted:
-            out.append({"finding": f, "circular": c, "state": st, "due": due,
-                        "title": items.live_revision(c.item).title})
+            out.append({"finding": f, "circular": c, "state": st, "due": due, "title": live.title})
     return out
 
 
